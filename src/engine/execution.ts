@@ -1,0 +1,318 @@
+import type { FrameState } from '../machine/frame-state.js';
+import { FrameState as FS } from '../machine/frame-state.js';
+import type { PhysicalMemory } from '../machine/physical-memory.js';
+import type { Scheduler, SchedulingView } from '../scheduler/scheduler.js';
+import { Cpu, type Steps } from './cpu.js';
+import { type Footprint, footprintOf } from './footprint.js';
+import { type Op, OpKind } from './op.js';
+import type { Program } from './program.js';
+import { describeStep, type TraceStep } from './trace.js';
+import { Violation } from './violation.js';
+
+/** `DEFAULT_MAX_STEPS` bounds one execution (`--max-steps`, PAGERACE_MAX_STEPS). */
+export const DEFAULT_MAX_STEPS = 100_000;
+/** `MAX_CPUS`: enabled sets are 31-bit masks. */
+export const MAX_CPUS = 31;
+
+/** `Outcome` is how one execution ended. */
+export interface Outcome {
+  violation: Violation | null;
+  /** operations performed */
+  steps: number;
+  /** context switches away from a CPU that could have continued */
+  preemptions: number;
+  /** abandoned by the scheduler because it could only repeat explored behaviour */
+  pruned: boolean;
+}
+
+/**
+ * `Execution` is the inline executor: all CPUs are generators in this thread, stepped one
+ * operation at a time in the order the scheduler picks, on the program's PhysicalMemory.
+ * It records the schedule (every choice, CPU and data) and, when asked, a full trace.
+ *
+ * The loop is the hot path of every search: it allocates nothing per step beyond what the
+ * generators themselves do, and tracing is off unless a report needs the trace.
+ */
+export class Execution implements SchedulingView {
+  readonly cpus: Cpu[];
+  readonly cpuCount: number;
+  /** the choices of the last execution: per step the CPU, followed by the value for a Choose */
+  readonly choices: number[] = [];
+  private readonly gens: Steps<void>[];
+  private readonly done: Uint8Array;
+  private readonly mem: PhysicalMemory;
+  private trace: TraceStep[] | null = null;
+  private step = 0;
+  private inScheduler = false;
+
+  constructor(
+    readonly program: Program,
+    readonly maxSteps: number = DEFAULT_MAX_STEPS,
+  ) {
+    if (program.cpus.length < 1 || program.cpus.length > MAX_CPUS) {
+      throw new RangeError(`a program needs 1..${MAX_CPUS} CPUs, got ${program.cpus.length}`);
+    }
+    this.mem = program.memory;
+    this.cpuCount = program.cpus.length;
+    this.cpus = program.cpus.map((p, i) => new Cpu(i, p.name, this.mem));
+    this.gens = new Array(this.cpuCount);
+    this.done = new Uint8Array(this.cpuCount);
+  }
+
+  footprint(cpu: number, out: Footprint): void {
+    footprintOf(this.cpus[cpu].op, this.mem, out);
+  }
+
+  finished(cpu: number): boolean {
+    return this.done[cpu] === 1;
+  }
+
+  /**
+   * `run` performs one execution under `scheduler`. With `trace`, every step is appended to it;
+   * the step that raised the violation is marked.
+   */
+  run(scheduler: Scheduler, trace: TraceStep[] | null = null): Outcome {
+    const mem = this.mem;
+    const cpus = this.cpus;
+    const n = this.cpuCount;
+    const oracles = this.program.oracles;
+    this.trace = trace;
+    this.choices.length = 0;
+    this.step = 0;
+    mem.reset();
+    if (trace) this.program.symbols.resetExecution();
+    let preemptions = 0;
+    let current = -1;
+    try {
+      for (let i = 0; i < n; i++) {
+        cpus[i].reset();
+        this.done[i] = 0;
+        current = i;
+        this.gens[i] = this.program.cpus[i].run(cpus[i]);
+        this.advance(i, 0n);
+      }
+      current = -1;
+      for (;;) {
+        let enabled = 0;
+        let alive = 0;
+        for (let i = 0; i < n; i++) {
+          if (this.done[i] === 1) continue;
+          alive++;
+          if (this.isEnabled(cpus[i].op)) enabled |= 1 << i;
+        }
+        if (alive === 0) break;
+        if (enabled === 0) throw this.deadlock();
+        this.inScheduler = true;
+        const c = scheduler.pickCpu(enabled, current, this);
+        this.inScheduler = false;
+        if (c < 0) return { violation: null, steps: this.step, preemptions, pruned: true };
+        this.choices.push(c);
+        if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
+        current = c;
+        const cpu = cpus[c];
+        const op = cpu.op;
+        let result = this.perform(cpu, op);
+        if (op.kind === OpKind.Choose) {
+          this.inScheduler = true;
+          const v = scheduler.pickValue(op.n);
+          this.inScheduler = false;
+          this.choices.push(v);
+          result = BigInt(v);
+        }
+        if (trace) trace.push(describeStep(this.step, c, cpu.task, cpu.fn, op, result, this.program.symbols));
+        this.step++;
+        this.advance(c, result);
+        for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, op, result);
+        if (this.step >= this.maxSteps) throw this.stepLimit();
+      }
+      current = -1;
+      for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
+      return { violation: null, steps: this.step, preemptions, pruned: false };
+    } catch (e) {
+      // a scheduler that cannot go on (a replay that does not fit) is not the model's bug
+      if (this.inScheduler) {
+        this.inScheduler = false;
+        throw e;
+      }
+      const v = this.toViolation(e, current);
+      if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
+      return { violation: v, steps: this.step, preemptions, pruned: false };
+    } finally {
+      this.trace = null;
+    }
+  }
+
+  /** resumes CPU `i` with `result` and runs it to its next operation */
+  private advance(i: number, result: bigint): void {
+    const r = this.gens[i].next(result);
+    if (r.done) this.done[i] = 1;
+  }
+
+  private isEnabled(op: Op): boolean {
+    switch (op.kind) {
+      case OpKind.Lock:
+        return this.mem.load(op.addr) === 0n;
+      case OpKind.ReadLock:
+        return this.mem.load(op.addr) >= 0n;
+      case OpKind.Await:
+        return op.pred!(this.mem.load(op.addr));
+      case OpKind.Unlock:
+      case OpKind.ReadUnlock:
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /**
+   * performs `op` for `cpu` and returns its result. Lock words hold -(cpu + 1) while held
+   * exclusively and a bitmask of the reader CPUs while held shared, so a deadlock report can
+   * name the holders.
+   */
+  private perform(cpu: Cpu, op: Op): bigint {
+    const mem = this.mem;
+    if (op.kind <= OpKind.Await && op.kind !== OpKind.Copy) this.checkAddress(op.addr);
+    switch (op.kind) {
+      case OpKind.Load:
+        return mem.load(op.addr);
+      case OpKind.Await:
+        this.checkAddress(op.addr + op.n * 8 - 8);
+        return mem.load(op.addr);
+      case OpKind.Store:
+        mem.store(op.addr, op.value);
+        return 0n;
+      case OpKind.Cas:
+        return mem.cas(op.addr, op.expected, op.value);
+      case OpKind.Load32:
+        return BigInt(mem.load32(op.addr));
+      case OpKind.Store32:
+        mem.store32(op.addr, Number(op.value));
+        return 0n;
+      case OpKind.Copy:
+        this.checkAddress(op.addr);
+        this.checkAddress(op.addr + op.n * 8 - 8);
+        this.checkAddress(op.src);
+        this.checkAddress(op.src + op.n * 8 - 8);
+        mem.copy(op.addr, op.src, op.n);
+        return 0n;
+      case OpKind.Lock:
+        mem.store(op.addr, BigInt(-(cpu.id + 1)));
+        return 0n;
+      case OpKind.Unlock: {
+        const v = mem.load(op.addr);
+        if (v !== BigInt(-(cpu.id + 1))) {
+          throw new Violation(
+            'assertion',
+            `${this.lockName(op)} released by cpu${cpu.id} ${cpu.task}, which does not hold it`,
+          );
+        }
+        mem.store(op.addr, 0n);
+        return 0n;
+      }
+      case OpKind.ReadLock:
+        mem.store(op.addr, mem.load(op.addr) | (1n << BigInt(cpu.id)));
+        return 0n;
+      case OpKind.ReadUnlock: {
+        const v = mem.load(op.addr);
+        const bit = 1n << BigInt(cpu.id);
+        if (v < 0n || (v & bit) === 0n) {
+          throw new Violation(
+            'assertion',
+            `${this.lockName(op)} read-released by cpu${cpu.id} ${cpu.task}, which does not hold it`,
+          );
+        }
+        mem.store(op.addr, v & ~bit);
+        return 0n;
+      }
+      case OpKind.Alloc: {
+        const f = mem.alloc(op.n as FrameState);
+        if (f < 0)
+          throw new Violation('model-error', `out of physical memory: the model has ${mem.frames} frames`);
+        if (this.trace) this.program.symbols.tagFrame(f, op.tag ?? 'frame');
+        return BigInt(f);
+      }
+      case OpKind.Free: {
+        if (op.addr <= 0 || op.addr >= mem.frames) {
+          throw new Violation('model-error', `free of frame ${op.addr}, which is not an allocatable frame`);
+        }
+        if (mem.state(op.addr) === FS.Free) {
+          throw new Violation('double-free', `frame ${this.program.symbols.frameName(op.addr)} freed twice`);
+        }
+        mem.free(op.addr);
+        return 0n;
+      }
+      default:
+        return 0n;
+    }
+  }
+
+  private checkAddress(addr: number): void {
+    if (!(addr >= 0 && addr < this.mem.bytes) || addr % 4 !== 0) {
+      throw new Violation(
+        'model-error',
+        `access to physical address 0x${addr.toString(16)}, outside the model's ${this.mem.frames} frames or unaligned`,
+      );
+    }
+  }
+
+  private lockName(op: Op): string {
+    return this.program.symbols.addrName(op.addr);
+  }
+
+  private holders(addr: number): string {
+    const v = this.mem.load(addr);
+    const names: string[] = [];
+    if (v < 0n) {
+      const c = this.cpus[Number(-v) - 1];
+      names.push(`cpu${c.id} ${c.task}`);
+    } else {
+      for (const c of this.cpus) if ((v >> BigInt(c.id)) & 1n) names.push(`cpu${c.id} ${c.task}`);
+    }
+    return names.length ? `held by ${names.join(', ')}` : 'free';
+  }
+
+  private deadlock(): Violation {
+    const waits: string[] = [];
+    for (const c of this.cpus) {
+      if (this.done[c.id] === 1) continue;
+      const op = c.op;
+      const what = this.program.symbols.addrName(op.addr);
+      if (op.kind === OpKind.Await) {
+        waits.push(
+          `cpu${c.id} ${c.task} waits in ${c.fn || 'its program'} for ${what} to change (now ${this.mem.load(op.addr)})`,
+        );
+      } else {
+        const how = op.kind === OpKind.ReadLock ? 'shared ' : '';
+        waits.push(
+          `cpu${c.id} ${c.task} waits in ${c.fn || 'its program'} for ${how}${what} ${this.holders(op.addr)}`,
+        );
+      }
+    }
+    return new Violation('deadlock', waits.join('; '));
+  }
+
+  private stepLimit(): Violation {
+    return new Violation(
+      'step-limit',
+      `execution exceeded ${this.maxSteps} steps (--max-steps). This is usually a spin loop that makes no progress: wait with cpu.awaitValue() (spin-assume) instead of re-reading in a loop`,
+    );
+  }
+
+  private toViolation(e: unknown, current: number): Violation {
+    let v: Violation;
+    if (e instanceof Violation) {
+      v = e;
+    } else {
+      const err = e instanceof Error ? e : new Error(String(e));
+      v = new Violation('model-error', `the model threw ${err.name}: ${err.message}`);
+      v.detail = err.stack ?? '';
+    }
+    if (v.kind !== 'deadlock' && current >= 0 && v.cpu < 0) {
+      v.cpu = current;
+      v.kernelStack = this.cpus[current].stack.slice();
+      if (v.kind === 'model-error')
+        v.detail = `cpu${current} ${this.cpus[current].task}, step ${this.step}\n${v.detail}`;
+    }
+    return v;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `OpKind` enumerates the shared-memory operations a CPU program can yield. Each one is a
+ * scheduling point: between two of them a CPU runs atomically.
+ */
+export enum OpKind {
+  /** READ_ONCE of a 64-bit word */
+  Load = 0,
+  /** WRITE_ONCE of a 64-bit word */
+  Store = 1,
+  /** cmpxchg of a 64-bit word; returns the old value */
+  Cas = 2,
+  /** read of one 32-bit half (PAE) */
+  Load32 = 3,
+  /** write of one 32-bit half (PAE) */
+  Store32 = 4,
+  /** memcpy of `n` words from `src` to `addr`, in one step */
+  Copy = 5,
+  /** exclusive lock (spin_lock, down_write): enabled while the lock word is 0 */
+  Lock = 6,
+  Unlock = 7,
+  /** shared lock (down_read, rcu_read_lock-like readers): enabled while no writer holds it */
+  ReadLock = 8,
+  ReadUnlock = 9,
+  /** spin-assume: enabled only while `pred` holds of the word at `addr`; returns its value */
+  Await = 10,
+  /** allocate a zeroed frame in state `n`; returns its number */
+  Alloc = 11,
+  /** free frame `addr` (a frame number): poison it and bump its generation */
+  Free = 12,
+  /** a data choice: the scheduler picks a value in [0, n) */
+  Choose = 13,
+  /** a barrier or TLB flush: no memory effect, but a visible step */
+  Fence = 14,
+}
+
+const NAMES: readonly string[] = [
+  'load',
+  'store',
+  'cmpxchg',
+  'load32',
+  'store32',
+  'copy',
+  'lock',
+  'unlock',
+  'read_lock',
+  'read_unlock',
+  'await',
+  'alloc',
+  'free',
+  'choose',
+  'fence',
+];
+
+/** `opKindName` is the default name a trace prints for an operation kind. */
+export function opKindName(kind: OpKind): string {
+  return NAMES[kind];
+}
+
+/**
+ * `Op` is one operation descriptor. Each CPU owns a single `Op` that it refills before every
+ * yield, so stepping allocates nothing; the executor copies what it needs before the CPU runs on.
+ */
+export class Op {
+  kind: OpKind = OpKind.Fence;
+  /** physical address (a frame number for Free) */
+  addr = 0;
+  /** Copy: source address */
+  src = 0;
+  /** Store/Cas/Store32: the value written */
+  value = 0n;
+  /** Cas: the expected old value */
+  expected = 0n;
+  /** Copy and Await: words; Choose: number of values; Alloc: frame state */
+  n = 0;
+  /** Await: the condition the word must satisfy */
+  pred: ((value: bigint) => boolean) | null = null;
+  /** what the trace calls this operation (`spin_lock`, `set_pmd`); null for the kind's name */
+  label: string | null = null;
+  /** Alloc: what the new frame is for (`pud`, `pgd`), used to name it in traces */
+  tag: string | null = null;
+}
+
+/** `Footprint` is what an operation touches, for deciding whether two operations conflict. */
+export interface Footprint {
+  /** first byte touched */
+  lo: number;
+  /** one past the last byte touched */
+  hi: number;
+  write: boolean;
+}

@@ -1,0 +1,34 @@
+import type { PhysicalMemory } from '../machine/physical-memory.js';
+import type { Symbols } from '../machine/symbols.js';
+import type { Cpu, Steps } from './cpu.js';
+import type { Op } from './op.js';
+
+/** `CpuProgram` is one simulated CPU: a name (the task it runs) and its program. */
+export interface CpuProgram {
+  name: string;
+  run(cpu: Cpu): Steps<void>;
+}
+
+/**
+ * `Oracle` watches executions and throws a `Violation` when an invariant breaks. `afterStep`
+ * runs after every operation, with the memory as that operation left it; `atEnd` runs once every
+ * CPU has finished. Oracles keep no state of their own between calls: what they need to remember
+ * lives in the machine's memory, so every executor sees the same thing.
+ */
+export interface Oracle {
+  name: string;
+  afterStep?(mem: PhysicalMemory, cpu: Cpu, op: Op, result: bigint): void;
+  atEnd?(mem: PhysicalMemory): void;
+}
+
+/**
+ * `Program` is a built model variant: the initial machine (memory as snapshotted, and the names
+ * of its addresses), its CPUs and its oracles. Everything an execution changes lives in `memory`,
+ * which is reset to the snapshot before each execution.
+ */
+export interface Program {
+  memory: PhysicalMemory;
+  symbols: Symbols;
+  cpus: CpuProgram[];
+  oracles: Oracle[];
+}

@@ -1,0 +1,212 @@
+import { FrameState } from './frame-state.js';
+import {
+  DATA_FRAME,
+  FRAME_GENERATION,
+  FRAME_STATE,
+  FRAME_TABLE_INTS,
+  headerBytes,
+  MAX_FRAMES,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  totalBytes,
+  WORD_SIZE,
+  WORDS_PER_FRAME,
+} from './layout.js';
+
+/** `POISON_FREE` is what a freed frame is filled with (include/linux/poison.h, 0x6b per byte). */
+export const POISON_FREE = 0x6b6b6b6b6b6b6b6bn;
+
+/**
+ * `PhysicalMemory` is the simulated machine's RAM: one SharedArrayBuffer of 4 KiB frames, read and
+ * written as 64-bit words with Atomics, plus a frame table that records what each frame holds and
+ * a generation that changes on every free (so a walker can tell a reused frame from the one it
+ * read the pointer to).
+ *
+ * Every execution starts from the same memory: `snapshot()` after the model is built, `reset()`
+ * before each execution. The inline executor resets only the frames it dirtied (tracked in a
+ * local, unshared bitmap); an executor whose stores happen on other threads calls `resetAll()`.
+ */
+export class PhysicalMemory {
+  readonly sab: SharedArrayBuffer;
+  readonly frames: number;
+  readonly bytes: number;
+  /** `words` views the frame area as 64-bit entries: word i is physical address i * 8. */
+  readonly words: BigInt64Array;
+  /** `halves` views the frame area as 32-bit halves, for the PAE torn-read view. */
+  readonly halves: Int32Array;
+  /** `table` is the frame table: state and generation of each frame. */
+  private readonly table: Int32Array;
+  private readonly all: Uint8Array;
+  private readonly header: number;
+  private snap: Uint8Array | null = null;
+  /** invariant: `dirtyList[0..dirtyCount)` are exactly the frames with `dirty[f] === 1`. */
+  private readonly dirty: Uint8Array;
+  private readonly dirtyList: Int32Array;
+  private dirtyCount = 0;
+  private nextWord = 0;
+
+  constructor(frames: number, sab?: SharedArrayBuffer) {
+    if (!Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES) {
+      throw new RangeError(`PhysicalMemory: frames must be an integer in 1..${MAX_FRAMES}, got ${frames}`);
+    }
+    this.frames = frames;
+    this.header = headerBytes(frames);
+    this.sab = sab ?? new SharedArrayBuffer(totalBytes(frames));
+    if (this.sab.byteLength !== totalBytes(frames)) {
+      throw new RangeError(
+        `PhysicalMemory: buffer of ${this.sab.byteLength} bytes does not hold ${frames} frames`,
+      );
+    }
+    this.bytes = frames * PAGE_SIZE;
+    this.words = new BigInt64Array(this.sab, this.header, frames * WORDS_PER_FRAME);
+    this.halves = new Int32Array(this.sab, this.header, frames * WORDS_PER_FRAME * 2);
+    this.table = new Int32Array(this.sab, 0, frames * FRAME_TABLE_INTS);
+    this.all = new Uint8Array(this.sab);
+    this.dirty = new Uint8Array(frames);
+    this.dirtyList = new Int32Array(frames);
+    if (!sab) this.table[DATA_FRAME * FRAME_TABLE_INTS + FRAME_STATE] = FrameState.Data;
+  }
+
+  /** `load` reads the 64-bit word at physical address `addr` (READ_ONCE). */
+  load(addr: number): bigint {
+    return Atomics.load(this.words, addr >>> 3);
+  }
+
+  /** `store` writes the 64-bit word at `addr` (WRITE_ONCE, set_pmd, ...). */
+  store(addr: number, value: bigint): void {
+    this.touch(addr >>> PAGE_SHIFT);
+    Atomics.store(this.words, addr >>> 3, value);
+  }
+
+  /** `cas` is cmpxchg: stores `value` if the word equals `expected`; returns the old value. */
+  cas(addr: number, expected: bigint, value: bigint): bigint {
+    this.touch(addr >>> PAGE_SHIFT);
+    return Atomics.compareExchange(this.words, addr >>> 3, expected, value);
+  }
+
+  /** `load32` reads the 32-bit half at `addr` (4-aligned), as an unsigned number. */
+  load32(addr: number): number {
+    return Atomics.load(this.halves, addr >>> 2) >>> 0;
+  }
+
+  /** `store32` writes the 32-bit half at `addr` (4-aligned). */
+  store32(addr: number, value: number): void {
+    this.touch(addr >>> PAGE_SHIFT);
+    Atomics.store(this.halves, addr >>> 2, value | 0);
+  }
+
+  /** `copy` copies `count` words from `src` to `dst` in one step (clone_pgd_range's memcpy). */
+  copy(dst: number, src: number, count: number): void {
+    this.touch(dst >>> PAGE_SHIFT);
+    this.touch((dst + count * WORD_SIZE - 1) >>> PAGE_SHIFT);
+    const d = dst >>> 3;
+    const s = src >>> 3;
+    for (let i = 0; i < count; i++) Atomics.store(this.words, d + i, Atomics.load(this.words, s + i));
+  }
+
+  /** `state` is what frame `frame` holds now. */
+  state(frame: number): FrameState {
+    return Atomics.load(this.table, frame * FRAME_TABLE_INTS + FRAME_STATE) as FrameState;
+  }
+
+  /** `generation` counts the frees of `frame`; it changes whenever the frame is freed. */
+  generation(frame: number): number {
+    return Atomics.load(this.table, frame * FRAME_TABLE_INTS + FRAME_GENERATION);
+  }
+
+  /** `frameOf` is the frame that holds physical address `addr`, or -1 outside memory. */
+  frameOf(addr: number): number {
+    return addr >= 0 && addr < this.bytes ? addr >>> PAGE_SHIFT : -1;
+  }
+
+  /**
+   * `alloc` hands out the lowest free frame in `state`, zeroed, or returns -1 when memory is full.
+   * Lowest-first makes reuse of a just-freed frame immediate, which is what exposes use-after-free.
+   */
+  alloc(state: FrameState): number {
+    for (let f = 1; f < this.frames; f++) {
+      if (this.state(f) !== FrameState.Free) continue;
+      this.touch(f);
+      Atomics.store(this.table, f * FRAME_TABLE_INTS + FRAME_STATE, state);
+      this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
+      return f;
+    }
+    return -1;
+  }
+
+  /** `free` returns `frame` to the allocator, fills it with POISON_FREE and bumps its generation. */
+  free(frame: number): void {
+    this.touch(frame);
+    const base = frame * FRAME_TABLE_INTS;
+    Atomics.store(this.table, base + FRAME_STATE, FrameState.Free);
+    Atomics.add(this.table, base + FRAME_GENERATION, 1);
+    this.words.fill(POISON_FREE, frame * WORDS_PER_FRAME, (frame + 1) * WORDS_PER_FRAME);
+  }
+
+  /** `setState` marks a frame at build time (before `snapshot`), e.g. the boot page tables. */
+  setState(frame: number, state: FrameState): void {
+    Atomics.store(this.table, frame * FRAME_TABLE_INTS + FRAME_STATE, state);
+  }
+
+  /**
+   * `allocWord` reserves the next 64-bit word of the data frame at build time and returns its
+   * physical address. Named words hold locks, counters and list heads.
+   */
+  allocWord(initial = 0n): number {
+    if (this.nextWord >= WORDS_PER_FRAME)
+      throw new RangeError('PhysicalMemory: the data frame is full (512 words)');
+    const addr = DATA_FRAME * PAGE_SIZE + this.nextWord * WORD_SIZE;
+    this.nextWord++;
+    Atomics.store(this.words, addr >>> 3, initial);
+    return addr;
+  }
+
+  /** `snapshot` records the current memory as the state every execution starts from. */
+  snapshot(): void {
+    this.snap = this.all.slice();
+    this.clearDirty();
+  }
+
+  /** `reset` restores the snapshot: the frame table and every frame dirtied since. */
+  reset(): void {
+    const snap = this.snapshotBytes();
+    this.all.set(snap.subarray(0, this.header));
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const start = this.header + this.dirtyList[i] * PAGE_SIZE;
+      this.all.set(snap.subarray(start, start + PAGE_SIZE), start);
+    }
+    this.clearDirty();
+  }
+
+  /** `resetAll` restores the whole snapshot in one copy, whoever wrote since. */
+  resetAll(): void {
+    this.all.set(this.snapshotBytes());
+    this.clearDirty();
+  }
+
+  /** `snapshotBytes` is the snapshot itself, for handing a machine to another thread. */
+  snapshotBytes(): Uint8Array {
+    if (!this.snap) throw new Error('PhysicalMemory: reset before snapshot');
+    return this.snap;
+  }
+
+  /** `adoptSnapshot` installs a snapshot taken by another PhysicalMemory of the same size. */
+  adoptSnapshot(bytes: Uint8Array): void {
+    if (bytes.byteLength !== this.all.byteLength)
+      throw new RangeError('PhysicalMemory: snapshot size mismatch');
+    this.snap = bytes;
+    this.resetAll();
+  }
+
+  private touch(frame: number): void {
+    if (this.dirty[frame] === 0) {
+      this.dirty[frame] = 1;
+      this.dirtyList[this.dirtyCount++] = frame;
+    }
+  }
+
+  private clearDirty(): void {
+    for (let i = 0; i < this.dirtyCount; i++) this.dirty[this.dirtyList[i]] = 0;
+    this.dirtyCount = 0;
+  }
+}

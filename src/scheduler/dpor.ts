@@ -1,0 +1,243 @@
+import { MAX_CPUS } from '../engine/execution.js';
+import { conflicts, Footprint } from '../engine/footprint.js';
+import type { Scheduler, SchedulingView } from './scheduler.js';
+
+/** `Node` is one decision of the current execution, kept while the search is below it. */
+interface Node {
+  /** a data choice (explored over all values) rather than a CPU choice */
+  value: boolean;
+  /** CPU nodes: the enabled CPUs; value nodes: the number of values */
+  enabled: number;
+  /** CPUs that must be explored from here (FG's backtrack set) */
+  backtrack: number;
+  /** CPUs already explored from here */
+  done: number;
+  /** CPUs asleep on entry: exploring them here would only repeat explored behaviour */
+  sleep: number;
+  chosen: number;
+  /** CPU nodes: index of the event this decision executed */
+  event: number;
+  /** CPU nodes: the sleep set handed to the decision after this one */
+  after: number;
+}
+
+/** `Event` is one executed operation: who, what it touched, and its vector clock. */
+interface Event {
+  cpu: number;
+  node: number;
+  fp: Footprint;
+  clock: Int32Array;
+}
+
+function lowestBit(mask: number): number {
+  return 31 - Math.clz32(mask & -mask);
+}
+
+/**
+ * `DporScheduler` is exhaustive search with dynamic partial-order reduction (Flanagan and
+ * Godefroid, "Dynamic Partial-Order Reduction for Model Checking Software", POPL 2005) and sleep
+ * sets (Godefroid 1996). Two operations are dependent when they touch the same bytes and one
+ * writes, or both use the frame allocator (`conflicts`); executions that differ only in the order
+ * of independent operations are explored once. Happens-before is tracked with vector clocks.
+ *
+ * It finds every reachable final state and every violation that plain DFS finds (a differential
+ * test checks this on generated programs), usually in far fewer executions. Executions that the
+ * sleep sets cut short are counted as `pruned`, not as executions.
+ */
+export class DporScheduler implements Scheduler {
+  private readonly nodes: Node[] = [];
+  private readonly events: Event[] = [];
+  /** vector clock of each CPU's last event */
+  private readonly cpuClock: Int32Array[] = [];
+  private readonly fps: Footprint[] = [];
+  private readonly scratch = new Footprint();
+  private view: SchedulingView | null = null;
+  private depth = 0;
+  private step = 0;
+  /** decisions below this depth replay known nodes and events */
+  private replayUntil = 0;
+  /** sleep set handed to the next new node */
+  private nextSleep = 0;
+  private started = false;
+  private done = false;
+  /** the current execution was cut short by its sleep set */
+  private blocked = false;
+  /** executions cut short by sleep sets */
+  pruned = 0;
+
+  constructor() {
+    for (let i = 0; i < MAX_CPUS; i++) this.fps.push(new Footprint());
+  }
+
+  get exhausted(): boolean {
+    return this.done;
+  }
+
+  startExecution(): boolean {
+    if (this.done) return false;
+    if (this.started && !this.backtrack()) {
+      this.done = true;
+      return false;
+    }
+    this.started = true;
+    this.depth = 0;
+    this.step = 0;
+    this.nextSleep = 0;
+    return true;
+  }
+
+  pickCpu(enabled: number, _current: number, view: SchedulingView): number {
+    this.view = view;
+    this.ensureClocks(view.cpuCount);
+    const d = this.depth++;
+    if (d < this.replayUntil) {
+      const node = this.nodes[d];
+      this.step++;
+      this.nextSleep = node.after;
+      return node.chosen;
+    }
+    let node: Node;
+    if (d < this.nodes.length) {
+      // the branch point: the node exists, with a new choice made by backtrack()
+      node = this.nodes[d];
+      this.nextSleep = node.sleep;
+    } else {
+      this.analyzeRaces(view);
+      const sleep = this.nextSleep & enabled;
+      node = { value: false, enabled, backtrack: 0, done: 0, sleep, chosen: -1, event: this.step, after: 0 };
+      const candidates = enabled & ~sleep;
+      if (candidates === 0) {
+        this.blocked = true;
+        return -1;
+      }
+      const p = lowestBit(candidates);
+      node.backtrack |= 1 << p;
+      node.done |= 1 << p;
+      node.chosen = p;
+      this.nodes.push(node);
+    }
+    this.execute(node, d, view);
+    return node.chosen;
+  }
+
+  pickValue(n: number): number {
+    const d = this.depth++;
+    if (d < this.nodes.length) return this.nodes[d].chosen;
+    this.nodes.push({
+      value: true,
+      enabled: n,
+      backtrack: 0,
+      done: 0,
+      sleep: 0,
+      chosen: 0,
+      event: -1,
+      after: 0,
+    });
+    return 0;
+  }
+
+  endExecution(): void {
+    if (this.blocked) this.pruned++;
+    else if (this.view) this.analyzeRaces(this.view);
+    this.blocked = false;
+    this.view = null;
+  }
+
+  /** records the event `node.chosen` executes, and the sleep set of the node after it */
+  private execute(node: Node, d: number, view: SchedulingView): void {
+    const p = node.chosen;
+    node.event = this.step;
+    for (let q = 0; q < view.cpuCount; q++) if (!view.finished(q)) view.footprint(q, this.fps[q]);
+    const fp = this.fps[p];
+    const clock = new Int32Array(view.cpuCount);
+    clock.set(this.cpuClock[p]);
+    for (let j = 0; j < this.step; j++) {
+      const e = this.events[j];
+      if (conflicts(e.fp, fp))
+        for (let q = 0; q < clock.length; q++) if (e.clock[q] > clock[q]) clock[q] = e.clock[q];
+    }
+    clock[p]++;
+    const ev: Event = { cpu: p, node: d, fp: new Footprint(), clock };
+    ev.fp.copyFrom(fp);
+    this.events.length = this.step;
+    this.events.push(ev);
+    this.cpuClock[p] = clock;
+    this.step++;
+    let sleep = 0;
+    const asleep = (node.sleep | node.done) & ~(1 << p);
+    for (let q = 0; q < view.cpuCount; q++) {
+      if ((asleep >>> q) & 1 && !conflicts(this.fps[q], fp)) sleep |= 1 << q;
+    }
+    node.after = sleep;
+    this.nextSleep = sleep;
+  }
+
+  /**
+   * FG's race detection at the current state: for every CPU p, the last event that is dependent
+   * with p's pending operation and not ordered before p must also be tried after p. If p could
+   * not run at that point, every CPU that could is tried instead.
+   */
+  private analyzeRaces(view: SchedulingView): void {
+    const fp = this.scratch;
+    for (let p = 0; p < view.cpuCount; p++) {
+      if (view.finished(p)) continue;
+      view.footprint(p, fp);
+      const mine = this.cpuClock[p];
+      for (let i = this.step - 1; i >= 0; i--) {
+        const e = this.events[i];
+        if (e.cpu === p || !conflicts(e.fp, fp)) continue;
+        if (e.clock[e.cpu] <= mine[e.cpu]) continue; // e happens before p's next operation
+        const pre = this.nodes[e.node];
+        if ((pre.enabled >>> p) & 1) pre.backtrack |= 1 << p;
+        else pre.backtrack |= pre.enabled;
+        break;
+      }
+    }
+  }
+
+  /** moves to the deepest decision with something left to explore */
+  private backtrack(): boolean {
+    for (let d = this.nodes.length - 1; d >= 0; d--) {
+      const node = this.nodes[d];
+      if (node.value) {
+        if (node.chosen + 1 < node.enabled) {
+          node.chosen++;
+          this.truncate(d, false);
+          return true;
+        }
+        continue;
+      }
+      const todo = node.backtrack & ~node.done & ~node.sleep;
+      if (todo !== 0) {
+        const p = lowestBit(todo);
+        node.done |= 1 << p;
+        node.chosen = p;
+        this.truncate(d, true);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** keeps nodes up to `d` and the events before it, and rebuilds the CPUs' clocks */
+  private truncate(d: number, cpuNode: boolean): void {
+    this.nodes.length = d + 1;
+    let keep = 0;
+    for (let k = d; k >= 0; k--) {
+      const n = this.nodes[k];
+      if (!n.value) {
+        keep = cpuNode && k === d ? n.event : n.event + 1;
+        break;
+      }
+    }
+    this.events.length = keep;
+    for (let q = 0; q < this.cpuClock.length; q++) this.cpuClock[q] = new Int32Array(this.cpuClock.length);
+    for (const e of this.events) this.cpuClock[e.cpu] = e.clock;
+    // a value node is replayed whole; a CPU node is re-executed with its new choice
+    this.replayUntil = cpuNode ? d : d + 1;
+  }
+
+  private ensureClocks(n: number): void {
+    while (this.cpuClock.length < n) this.cpuClock.push(new Int32Array(n));
+  }
+}

@@ -1,0 +1,54 @@
+import { MAX_CPUS } from '../engine/execution.js';
+import { RandomScheduler } from './random.js';
+
+/**
+ * `PctScheduler` is probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi and
+ * Nagarakatte, "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS
+ * 2010): CPUs get random distinct priorities, the highest-priority enabled CPU runs, and at
+ * `depth - 1` random steps the running CPU drops below all others. A bug of depth d among n CPUs
+ * and k steps is found with probability at least 1/(n k^(d-1)) per execution.
+ *
+ * k is learned: it is the longest execution seen so far (shuttle's pct.rs does the same).
+ */
+export class PctScheduler extends RandomScheduler {
+  /** invariant: length is depth - 1, sorted ascending */
+  private changePoints: number[] = [];
+  private readonly priority = new Float64Array(MAX_CPUS);
+  private steps = 0;
+  private maxSteps = 1;
+
+  constructor(
+    seed: string,
+    readonly depth = 3,
+    first = 0,
+    end = Number.POSITIVE_INFINITY,
+  ) {
+    super(seed, first, end);
+    if (!Number.isInteger(depth) || depth < 1)
+      throw new RangeError(`PCT depth must be a positive integer, got ${depth}`);
+  }
+
+  protected override beginExecution(): void {
+    for (let i = 0; i < MAX_CPUS; i++) this.priority[i] = this.depth + this.rng();
+    this.changePoints = [];
+    for (let i = 1; i < this.depth; i++) this.changePoints.push(1 + Math.floor(this.rng() * this.maxSteps));
+    this.changePoints.sort((a, b) => a - b);
+    this.steps = 0;
+  }
+
+  override pickCpu(enabled: number, current: number): number {
+    this.steps++;
+    for (let i = 0; i < this.changePoints.length; i++) {
+      if (this.changePoints[i] === this.steps && current >= 0) this.priority[current] = this.depth - 1 - i;
+    }
+    let best = -1;
+    for (let c = 0; c < MAX_CPUS; c++) {
+      if ((enabled >>> c) & 1 && (best < 0 || this.priority[c] > this.priority[best])) best = c;
+    }
+    return best;
+  }
+
+  override endExecution(): void {
+    if (this.steps > this.maxSteps) this.maxSteps = this.steps;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Footprint } from '../engine/footprint.js';
+
+/**
+ * `SchedulingView` is what a scheduler may look at while choosing: how many CPUs there are and
+ * what each one's pending operation touches (for partial-order reduction).
+ */
+export interface SchedulingView {
+  readonly cpuCount: number;
+  /** fills `out` with the footprint of `cpu`'s pending operation */
+  footprint(cpu: number, out: Footprint): void;
+  /** true once `cpu` has finished its program */
+  finished(cpu: number): boolean;
+}
+
+/**
+ * `Scheduler` is the policy that decides who runs (shuttle's `Scheduler` trait): it starts
+ * executions until its search is over, picks the next CPU among the enabled ones, and supplies
+ * data choices. The engine only steps CPUs; every decision it makes comes from here, and the
+ * sequence of decisions is the schedule that a replay token carries.
+ */
+export interface Scheduler {
+  /** `startExecution` begins the next execution; false when the search is over. */
+  startExecution(): boolean;
+  /**
+   * `pickCpu` chooses the CPU to step. `enabled` is a bitmask of the CPUs that can step (never
+   * 0); `current` is the CPU that stepped last (-1 at the start). Returns a CPU index, or -1 to
+   * abandon an execution that can only repeat explored behaviour (sleep-set blocked).
+   */
+  pickCpu(enabled: number, current: number, view: SchedulingView): number;
+  /** `pickValue` chooses a data value in [0, n). */
+  pickValue(n: number): number;
+  /** `endExecution` is called once the execution has ended, however it ended. */
+  endExecution(): void;
+  /** `exhausted` is true when the search ended because every execution was explored. */
+  readonly exhausted: boolean;
+}
+
+/** `bitCount` counts the set bits of a CPU mask. */
+export function bitCount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m &= m - 1) n++;
+  return n;
+}
+
+/** `nthBit` is the index of the `n`-th (0-based) set bit of `mask`. */
+export function nthBit(mask: number, n: number): number {
+  for (let i = 0, seen = 0; i < 31; i++) {
+    if ((mask >>> i) & 1) {
+      if (seen === n) return i;
+      seen++;
+    }
+  }
+  return -1;
+}
+
+/** `bitIndex` is the rank of bit `bit` among the set bits of `mask`. */
+export function bitIndex(mask: number, bit: number): number {
+  return bitCount(mask & ((1 << bit) - 1));
+}

@@ -1,0 +1,152 @@
+/**
+ * A replay token is the printed form of a schedule plus what it needs to be replayed alone: the
+ * model, the variant and the step bound. `v1.` then base64url of:
+ *
+ * ```
+ * u8 version (1) | str model | str variant | varint maxSteps | varint runs | runs x (varint choice, varint length) | u32 FNV-1a of all before
+ * ```
+ *
+ * where `str` is a varint length and UTF-8 bytes. Choices are run-length encoded: a CPU that
+ * runs several steps in a row costs two bytes.
+ */
+export const TOKEN_VERSION = 1;
+
+/** `ReplaySpec` is everything a token carries. */
+export interface ReplaySpec {
+  model: string;
+  variant: string;
+  maxSteps: number;
+  choices: number[];
+}
+
+/** `TokenError` says a token cannot be read, and why. */
+export class TokenError extends Error {
+  override name = 'TokenError';
+}
+
+function fnv1a(bytes: Uint8Array, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < end; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+class Writer {
+  readonly bytes: number[] = [];
+  varint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`token: cannot encode ${n}`);
+    while (n >= 0x80) {
+      this.bytes.push((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    this.bytes.push(n);
+  }
+  str(s: string): void {
+    const b = new TextEncoder().encode(s);
+    this.varint(b.length);
+    for (const x of b) this.bytes.push(x);
+  }
+}
+
+class Reader {
+  pos = 0;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly end: number,
+  ) {}
+  varint(): number {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      if (this.pos >= this.end) throw new TokenError('the token is truncated: copy it again from the report');
+      const b = this.bytes[this.pos++];
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+      if (scale > 2 ** 49) throw new TokenError('the token is corrupt (a number is too long)');
+    }
+  }
+  str(): string {
+    const len = this.varint();
+    if (this.pos + len > this.end)
+      throw new TokenError('the token is truncated: copy it again from the report');
+    const s = new TextDecoder('utf-8', { fatal: true }).decode(this.bytes.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return s;
+  }
+}
+
+/** `encodeToken` prints a replay spec as a token. */
+export function encodeToken(spec: ReplaySpec): string {
+  const w = new Writer();
+  w.bytes.push(TOKEN_VERSION);
+  w.str(spec.model);
+  w.str(spec.variant);
+  w.varint(spec.maxSteps);
+  const runs: [number, number][] = [];
+  for (const c of spec.choices) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === c) last[1]++;
+    else runs.push([c, 1]);
+  }
+  w.varint(runs.length);
+  for (const [c, len] of runs) {
+    w.varint(c);
+    w.varint(len);
+  }
+  const body = Uint8Array.from(w.bytes);
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, fnv1a(body, body.length));
+  return `v${TOKEN_VERSION}.${Buffer.from(out).toString('base64url')}`;
+}
+
+/** `decodeToken` reads a token back; a corrupt, truncated or foreign token throws `TokenError`. */
+export function decodeToken(token: string): ReplaySpec {
+  const m = /^v(\d+)\.([A-Za-z0-9_-]+)$/.exec(token.trim());
+  if (!m)
+    throw new TokenError(`'${abbreviate(token)}' is not a pagerace replay token (they look like v1.AQ...)`);
+  const version = Number(m[1]);
+  if (version !== TOKEN_VERSION) {
+    throw new TokenError(
+      `token version ${version} is not supported: this pagerace reads v${TOKEN_VERSION} tokens`,
+    );
+  }
+  const bytes = new Uint8Array(Buffer.from(m[2], 'base64url'));
+  if (bytes.length < 5) throw new TokenError('the token is truncated: copy it again from the report');
+  const end = bytes.length - 4;
+  const sum = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(end);
+  if (sum !== fnv1a(bytes, end))
+    throw new TokenError('the token is corrupt (checksum mismatch): copy it again from the report');
+  if (bytes[0] !== TOKEN_VERSION)
+    throw new TokenError(
+      `token version ${bytes[0]} is not supported: this pagerace reads v${TOKEN_VERSION} tokens`,
+    );
+  const r = new Reader(bytes, end);
+  r.pos = 1;
+  try {
+    const model = r.str();
+    const variant = r.str();
+    const maxSteps = r.varint();
+    const runs = r.varint();
+    const choices: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const c = r.varint();
+      const len = r.varint();
+      if (choices.length + len > 100_000_000)
+        throw new TokenError('the token is corrupt (schedule too long)');
+      for (let k = 0; k < len; k++) choices.push(c);
+    }
+    if (r.pos !== end) throw new TokenError('the token is corrupt (trailing bytes)');
+    return { model, variant, maxSteps, choices };
+  } catch (e) {
+    if (e instanceof TokenError) throw e;
+    throw new TokenError('the token is corrupt: copy it again from the report');
+  }
+}
+
+function abbreviate(s: string): string {
+  return s.length > 24 ? `${s.slice(0, 21)}...` : s;
+}
