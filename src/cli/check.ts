@@ -1,0 +1,94 @@
+import type { SearchResult } from '../explore/found.js';
+import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
+import { search } from '../explore/search.js';
+import { resolveTargets } from '../model/load.js';
+import { buildReport } from '../report/json.js';
+import { formatSummary, formatTable, formatViolation } from '../report/text.js';
+import { writeRun } from '../report/write.js';
+import { ExitCode } from './errors.js';
+import { parseCount, parseDuration, parseStrategy } from './parse.js';
+import { ProgressDisplay } from './progress.js';
+
+/** `CheckFlags` are the options of `pagerace check` as commander parsed them. */
+export interface CheckFlags {
+  strategy?: string;
+  seed?: string;
+  budget?: string;
+  time?: string;
+  maxSteps?: string;
+  keepGoing?: boolean;
+  json?: boolean;
+  out: string | false;
+  pctDepth?: string;
+  preemptions?: string;
+  minimize: boolean;
+}
+
+/** `searchOptions` turns flags into search options, refusing bad values with a UsageError. */
+export function searchOptions(flags: CheckFlags): SearchOptions {
+  const o = defaultSearchOptions();
+  if (flags.strategy !== undefined) o.strategy = parseStrategy(flags.strategy);
+  if (flags.seed !== undefined) o.seed = flags.seed;
+  if (flags.budget !== undefined) o.budget = parseCount(flags.budget, '--budget');
+  if (flags.time !== undefined) o.timeMs = parseDuration(flags.time, '--time');
+  if (flags.maxSteps !== undefined) o.maxSteps = parseCount(flags.maxSteps, '--max-steps');
+  if (flags.pctDepth !== undefined) o.pctDepth = parseCount(flags.pctDepth, '--pct-depth');
+  if (flags.preemptions !== undefined) o.preemptionBound = parseCount(flags.preemptions, '--preemptions', 0);
+  o.keepGoing = flags.keepGoing === true;
+  o.minimize = flags.minimize;
+  return o;
+}
+
+/** `exitCodeOf` is the exit code of a set of results. */
+export function exitCodeOf(results: readonly SearchResult[]): number {
+  if (results.some((r) => r.violations.some((v) => v.kind === 'model-error'))) return ExitCode.Error;
+  return results.every((r) => r.matches) ? ExitCode.Ok : ExitCode.Unexpected;
+}
+
+/**
+ * `runCheck` is `pagerace check`: search every selected variant in turn, print each bug as it is
+ * reported and the verdict table at the end, write the run's folder, and return the exit code.
+ * Ctrl-C stops the current search; what was found is reported and written.
+ */
+export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
+  const opts = searchOptions(flags);
+  const targets = await resolveTargets(specs);
+  const json = flags.json === true;
+  const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  const results: SearchResult[] = [];
+  try {
+    for (const t of targets) {
+      if (interrupted) break;
+      progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
+      let r: SearchResult;
+      try {
+        r = await search(t, opts, { onProgress: (p) => progress.update(p), shouldStop: () => interrupted });
+      } finally {
+        progress.stop();
+      }
+      results.push(r);
+      if (!json) {
+        for (const v of r.violations) console.log(`${formatViolation(r, v).join('\n')}\n`);
+        if (targets.length === 1) console.log(formatSummary(r));
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const report = buildReport(results, interrupted);
+  if (json) console.log(JSON.stringify(report, null, 2));
+  else if (targets.length > 1) console.log(formatTable(results).join('\n'));
+  if (flags.out !== false) {
+    const label = specs.length === 0 ? 'all' : specs.join('+');
+    const dir = writeRun(flags.out, label, report, results);
+    if (!json) console.log(`Report: ${dir}/report.json`);
+  }
+  if (interrupted) console.error('pagerace: interrupted; the report holds what was found so far');
+  return exitCodeOf(results);
+}

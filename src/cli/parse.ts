@@ -1,0 +1,28 @@
+import { STRATEGIES } from '../explore/make-scheduler.js';
+import type { StrategyName } from '../model/define.js';
+import { UsageError } from './errors.js';
+
+/** `parseDuration` reads `500ms`, `30s`, `10m`, `2h` or a number of seconds, in milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`${flag} takes a duration like 30s, 10m or 2h, got '${text}'`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+/** `parseCount` reads a positive whole number (`--budget 10000`, `--max-steps 1e5` is refused). */
+export function parseCount(text: string, flag: string, min = 1): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} takes a whole number, got '${text}'`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`${flag} must be at least ${min}, got ${text}`);
+  return n;
+}
+
+/** `parseStrategy` checks a `--strategy` name. */
+export function parseStrategy(text: string): StrategyName {
+  if (!(STRATEGIES as readonly string[]).includes(text)) {
+    throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${text}'`);
+  }
+  return text as StrategyName;
+}

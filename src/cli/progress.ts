@@ -1,0 +1,41 @@
+import cliProgress from 'cli-progress';
+import type { Progress } from '../explore/search.js';
+
+/**
+ * `ProgressDisplay` shows a running search on a terminal: executions (of the budget, with ETA,
+ * when the budget is bounded), executions per second, violations, elapsed time. Off the terminal
+ * or with --json it shows nothing.
+ */
+export class ProgressDisplay {
+  private bar: cliProgress.SingleBar | null = null;
+
+  constructor(private readonly enabled: boolean) {}
+
+  start(label: string, budget: number): void {
+    if (!this.enabled) return;
+    const bounded = Number.isFinite(budget);
+    const format = bounded
+      ? `${label} [{bar}] {value}/{total} executions | {rate}/s | {violations} violations | {elapsed} | ETA {eta_formatted}`
+      : `${label} {value} executions | {rate}/s | {violations} violations | {elapsed}`;
+    this.bar = new cliProgress.SingleBar(
+      { format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 10, etaBuffer: 50 },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(bounded ? budget : 0, 0, { rate: '0', violations: 0, elapsed: '0s' });
+  }
+
+  update(p: Progress): void {
+    if (!this.bar) return;
+    const rate = p.elapsedMs > 0 ? Math.round((p.executions * 1000) / p.elapsedMs) : 0;
+    this.bar.update(p.executions, {
+      rate: String(rate),
+      violations: p.violations,
+      elapsed: `${(p.elapsedMs / 1000).toFixed(1)}s`,
+    });
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}

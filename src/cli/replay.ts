@@ -1,0 +1,55 @@
+import { Execution } from '../engine/execution.js';
+import { formatTrace } from '../engine/trace.js';
+import { buildProgram, traceSchedule } from '../explore/search.js';
+import { loadModel, ModelError, selectVariants } from '../model/load.js';
+import { ReplayError } from '../scheduler/replay.js';
+import { decodeToken } from '../scheduler/token.js';
+import { ExitCode } from './errors.js';
+
+/**
+ * `runReplay` is `pagerace replay TOKEN`: rebuild the model variant the token names, follow its
+ * schedule exactly, and print the trace and the violation it raises. Exit 1 when the execution
+ * raises a violation (the bug reproduced), 0 when it runs clean, 2 when the token cannot be used.
+ */
+export async function runReplay(token: string, flags: { json?: boolean }): Promise<number> {
+  const spec = decodeToken(token);
+  const model = await loadModel(spec.model);
+  const [target] = selectVariants(model, spec.variant).filter((t) => t.variantName === spec.variant);
+  if (!target) throw new ModelError(`model ${spec.model} has no variant '${spec.variant}' any more`);
+  const exec = new Execution(buildProgram(target), spec.maxSteps);
+  const { trace, violation, preemptions } = traceSchedule(exec, spec.choices);
+  const used = exec.choices.length;
+  if (used !== spec.choices.length) {
+    throw new ReplayError(
+      `the execution ended after ${used} of the token's ${spec.choices.length} choices: the token does not fit this version of ${spec.model}:${spec.variant}`,
+    );
+  }
+  const v = violation;
+  if (flags.json) {
+    const out = {
+      pagerace: 1,
+      replay: {
+        model: model.def.name,
+        variant: spec.variant,
+        preemptions,
+        violation: v
+          ? { kind: v.kind, message: v.message, cpu: v.cpu, headline: v.headline, kernelStack: v.kernelStack }
+          : null,
+        trace,
+      },
+    };
+    console.log(JSON.stringify(out, null, 2));
+  } else {
+    console.log(
+      `Replaying ${model.def.name}:${spec.variant}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
+    );
+    if (v) {
+      if (v.headline.length) console.log(v.headline.join('\n'));
+      else console.log(`${v.kind}: ${v.message}`);
+    } else console.log('No violation: the execution ran clean.');
+    console.log(formatTrace(trace).join('\n'));
+    if (v?.kind === 'model-error' && v.detail) console.log(v.detail);
+  }
+  if (v?.kind === 'model-error') return ExitCode.Error;
+  return v ? ExitCode.Unexpected : ExitCode.Ok;
+}

@@ -1,0 +1,57 @@
+import type { TraceStep } from '../engine/trace.js';
+import type { ViolationKind } from '../engine/violation.js';
+
+/** `FoundViolation` is one distinct bug a search found, ready to report. */
+export interface FoundViolation {
+  kind: ViolationKind;
+  message: string;
+  /** the CPU whose step raised it, -1 for deadlocks and end-of-execution checks */
+  cpu: number;
+  task: string;
+  /** lines printed above the interleaving (the oops) */
+  headline: string[];
+  /** kernel function stack of the CPU when it was raised, outermost first */
+  kernelStack: string[];
+  /** for model errors, the JS stack */
+  detail: string;
+  token: string;
+  /** preemptions of the reported (minimized) interleaving */
+  preemptions: number;
+  /** preemptions of the interleaving the search first found */
+  foundPreemptions: number;
+  trace: TraceStep[];
+  /** executions that raised this bug */
+  count: number;
+  /** index of the first execution that raised it */
+  firstExecution: number;
+}
+
+/** `Verdict` is a search's conclusion. */
+export type Verdict = 'violation' | 'clean' | 'unknown';
+
+/** `StopReason` says why a search ended. */
+export type StopReason = 'complete' | 'violation' | 'budget' | 'time' | 'interrupted';
+
+/** `SearchResult` is the result of checking one model variant. */
+export interface SearchResult {
+  model: string;
+  variant: string;
+  expect: 'violation' | 'clean';
+  /** the violation kind the variant expects, when it expects one */
+  expectKind: ViolationKind | null;
+  verdict: Verdict;
+  /** the whole space was explored */
+  complete: boolean;
+  strategy: string;
+  executions: number;
+  /** executions cut short by partial-order reduction (dpor) */
+  pruned: number;
+  violatingExecutions: number;
+  steps: number;
+  seconds: number;
+  stoppedBy: StopReason;
+  violations: FoundViolation[];
+  /** the result is what the variant expects */
+  matches: boolean;
+  commits: { introduced?: string; fixed?: string[] };
+}

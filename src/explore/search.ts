@@ -1,0 +1,202 @@
+import { Execution } from '../engine/execution.js';
+import type { Program } from '../engine/program.js';
+import type { TraceStep } from '../engine/trace.js';
+import type { Violation } from '../engine/violation.js';
+import type { StrategyName } from '../model/define.js';
+import { ModelError, type Target } from '../model/load.js';
+import { DporScheduler } from '../scheduler/dpor.js';
+import { ReplayScheduler } from '../scheduler/replay.js';
+import { encodeToken } from '../scheduler/token.js';
+import type { FoundViolation, SearchResult, StopReason } from './found.js';
+import { isExhaustive, makeScheduler } from './make-scheduler.js';
+import { minimize, type Schedule } from './minimize.js';
+import { RANDOM_BUDGET, type SearchOptions } from './options.js';
+
+/** `Progress` is what a running search reports to its display. */
+export interface Progress {
+  executions: number;
+  violations: number;
+  elapsedMs: number;
+  /** executions the search may run, Infinity when unbounded */
+  budget: number;
+}
+
+/** `SearchHooks` connect a search to its surroundings: progress display and Ctrl-C. */
+export interface SearchHooks {
+  onProgress?(p: Progress): void;
+  /** polled between executions; true stops the search and reports what was found */
+  shouldStop?(): boolean;
+}
+
+/** how long the search runs before yielding to the event loop (progress, signals) */
+const SLICE_MS = 50;
+
+/** `Sighting` is a distinct violation as first seen, before minimization. */
+interface Sighting {
+  violation: Violation;
+  schedule: Schedule;
+  count: number;
+  firstExecution: number;
+}
+
+/** `buildProgram` builds a variant's program, turning a failure into a ModelError. */
+export function buildProgram(target: Target): Program {
+  try {
+    return target.variant.build();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new ModelError(`${target.model.def.name}:${target.variantName}: build() failed: ${msg}`);
+  }
+}
+
+/** `strategyOf` is the strategy a search of `target` uses under `opts`. */
+export function strategyOf(target: Target, opts: SearchOptions): StrategyName {
+  return opts.strategy ?? target.variant.strategy ?? 'dfs';
+}
+
+/** `budgetOf` is the execution budget: the user's, else the variant's for random searches. */
+export function budgetOf(target: Target, opts: SearchOptions, strategy: StrategyName): number {
+  if (Number.isFinite(opts.budget) || isExhaustive(strategy)) return opts.budget;
+  return target.variant.budget ?? RANDOM_BUDGET;
+}
+
+/**
+ * `search` checks one model variant: it runs executions under the chosen strategy until the
+ * space is explored, the budget or time runs out, a violation is found (unless `keepGoing`), or
+ * `shouldStop` says so; then it minimizes and traces each distinct violation.
+ */
+export async function search(
+  target: Target,
+  opts: SearchOptions,
+  hooks: SearchHooks = {},
+): Promise<SearchResult> {
+  const started = performance.now();
+  const program = buildProgram(target);
+  const exec = new Execution(program, opts.maxSteps);
+  const strategy = strategyOf(target, opts);
+  const budget = budgetOf(target, opts, strategy);
+  const sched = makeScheduler(strategy, opts);
+  const seen = new Map<string, Sighting>();
+  let executions = 0;
+  let violating = 0;
+  let steps = 0;
+  let stoppedBy: StopReason | null = null;
+  const deadline = started + opts.timeMs;
+
+  while (stoppedBy === null) {
+    const sliceEnd = performance.now() + SLICE_MS;
+    while (stoppedBy === null) {
+      if (executions >= budget) {
+        stoppedBy = 'budget';
+        break;
+      }
+      if (!sched.startExecution()) {
+        stoppedBy = sched.exhausted ? 'complete' : 'budget';
+        break;
+      }
+      const o = exec.run(sched);
+      sched.endExecution();
+      steps += o.steps;
+      if (o.pruned) continue;
+      executions++;
+      if (o.violation) {
+        violating++;
+        const key = o.violation.key;
+        const s = seen.get(key);
+        if (s) s.count++;
+        else {
+          seen.set(key, {
+            violation: o.violation,
+            schedule: { choices: exec.choices.slice(), preemptions: o.preemptions },
+            count: 1,
+            firstExecution: executions - 1,
+          });
+        }
+        if (!opts.keepGoing) stoppedBy = 'violation';
+      }
+      if ((executions & 63) === 0 && performance.now() >= sliceEnd) break;
+    }
+    const now = performance.now();
+    if (stoppedBy === null && now >= deadline) stoppedBy = 'time';
+    if (stoppedBy === null && hooks.shouldStop?.()) stoppedBy = 'interrupted';
+    hooks.onProgress?.({ executions, violations: seen.size, elapsedMs: now - started, budget });
+    if (stoppedBy === null) await new Promise((r) => setImmediate(r));
+  }
+
+  const violations = [...seen.entries()].map(([key, s]) => report(target, exec, opts, key, s));
+  const complete = stoppedBy === 'complete';
+  const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
+  const expect = target.variant.expect;
+  const expectKind = expect === 'clean' ? null : expect.violation;
+  const hasModelError = violations.some((v) => v.kind === 'model-error');
+  const matches =
+    !hasModelError &&
+    (expectKind === null ? verdict !== 'violation' : violations.some((v) => v.kind === expectKind));
+  return {
+    model: target.model.def.name,
+    variant: target.variantName,
+    expect: expectKind === null ? 'clean' : 'violation',
+    expectKind,
+    verdict,
+    complete,
+    strategy,
+    executions,
+    pruned: sched instanceof DporScheduler ? sched.pruned : 0,
+    violatingExecutions: violating,
+    steps,
+    seconds: (performance.now() - started) / 1000,
+    stoppedBy,
+    violations,
+    matches,
+    commits: target.variant.commits ?? {},
+  };
+}
+
+/** `traceSchedule` replays `choices` with tracing on. */
+export function traceSchedule(
+  exec: Execution,
+  choices: readonly number[],
+): { trace: TraceStep[]; violation: Violation | null; preemptions: number } {
+  const sched = new ReplayScheduler(choices);
+  sched.startExecution();
+  const trace: TraceStep[] = [];
+  const o = exec.run(sched, trace);
+  return { trace, violation: o.violation, preemptions: o.preemptions };
+}
+
+function report(
+  target: Target,
+  exec: Execution,
+  opts: SearchOptions,
+  key: string,
+  s: Sighting,
+): FoundViolation {
+  let schedule = opts.minimize ? minimize(exec, key, s.schedule) : s.schedule;
+  let replay = traceSchedule(exec, schedule.choices);
+  if (replay.violation?.key !== key) {
+    // only a nondeterministic model gets here; report what was seen
+    schedule = s.schedule;
+    replay = traceSchedule(exec, schedule.choices);
+  }
+  const v = replay.violation ?? s.violation;
+  return {
+    kind: v.kind,
+    message: v.message,
+    cpu: v.cpu,
+    task: v.cpu >= 0 ? exec.cpus[v.cpu].task : '',
+    headline: [...v.headline],
+    kernelStack: [...v.kernelStack],
+    detail: v.detail,
+    token: encodeToken({
+      model: target.model.ref,
+      variant: target.variantName,
+      maxSteps: opts.maxSteps,
+      choices: schedule.choices,
+    }),
+    preemptions: replay.preemptions,
+    foundPreemptions: s.schedule.preemptions,
+    trace: replay.trace,
+    count: s.count,
+    firstExecution: s.firstExecution,
+  };
+}

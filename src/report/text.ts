@@ -1,0 +1,93 @@
+import { formatTrace } from '../engine/trace.js';
+import type { FoundViolation, SearchResult } from '../explore/found.js';
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `formatSeconds` prints a duration compactly: 0.004s, 1.3s, 2m05s. */
+export function formatSeconds(s: number): string {
+  if (s < 10) return `${s.toFixed(s < 1 ? 3 : 1)}s`;
+  if (s < 120) return `${Math.round(s)}s`;
+  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/** `expectText` is the expectation column: `clean` or the expected violation kind. */
+export function expectText(r: SearchResult): string {
+  return r.expectKind ?? 'clean';
+}
+
+/** `verdictText` is the verdict column: the kinds found, `clean`, or `unknown`. */
+export function verdictText(r: SearchResult): string {
+  if (r.verdict !== 'violation') return r.verdict;
+  return [...new Set(r.violations.map((v) => v.kind))].join(',');
+}
+
+/** `formatTable` is the verdict table `pagerace check` ends with: one row per model variant. */
+export function formatTable(results: readonly SearchResult[]): string[] {
+  const rows = results.map((r) => [
+    `${r.model}:${r.variant}`,
+    expectText(r),
+    verdictText(r),
+    r.complete ? 'complete' : r.stoppedBy,
+    r.strategy,
+    String(r.executions),
+    formatSeconds(r.seconds),
+    r.matches ? 'ok' : 'MISMATCH',
+  ]);
+  const head = ['model:variant', 'expected', 'verdict', 'search', 'strategy', 'executions', 'time', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const right = new Set([5, 6]);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
+/** `formatCallTrace` prints where the violation was raised, the way an oops does. */
+function formatWhere(v: FoundViolation): string[] {
+  if (v.cpu < 0) return [];
+  const stack = v.kernelStack;
+  if (stack.length === 0) return [`CPU: ${v.cpu} Comm: ${v.task}`];
+  const out = [`CPU: ${v.cpu} Comm: ${v.task}`, `RIP: ${stack[stack.length - 1]}`];
+  if (stack.length > 1)
+    out.push(
+      'Call Trace:',
+      ...stack
+        .slice(0, -1)
+        .reverse()
+        .map((f) => ` ${f}`),
+    );
+  return out;
+}
+
+/** `formatViolation` is the full report of one bug: headline, where, interleaving, replay. */
+export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
+  const out: string[] = [];
+  const expected = r.expectKind === v.kind ? 'expected' : 'NOT expected';
+  out.push(`== ${r.model}:${r.variant}: ${v.kind} (${expected})`);
+  if (v.headline.length) out.push(...v.headline);
+  else out.push(`${v.kind}: ${v.message}`);
+  out.push(...formatWhere(v));
+  if (r.commits.introduced) out.push(`Introduced by: ${r.commits.introduced}`);
+  if (r.commits.fixed?.length) out.push(`Fixed by: ${r.commits.fixed.join(', ')}`);
+  const minimized = v.foundPreemptions !== v.preemptions ? ` (minimized from ${v.foundPreemptions})` : '';
+  out.push(
+    `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(v.trace.length, 'step')}:`,
+  );
+  out.push(...formatTrace(v.trace));
+  if (v.kind === 'model-error' && v.detail)
+    out.push('Model error detail:', ...v.detail.split('\n').map((l) => `  ${l}`));
+  out.push(`Seen in ${plural(v.count, 'execution')}; first at execution ${v.firstExecution}.`);
+  out.push(`Replay: pagerace replay ${v.token}`);
+  return out;
+}
+
+/** `formatSummary` is one line on how a search ended. */
+export function formatSummary(r: SearchResult): string {
+  const pruned = r.pruned ? `, ${r.pruned} pruned` : '';
+  const bad = r.violatingExecutions ? `, ${r.violatingExecutions} violating` : '';
+  return `${r.model}:${r.variant}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
+}
