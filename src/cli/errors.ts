@@ -1,5 +1,5 @@
 import { ModelError } from '../model/load.js';
-import { ReplayError } from '../scheduler/replay.js';
+import { ScheduleError } from '../scheduler/scheduler.js';
 import { TokenError } from '../scheduler/token.js';
 
 /** `ExitCode`: 0 every result as expected, 1 a result that is not, 2 usage or model errors. */
@@ -19,7 +19,7 @@ export function describeError(e: unknown): string {
     e instanceof UsageError ||
     e instanceof ModelError ||
     e instanceof TokenError ||
-    e instanceof ReplayError
+    e instanceof ScheduleError
   ) {
     return e.message;
   }

@@ -1,7 +1,7 @@
 import type { FrameState } from '../machine/frame-state.js';
 import { FrameState as FS } from '../machine/frame-state.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
-import type { Scheduler, SchedulingView } from '../scheduler/scheduler.js';
+import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler/scheduler.js';
 import { Cpu, type Steps } from './cpu.js';
 import { type Footprint, footprintOf } from './footprint.js';
 import { type Op, OpKind } from './op.js';
@@ -23,6 +23,8 @@ export interface Outcome {
   preemptions: number;
   /** abandoned by the scheduler because it could only repeat explored behaviour */
   pruned: boolean;
+  /** how many of `Execution.choices` lead up to the violation (all of them without one) */
+  cut: number;
 }
 
 /**
@@ -43,7 +45,8 @@ export class Execution implements SchedulingView {
   private readonly mem: PhysicalMemory;
   private trace: TraceStep[] | null = null;
   private step = 0;
-  private inScheduler = false;
+  /** the CPU whose operation is being performed, -1 outside `perform` */
+  private performing = -1;
 
   constructor(
     readonly program: Program,
@@ -70,12 +73,19 @@ export class Execution implements SchedulingView {
   /**
    * `run` performs one execution under `scheduler`. With `trace`, every step is appended to it;
    * the step that raised the violation is marked.
+   *
+   * Normally the execution ends at its first violation. A scheduler that asks for
+   * `continueAfterViolation` (DPOR) gets a run in which the violating CPU halts and the others go
+   * on: ending everything at a violation would make the violating step disable every other CPU,
+   * which breaks the independence that partial-order reduction relies on. The outcome still
+   * reports the first violation, with `cut` choices and `preemptions` counted up to it.
    */
   run(scheduler: Scheduler, trace: TraceStep[] | null = null): Outcome {
     const mem = this.mem;
     const cpus = this.cpus;
     const n = this.cpuCount;
     const oracles = this.program.oracles;
+    const goOn = scheduler.continueAfterViolation === true && trace === null;
     this.trace = trace;
     this.choices.length = 0;
     this.step = 0;
@@ -83,15 +93,31 @@ export class Execution implements SchedulingView {
     if (trace) this.program.symbols.resetExecution();
     let preemptions = 0;
     let current = -1;
+    let first: Violation | null = null;
+    let cut = 0;
+    let cutPreemptions = 0;
+    let cutSteps = 0;
+    const stop = (v: Violation): Outcome => {
+      if (first)
+        return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut };
+      return { violation: v, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
+    };
     try {
       for (let i = 0; i < n; i++) {
         cpus[i].reset();
         this.done[i] = 0;
-        current = i;
         this.gens[i] = this.program.cpus[i].run(cpus[i]);
-        this.advance(i, 0n);
       }
-      current = -1;
+      for (let i = 0; i < n; i++) {
+        try {
+          this.advance(i, 0n);
+        } catch (e) {
+          const v = this.failed(e, i);
+          if (!goOn) return stop(v);
+          first ??= v;
+          this.done[i] = 1;
+        }
+      }
       for (;;) {
         let enabled = 0;
         let alive = 0;
@@ -101,45 +127,68 @@ export class Execution implements SchedulingView {
           if (this.isEnabled(cpus[i].op)) enabled |= 1 << i;
         }
         if (alive === 0) break;
-        if (enabled === 0) throw this.deadlock();
-        this.inScheduler = true;
+        if (enabled === 0) return stop(this.deadlock());
         const c = scheduler.pickCpu(enabled, current, this);
-        this.inScheduler = false;
-        if (c < 0) return { violation: null, steps: this.step, preemptions, pruned: true };
+        if (c < 0) return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0 };
         this.choices.push(c);
         if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
         current = c;
         const cpu = cpus[c];
         const op = cpu.op;
-        let result = this.perform(cpu, op);
-        if (op.kind === OpKind.Choose) {
-          this.inScheduler = true;
-          const v = scheduler.pickValue(op.n);
-          this.inScheduler = false;
-          this.choices.push(v);
-          result = BigInt(v);
+        try {
+          this.performing = c;
+          let result = this.perform(cpu, op);
+          this.performing = -1;
+          if (op.kind === OpKind.Choose) {
+            const v = scheduler.pickValue(op.n);
+            this.choices.push(v);
+            result = BigInt(v);
+          }
+          if (trace)
+            trace.push(describeStep(this.step, c, cpu.task, cpu.fn, op, result, this.program.symbols));
+          this.step++;
+          this.advance(c, result);
+          for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, op, result);
+        } catch (e) {
+          const v = this.failed(e, c);
+          if (!goOn) return stop(v);
+          if (!first) {
+            first = v;
+            cut = this.choices.length;
+            cutPreemptions = preemptions;
+            cutSteps = this.step;
+          }
+          this.done[c] = 1;
         }
-        if (trace) trace.push(describeStep(this.step, c, cpu.task, cpu.fn, op, result, this.program.symbols));
-        this.step++;
-        this.advance(c, result);
-        for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, op, result);
-        if (this.step >= this.maxSteps) throw this.stepLimit();
+        if (this.step >= this.maxSteps) return stop(this.stepLimit());
       }
-      current = -1;
+      if (first) return stop(first);
       for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
-      return { violation: null, steps: this.step, preemptions, pruned: false };
+      return { violation: null, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
     } catch (e) {
-      // a scheduler that cannot go on (a replay that does not fit) is not the model's bug
-      if (this.inScheduler) {
-        this.inScheduler = false;
-        throw e;
-      }
-      const v = this.toViolation(e, current);
-      if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
-      return { violation: v, steps: this.step, preemptions, pruned: false };
+      return stop(this.failed(e, -1));
     } finally {
       this.trace = null;
     }
+  }
+
+  /**
+   * turns what CPU `cpu` threw into a violation (marking the trace); a scheduler's own error (a
+   * replay that does not fit, a nondeterministic model) is not the model's bug and is rethrown.
+   */
+  private failed(e: unknown, cpu: number): Violation {
+    if (e instanceof ScheduleError) throw e;
+    const trace = this.trace;
+    if (this.performing >= 0) {
+      // the operation itself failed (a double free, an unlock not held): it is the last step
+      const c = this.cpus[this.performing];
+      if (trace) trace.push(describeStep(this.step, c.id, c.task, c.fn, c.op, 0n, this.program.symbols));
+      this.step++;
+      this.performing = -1;
+    }
+    const v = this.toViolation(e, cpu);
+    if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
+    return v;
   }
 
   /** resumes CPU `i` with `result` and runs it to its next operation */

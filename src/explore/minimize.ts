@@ -25,7 +25,8 @@ export function minimize(exec: Execution, key: string, found: Schedule, budget =
       const o = exec.run(s);
       s.endExecution();
       spent++;
-      if (o.violation?.key === key) return { choices: exec.choices.slice(), preemptions: o.preemptions };
+      if (o.violation?.key === key)
+        return { choices: exec.choices.slice(0, o.cut), preemptions: o.preemptions };
     }
   }
   return found;

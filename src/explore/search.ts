@@ -107,7 +107,7 @@ export async function search(
         else {
           seen.set(key, {
             violation: o.violation,
-            schedule: { choices: exec.choices.slice(), preemptions: o.preemptions },
+            schedule: { choices: exec.choices.slice(0, o.cut), preemptions: o.preemptions },
             count: 1,
             firstExecution: executions - 1,
           });

@@ -1,5 +1,4 @@
-import type { Scheduler } from './scheduler.js';
-import { bitCount, nthBit } from './scheduler.js';
+import { bitCount, nthBit, ScheduleError, type Scheduler } from './scheduler.js';
 
 /**
  * `DfsScheduler` explores every execution exactly once, depth first, with no reduction: at each
@@ -56,6 +55,28 @@ export class DfsScheduler implements Scheduler {
     return this.chosen.slice(0, this.depth);
   }
 
+  /**
+   * `frontier` is what is left of the subtree after the last completed execution, as the prefixes
+   * of its unexplored subtrees in the order this scheduler would have visited them (deepest
+   * first, then options in order). Exploring each of them with a `DfsScheduler(prefix)`, in that
+   * order, runs exactly the executions that this scheduler would still run: that is how a unit
+   * of parallel exploration hands back the rest of its work. Call it between `endExecution` and
+   * the next `startExecution`; before the first execution the frontier is the prefix itself.
+   */
+  frontier(): number[][] {
+    if (this.done) return [];
+    if (!this.started) return [[...this.prefix]];
+    const out: number[][] = [];
+    for (let d = this.chosen.length - 1; d >= this.prefix.length; d--) {
+      for (let k = this.chosen[d] + 1; k < this.counts[d]; k++) {
+        const p = this.chosen.slice(0, d);
+        p.push(k);
+        out.push(p);
+      }
+    }
+    return out;
+  }
+
   /** moves to the next unexplored leaf; false when the subtree below the prefix is done */
   private backtrack(): boolean {
     for (let d = this.chosen.length - 1; d >= this.prefix.length; d--) {
@@ -74,12 +95,12 @@ export class DfsScheduler implements Scheduler {
     if (d < this.chosen.length) {
       const known = this.counts[d];
       if (known !== Number.POSITIVE_INFINITY && known !== count) {
-        throw new Error(
+        throw new ScheduleError(
           `the model is not deterministic: decision ${d} offered ${count} options on replay but ${known} before (does it keep state outside PhysicalMemory, or use Math.random?)`,
         );
       }
       if (this.chosen[d] >= count)
-        throw new Error(
+        throw new ScheduleError(
           `schedule prefix option ${this.chosen[d]} at decision ${d} is out of range (${count} options)`,
         );
       this.counts[d] = count;

@@ -64,6 +64,7 @@ export class DporScheduler implements Scheduler {
   private blocked = false;
   /** executions cut short by sleep sets */
   pruned = 0;
+  readonly continueAfterViolation = true;
 
   constructor() {
     for (let i = 0; i < MAX_CPUS; i++) this.fps.push(new Footprint());

@@ -1,7 +1,7 @@
-import type { Scheduler } from './scheduler.js';
+import { ScheduleError, type Scheduler } from './scheduler.js';
 
 /** `ReplayError` says a schedule does not fit the program it is replayed on. */
-export class ReplayError extends Error {
+export class ReplayError extends ScheduleError {
   override name = 'ReplayError';
 }
 

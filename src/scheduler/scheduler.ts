@@ -33,6 +33,20 @@ export interface Scheduler {
   endExecution(): void;
   /** `exhausted` is true when the search ended because every execution was explored. */
   readonly exhausted: boolean;
+  /**
+   * `continueAfterViolation` asks the executor to halt only the violating CPU and run the others
+   * on, as partial-order reduction needs (see `Execution.run`).
+   */
+  readonly continueAfterViolation?: boolean;
+}
+
+/**
+ * `ScheduleError` is a scheduler that cannot go on: a replayed schedule that does not fit the
+ * program, or a program that offers different choices on replay (it is not deterministic). The
+ * executor lets it through instead of blaming the model's step.
+ */
+export class ScheduleError extends Error {
+  override name = 'ScheduleError';
 }
 
 /** `bitCount` counts the set bits of a CPU mask. */

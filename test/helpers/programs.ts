@@ -1,0 +1,54 @@
+import type { Cpu, Steps } from '../../src/engine/cpu.js';
+import { Execution } from '../../src/engine/execution.js';
+import type { Oracle, Program } from '../../src/engine/program.js';
+import { MachineBuilder } from '../../src/model/builder.js';
+import type { Scheduler } from '../../src/scheduler/scheduler.js';
+
+/** `program` builds a test program: `words` named words, and one CPU per body. */
+export function program(
+  words: string[],
+  bodies: ((c: Cpu, w: number[]) => Steps)[],
+  oracles: ((w: number[]) => Oracle)[] = [],
+  frames = 4,
+): Program {
+  const m = new MachineBuilder(frames);
+  const w = words.map((name) => m.word(name));
+  return m.program(
+    bodies.map((body, i) => ({ name: String.fromCharCode(65 + i), run: (c: Cpu) => body(c, w) })),
+    oracles.map((o) => o(w)),
+  );
+}
+
+/** `Tally` counts what a whole search saw. */
+export interface Tally {
+  executions: number;
+  pruned: number;
+  violations: Map<string, number>;
+  /** final memory of each clean execution, as the values of the named words */
+  finals: Set<string>;
+}
+
+/** `explore` runs `scheduler` to the end on `prog`, tallying executions, violations and final states. */
+export function explore(prog: Program, scheduler: Scheduler, words: number[] = [], limit = 1_000_000): Tally {
+  const exec = new Execution(prog);
+  const t: Tally = { executions: 0, pruned: 0, violations: new Map(), finals: new Set() };
+  while (t.executions < limit && scheduler.startExecution()) {
+    const o = exec.run(scheduler);
+    scheduler.endExecution();
+    if (o.pruned) {
+      t.pruned++;
+      continue;
+    }
+    t.executions++;
+    if (o.violation) t.violations.set(o.violation.key, (t.violations.get(o.violation.key) ?? 0) + 1);
+    else t.finals.add(words.map((a) => prog.memory.load(a)).join(','));
+  }
+  return t;
+}
+
+/** `steps` is a CPU body of `n` stores to its own word (independent of every other CPU). */
+export function steps(n: number) {
+  return function* (c: Cpu, w: number[]): Steps {
+    for (let i = 0; i < n; i++) yield* c.store(w[c.id], BigInt(i + 1));
+  };
+}

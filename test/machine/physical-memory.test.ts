@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { FrameState } from '../../src/machine/frame-state.js';
+import { PAGE_SIZE } from '../../src/machine/layout.js';
+import { PhysicalMemory, POISON_FREE } from '../../src/machine/physical-memory.js';
+
+describe('PhysicalMemory', () => {
+  it('reads and writes 64-bit words and their 32-bit halves (little-endian)', () => {
+    const m = new PhysicalMemory(2);
+    m.store(PAGE_SIZE + 8, 0x1234_5678_9abc_def0n);
+    expect(m.load(PAGE_SIZE + 8)).toBe(0x1234_5678_9abc_def0n);
+    expect(m.load32(PAGE_SIZE + 8)).toBe(0x9abc_def0);
+    expect(m.load32(PAGE_SIZE + 12)).toBe(0x1234_5678);
+    m.store32(PAGE_SIZE + 12, 0xffff_ffff);
+    expect(BigInt.asUintN(64, m.load(PAGE_SIZE + 8))).toBe(0xffff_ffff_9abc_def0n);
+  });
+
+  it('compare-exchange stores only on a match and returns the old value', () => {
+    const m = new PhysicalMemory(1);
+    const a = m.allocWord(5n);
+    expect(m.cas(a, 4n, 9n)).toBe(5n);
+    expect(m.load(a)).toBe(5n);
+    expect(m.cas(a, 5n, 9n)).toBe(5n);
+    expect(m.load(a)).toBe(9n);
+  });
+
+  it('allocates the lowest free frame zeroed; free poisons it and bumps its generation', () => {
+    const m = new PhysicalMemory(4);
+    const f = m.alloc(FrameState.Pmd);
+    expect(f).toBe(1);
+    expect(m.state(1)).toBe(FrameState.Pmd);
+    m.store(PAGE_SIZE, 42n);
+    m.free(1);
+    expect(m.state(1)).toBe(FrameState.Free);
+    expect(m.generation(1)).toBe(1);
+    expect(m.load(PAGE_SIZE)).toBe(POISON_FREE);
+    expect(m.load(2 * PAGE_SIZE - 8)).toBe(POISON_FREE);
+    expect(m.alloc(FrameState.Pte)).toBe(1);
+    expect(m.load(PAGE_SIZE)).toBe(0n);
+    expect(m.alloc(FrameState.Data)).toBe(2);
+    expect(m.alloc(FrameState.Data)).toBe(3);
+    expect(m.alloc(FrameState.Data)).toBe(-1);
+  });
+
+  it('never hands out frame 0, which holds the named words', () => {
+    const m = new PhysicalMemory(2);
+    expect(m.state(0)).toBe(FrameState.Data);
+    expect(m.alloc(FrameState.Data)).toBe(1);
+    expect(m.alloc(FrameState.Data)).toBe(-1);
+  });
+
+  it('reset restores the snapshot: words, frame states and generations', () => {
+    const m = new PhysicalMemory(4);
+    const w = m.allocWord(7n);
+    m.setState(1, FrameState.Pgd);
+    m.snapshot();
+    m.store(w, 1n);
+    m.store(PAGE_SIZE * 3 + 16, 3n);
+    m.alloc(FrameState.Pte);
+    m.free(2);
+    m.reset();
+    expect(m.load(w)).toBe(7n);
+    expect(m.load(PAGE_SIZE * 3 + 16)).toBe(0n);
+    expect(m.state(1)).toBe(FrameState.Pgd);
+    expect(m.state(2)).toBe(FrameState.Free);
+    expect(m.generation(2)).toBe(0);
+    expect(m.load(PAGE_SIZE * 2)).toBe(0n);
+  });
+
+  it('resetAll restores writes made through another view of the same buffer', () => {
+    const m = new PhysicalMemory(2);
+    m.snapshot();
+    const other = new PhysicalMemory(2, m.sab);
+    other.store(PAGE_SIZE, 99n);
+    expect(m.load(PAGE_SIZE)).toBe(99n);
+    m.resetAll();
+    expect(m.load(PAGE_SIZE)).toBe(0n);
+  });
+
+  it('refuses sizes it cannot hold', () => {
+    expect(() => new PhysicalMemory(0)).toThrow(
+      'PhysicalMemory: frames must be an integer in 1..4096, got 0',
+    );
+    expect(() => new PhysicalMemory(2, new SharedArrayBuffer(16))).toThrow('does not hold 2 frames');
+  });
+});
