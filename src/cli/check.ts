@@ -89,6 +89,14 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
     const dir = writeRun(flags.out, label, report, results);
     if (!json) console.log(`Report: ${dir}/report.json`);
   }
+  for (const r of results) {
+    for (const v of r.violations.filter((x) => x.kind === 'model-error')) {
+      const where = v.detail.split('\n')[0];
+      console.error(
+        `pagerace: model error in ${r.model}:${r.variant}${where ? ` (${where})` : ''}: ${v.message}`,
+      );
+    }
+  }
   if (interrupted) console.error('pagerace: interrupted; the report holds what was found so far');
   return exitCodeOf(results);
 }
