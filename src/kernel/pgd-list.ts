@@ -1,0 +1,74 @@
+import type { Cpu, Steps } from '../engine/cpu.js';
+import type { Kernel, MmInfo } from './kernel.js';
+
+/**
+ * `pgd-list` is pgd_list (arch/x86/mm/pgtable.c): a list_head threaded through the `lru` of every
+ * task's PGD page, protected by pgd_lock. List pointers are the addresses of `lru.next` words;
+ * each `next`/`prev` is a shared word, so list manipulation is a sequence of loads and stores
+ * exactly as include/linux/list.h does them.
+ */
+
+/**
+ * `pgd_list_add` is list_add(&page->lru, &pgd_list) (include/linux/list.h __list_add):
+ * next->prev = new; new->next = next; new->prev = head; WRITE_ONCE(head->next, new).
+ */
+export function* pgd_list_add(c: Cpu, k: Kernel, mm: MmInfo): Steps {
+  const head = k.pgdListHead;
+  const next = Number(yield* c.load(head, 'list_add'));
+  yield* c.store(next + 8, BigInt(mm.lruNext), 'list_add');
+  yield* c.store(mm.lruNext, BigInt(next), 'list_add');
+  yield* c.store(mm.lruPrev, BigInt(head), 'list_add');
+  yield* c.store(head, BigInt(mm.lruNext), 'list_add');
+}
+
+/** `LIST_POISON1` and `LIST_POISON2` are what list_del leaves in a removed entry (include/linux/poison.h). */
+export const LIST_POISON1 = 0x100n;
+export const LIST_POISON2 = 0x122n;
+
+/**
+ * `pgd_list_del` is list_del(&page->lru) (include/linux/list.h __list_del_entry):
+ * next->prev = prev; WRITE_ONCE(prev->next, next); then the entry is poisoned.
+ */
+export function* pgd_list_del(c: Cpu, mm: MmInfo): Steps {
+  const next = Number(yield* c.load(mm.lruNext, 'list_del'));
+  const prev = Number(yield* c.load(mm.lruPrev, 'list_del'));
+  yield* c.store(next + 8, BigInt(prev), 'list_del');
+  yield* c.store(prev, BigInt(next), 'list_del');
+  yield* c.store(mm.lruNext, LIST_POISON1, 'list_del');
+  yield* c.store(mm.lruPrev, LIST_POISON2, 'list_del');
+}
+
+/**
+ * `list_first` and `list_next` walk pgd_list as list_for_each_entry does: read head->next, then
+ * each entry's next, until the head comes back. They return the mm of the entry, or null at the
+ * end of the list.
+ */
+export function* list_first(c: Cpu, k: Kernel): Steps<MmInfo | null> {
+  const next = Number(yield* c.load(k.pgdListHead, 'list_for_each'));
+  return entryMm(k, next);
+}
+
+export function* list_next(c: Cpu, k: Kernel, mm: MmInfo): Steps<MmInfo | null> {
+  const next = Number(yield* c.load(mm.lruNext, 'list_for_each'));
+  return entryMm(k, next);
+}
+
+function entryMm(k: Kernel, next: number): MmInfo | null {
+  if (next === k.pgdListHead) return null;
+  const mm = k.mmOfLru(next);
+  if (!mm) throw new Error(`pgd_list points to 0x${next.toString(16)}, which is no PGD page's lru`);
+  return mm;
+}
+
+/** `ghostPgdList` lists the mms on pgd_list now, reading memory without scheduling points (oracles). */
+export function ghostPgdList(k: Kernel, load: (addr: number) => bigint): MmInfo[] {
+  const out: MmInfo[] = [];
+  let next = Number(load(k.pgdListHead));
+  for (let guard = 0; next !== k.pgdListHead && guard < k.mms.length + 1; guard++) {
+    const mm = k.mmOfLru(next);
+    if (!mm) break;
+    out.push(mm);
+    next = Number(load(mm.lruNext));
+  }
+  return out;
+}
