@@ -34,9 +34,10 @@ function lowestBit(mask: number): number {
 }
 
 /**
- * `DporScheduler` is exhaustive search with dynamic partial-order reduction (Flanagan and
- * Godefroid, "Dynamic Partial-Order Reduction for Model Checking Software", POPL 2005) and sleep
- * sets (Godefroid 1996). Two operations are dependent when they touch the same bytes and one
+ * `DporScheduler` is exhaustive search with dynamic partial-order reduction: the stateless DFS
+ * with vector clocks of Flanagan and Godefroid ("Dynamic Partial-Order Reduction for Model
+ * Checking Software", POPL 2005), sleep sets (Godefroid 1996), and source-DPOR's rule for which
+ * CPU must be tried where a race is found (Abdulla et al., POPL 2014). Two operations are dependent when they touch the same bytes and one
  * writes, or both use the frame allocator (`conflicts`); executions that differ only in the order
  * of independent operations are explored once. Happens-before is tracked with vector clocks.
  *
@@ -174,26 +175,73 @@ export class DporScheduler implements Scheduler {
   }
 
   /**
-   * FG's race detection at the current state: for every CPU p, the last event that is dependent
-   * with p's pending operation and not ordered before p must also be tried after p. If p could
-   * not run at that point, every CPU that could is tried instead.
+   * Race detection at the current state, with source-DPOR's rule (Abdulla, Aronis, Jonsson and
+   * Sagonas, "Optimal Dynamic Partial Order Reduction", POPL 2014, Algorithm 1). For each CPU p
+   * and each earlier event e that is dependent with p's pending operation and races with it (no
+   * other path orders e before p), the state before e must also explore a CPU that can start the
+   * sequence v = (the events after e that do not happen after e) . p, an "initial" of v. Adding p
+   * itself, as Flanagan and Godefroid do, loses executions once sleep sets are added: p may be
+   * asleep there while another CPU's operation has to come first (a differential test caught it).
    */
   private analyzeRaces(view: SchedulingView): void {
     const fp = this.scratch;
+    const races: number[] = [];
     for (let p = 0; p < view.cpuCount; p++) {
       if (view.finished(p)) continue;
       view.footprint(p, fp);
       const mine = this.cpuClock[p];
+      races.length = 0;
       for (let i = this.step - 1; i >= 0; i--) {
         const e = this.events[i];
         if (e.cpu === p || !conflicts(e.fp, fp)) continue;
         if (e.clock[e.cpu] <= mine[e.cpu]) continue; // e happens before p's next operation
-        const pre = this.nodes[e.node];
-        if ((pre.enabled >>> p) & 1) pre.backtrack |= 1 << p;
-        else pre.backtrack |= pre.enabled;
-        break;
+        // e is ordered before p through a later racing event: not a race of its own
+        let covered = false;
+        for (const k of races) if (this.before(e, this.events[k])) covered = true;
+        if (covered) continue;
+        races.push(i);
+        this.reverse(i, p, fp);
       }
     }
+  }
+
+  /** makes the state before event `i` explore an initial of notdep(e_i) . p */
+  private reverse(i: number, p: number, fp: Footprint): void {
+    const e = this.events[i];
+    const pre = this.nodes[e.node];
+    let initials = 0;
+    let seen = 0;
+    const v: Event[] = [];
+    for (let j = i + 1; j < this.step; j++) {
+      const ej = this.events[j];
+      if (this.before(e, ej)) continue;
+      if (!((seen >>> ej.cpu) & 1)) {
+        seen |= 1 << ej.cpu;
+        let initial = true;
+        for (const ek of v) if (this.before(ek, ej)) initial = false;
+        if (initial) initials |= 1 << ej.cpu;
+      }
+      v.push(ej);
+    }
+    if (!((seen >>> p) & 1)) {
+      let initial = true;
+      const mine = this.cpuClock[p];
+      for (const ek of v) if (ek.clock[ek.cpu] <= mine[ek.cpu] || conflicts(ek.fp, fp)) initial = false;
+      if (initial) initials |= 1 << p;
+    }
+    if ((initials & pre.backtrack) !== 0) return;
+    const candidates = initials & pre.enabled;
+    if (candidates === 0) {
+      pre.backtrack |= pre.enabled;
+      return;
+    }
+    const awake = candidates & ~pre.sleep;
+    pre.backtrack |= 1 << lowestBit(awake !== 0 ? awake : candidates);
+  }
+
+  /** `before` says whether event `a` happens before event `b` */
+  private before(a: Event, b: Event): boolean {
+    return a.clock[a.cpu] <= b.clock[a.cpu];
   }
 
   /** moves to the deepest decision with something left to explore */
