@@ -1,0 +1,97 @@
+import type { Cpu, Steps } from '../../engine/cpu.js';
+import { FrameState } from '../../machine/frame-state.js';
+import type { PageTableFormat } from './format.js';
+import { levelName } from './format.js';
+import type { Ghost } from './ghost.js';
+
+/**
+ * `WalkContext` is what the walkers and the freeing code share: the page-table format and the
+ * ghost state their oracles keep.
+ */
+export interface WalkContext {
+  fmt: PageTableFormat;
+  ghost: Ghost;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+/**
+ * `checkTableAccess` is the use-after-free oracle (DOMAIN.md I5) for one access that CPU `c` has
+ * just made to the table at `level` holding `addr`: the frame must not be free, and must not have
+ * been freed (and reused) since the walker read the pointer to it. It runs between two yields,
+ * so it sees memory exactly as the access did.
+ */
+export function checkTableAccess(
+  c: Cpu,
+  w: WalkContext,
+  addr: number,
+  level: number,
+  what: string,
+  write = false,
+): void {
+  const g = w.ghost;
+  const mem = c.mem;
+  const f = addr >>> 12;
+  const how = write ? 'wrote' : 'read';
+  const fn = c.fn || 'its program';
+  const rec = g.remembered(mem, c.id, level, f);
+  const via = rec
+    ? `; the pointer to it was read from ${g.addrName(rec.from)}, which now holds 0x${BigInt.asUintN(64, mem.load(rec.from)).toString(16)}`
+    : '';
+  const freed = mem.state(f) === FrameState.Free;
+  const reused = !freed && rec !== null && rec.gen !== (mem.generation(f) & 0xffff);
+  if (!freed && !reused) return;
+  const state = freed ? 'after' : 'reused after';
+  const message = `${g.cpuName(c.id)} ${how} ${g.addrName(addr)} (${what}) in ${fn} ${state} ${g.freedByText(mem, f)} freed ${levelName(w.fmt, level)} table ${g.frameName(f)}${via}`;
+  c.fail('use-after-free', message, [
+    `BUG: KASAN: use-after-free in ${fn}`,
+    `${write ? 'Write' : 'Read'} of size 8 at addr ${hex(addr)} (${g.addrName(addr)}, ${what}) by ${g.cpuName(c.id)}`,
+    `Freed by ${g.freedByText(mem, f)}${freed ? '' : ', then reused'}${via}`,
+  ]);
+}
+
+/** `readEntry` is READ_ONCE(*p) of an entry in a table at `level`, checked for use-after-free. */
+export function* readEntry(c: Cpu, w: WalkContext, p: number, level: number, what: string): Steps<bigint> {
+  const v = yield* c.load(p, what);
+  checkTableAccess(c, w, p, level, what);
+  return v;
+}
+
+/** `writeEntry` is WRITE_ONCE(*p, v) (set_pte, pmd_clear, ...), checked for use-after-free. */
+export function* writeEntry(
+  c: Cpu,
+  w: WalkContext,
+  p: number,
+  level: number,
+  v: bigint,
+  what: string,
+): Steps<void> {
+  yield* c.store(p, v, what);
+  checkTableAccess(c, w, p, level, what, true);
+}
+
+/**
+ * `tableOf` follows entry `e`, read at `from` (an entry of a table at `level + 1`), to the table
+ * at `level` it points to (p?d_offset, pte_offset_kernel), and remembers the generation of that
+ * frame: a later access after it changed is a use-after-free even if the frame was reused.
+ * Returns the physical address of the table.
+ */
+export function tableOf(c: Cpu, w: WalkContext, e: bigint, level: number, from: number): number {
+  const pa = Number(w.fmt.addr(e));
+  const f = pa >>> 12;
+  if (f <= 0 || f >= c.mem.frames) {
+    c.fail(
+      'bad-entry',
+      `${w.ghost.cpuName(c.id)} in ${c.fn} followed ${w.ghost.addrName(from)} = 0x${BigInt.asUintN(64, e).toString(16)} to ${levelName(w.fmt, level)} table at ${hex(pa)}, outside the machine`,
+    );
+  }
+  w.ghost.rememberTable(c.mem, c.id, level, f, from);
+  return pa;
+}
+
+/** `entryAddr` is p?d_offset(table, va): the address of `va`'s entry in the table at `level`. */
+export function entryAddr(w: WalkContext, table: number, va: bigint, level: number): number {
+  return table + 8 * Number((va >> w.fmt.shift(level)) & 511n);
+}
