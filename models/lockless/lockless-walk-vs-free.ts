@@ -28,10 +28,17 @@ function build(overlap: boolean): Program {
   const target = overlap ? VMALLOC : VMALLOC + PMD_SIZE;
   const pmdp = k.entry(k.table(VMALLOC, 2), VMALLOC, 2);
   return k.m.program([
-    { name: 'A', run: (c: Cpu) => set_memory_ro(c, k.w, k.pgdAddr, target, 1) },
+    {
+      name: 'A',
+      *run(c: Cpu) {
+        yield* set_memory_ro(c, k.w, k.pgdAddr, target, 1);
+      },
+    },
     {
       name: 'B',
-      run: (c: Cpu) => c.call('__vmap_pages_range', vmap_try_huge_pmd(c, k.w, pmdp, VMALLOC, 0xa0000000n)),
+      *run(c: Cpu) {
+        yield* c.call('__vmap_pages_range', vmap_try_huge_pmd(c, k.w, pmdp, VMALLOC, 0xa0000000n));
+      },
     },
   ]);
 }
