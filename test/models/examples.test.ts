@@ -24,19 +24,16 @@ describe('models/examples', () => {
     ['peterson:correct', 'dfs', 36, 0, 'clean'],
     ['peterson:correct', 'dpor', 4, 0, 'clean'],
     ['peterson:check-then-raise', 'dfs', 362, 16, 'violation'],
-  ] as const)(
-    '%s under %s: %i executions, %i violating, %s',
-    async (spec, strategy, executions, violating, verdict) => {
-      const r = await check(spec, strategy);
-      expect(r).toMatchObject({
-        executions,
-        violatingExecutions: violating,
-        verdict,
-        complete: true,
-        matches: true,
-      });
-    },
-  );
+  ] as const)('%s under %s: %i executions, %i violating, %s', async (spec, strategy, executions, violating, verdict) => {
+    const r = await check(spec, strategy);
+    expect(r).toMatchObject({
+      executions,
+      violatingExecutions: violating,
+      verdict,
+      complete: true,
+      matches: true,
+    });
+  });
 
   it('lost-update:buggy reports its bug once, minimized to one preemption', async () => {
     const r = await check('lost-update:buggy', 'dfs');

@@ -9,18 +9,17 @@ import { listBundledModels, selectVariants } from '../../src/model/load.js';
 const targets = (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
 
 describe('every bundled model variant gives what it expects', () => {
-  it.each(targets.map((t) => [`${t.model.def.name}:${t.variantName}`, t] as const))(
-    '%s',
-    async (_name, target) => {
-      const r = await search(target, defaultSearchOptions());
-      const found = r.violations.map((v) => `${v.kind}: ${v.message}`);
-      if (target.variant.expect === 'clean') {
-        expect(found).toEqual([]);
-        if (r.strategy === 'dfs' || r.strategy === 'dpor') expect(r.complete).toBe(true);
-      } else {
-        expect(r.violations.map((v) => v.kind)).toContain(target.variant.expect.violation);
-      }
-      expect(r.matches).toBe(true);
-    },
-  );
+  it.each(
+    targets.map((t) => [`${t.model.def.name}:${t.variantName}`, t] as const),
+  )('%s', async (_name, target) => {
+    const r = await search(target, defaultSearchOptions());
+    const found = r.violations.map((v) => `${v.kind}: ${v.message}`);
+    if (target.variant.expect === 'clean') {
+      expect(found).toEqual([]);
+      if (r.strategy === 'dfs' || r.strategy === 'dpor') expect(r.complete).toBe(true);
+    } else {
+      expect(r.violations.map((v) => v.kind)).toContain(target.variant.expect.violation);
+    }
+    expect(r.matches).toBe(true);
+  });
 });
