@@ -1,11 +1,12 @@
 import type { SearchResult } from '../explore/found.js';
 import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
-import { search } from '../explore/search.js';
+import { parallelSearch } from '../explore/parallel.js';
+import { defaultWorkers, ExplorerPool } from '../explore/parallel-pool.js';
 import { resolveTargets } from '../model/load.js';
 import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
 import { writeRun } from '../report/write.js';
-import { ExitCode } from './errors.js';
+import { ExitCode, UsageError } from './errors.js';
 import { parseCount, parseDuration, parseStrategy } from './parse.js';
 import { ProgressDisplay } from './progress.js';
 
@@ -22,6 +23,18 @@ export interface CheckFlags {
   pctDepth?: string;
   preemptions?: string;
   minimize: boolean;
+  workers?: string;
+}
+
+/** `MAX_WORKERS` bounds --workers: more explorer threads than this only costs memory. */
+export const MAX_WORKERS = 256;
+
+/** `workerCount` reads --workers (PAGERACE_WORKERS); default one per core. */
+export function workerCount(text: string | undefined): number {
+  if (text === undefined) return defaultWorkers();
+  const n = parseCount(text, '--workers');
+  if (n > MAX_WORKERS) throw new UsageError(`--workers must be at most ${MAX_WORKERS}, got ${text}`);
+  return n;
 }
 
 /** `searchOptions` turns flags into search options, refusing bad values with a UsageError. */
@@ -52,23 +65,37 @@ export function exitCodeOf(results: readonly SearchResult[]): number {
  */
 export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
   const opts = searchOptions(flags);
+  const workers = workerCount(flags.workers);
   const targets = await resolveTargets(specs);
   const json = flags.json === true;
   const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
   let interrupted = false;
+  let failed = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
   };
   process.on('SIGINT', onSigint);
   const results: SearchResult[] = [];
+  const pool = await ExplorerPool.open(workers);
+  const say = (m: string) => {
+    progress.interrupt(`pagerace: ${m}`);
+  };
   try {
     for (const t of targets) {
-      if (interrupted) break;
+      if (interrupted || failed) break;
       progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
       let r: SearchResult;
       try {
-        r = await search(t, opts, { onProgress: (p) => progress.update(p), shouldStop: () => interrupted });
+        r = await parallelSearch(t, opts, pool, {
+          onProgress: (p) => progress.update(p),
+          shouldStop: () => interrupted,
+          onNotice: say,
+          onFailure: (m) => {
+            failed = true;
+            say(m);
+          },
+        });
       } finally {
         progress.stop();
       }
@@ -80,8 +107,9 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
     }
   } finally {
     process.off('SIGINT', onSigint);
+    await pool.close();
   }
-  const report = buildReport(results, interrupted);
+  const report = buildReport(results, interrupted || failed);
   if (json) console.log(JSON.stringify(report, null, 2));
   else if (targets.length > 1) console.log(formatTable(results).join('\n'));
   if (flags.out !== false) {
@@ -98,5 +126,6 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
     }
   }
   if (interrupted) console.error('pagerace: interrupted; the report holds what was found so far');
+  if (failed) return ExitCode.Error;
   return exitCodeOf(results);
 }

@@ -47,6 +47,9 @@ export function buildCli(): Command {
         'PAGERACE_PREEMPTIONS',
       ),
     )
+    .addOption(
+      new Option('--workers <n>', 'explorer worker threads (default: one per core)').env('PAGERACE_WORKERS'),
+    )
     .option('--keep-going', 'explore the whole budget or space and report each distinct violation once')
     .option('--no-minimize', 'report interleavings as found, without minimizing preemptions')
     .option('--json', 'print the report as JSON on stdout, no progress')

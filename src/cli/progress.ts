@@ -34,6 +34,15 @@ export class ProgressDisplay {
     });
   }
 
+  /** `interrupt` prints a line (a notice) without garbling the bar. */
+  interrupt(line: string): void {
+    if (this.bar) {
+      process.stderr.write('\r\x1b[K');
+      console.error(line);
+      this.bar.render();
+    } else console.error(line);
+  }
+
   stop(): void {
     this.bar?.stop();
     this.bar = null;

@@ -26,13 +26,17 @@ export interface SearchHooks {
   onProgress?(p: Progress): void;
   /** polled between executions; true stops the search and reports what was found */
   shouldStop?(): boolean;
+  /** something the user should know that is not a result (a worker died and its unit was retried) */
+  onNotice?(message: string): void;
+  /** the search could not go on (its workers failed); the result holds what was found until then */
+  onFailure?(message: string): void;
 }
 
 /** how long the search runs before yielding to the event loop (progress, signals) */
 const SLICE_MS = 50;
 
 /** `Sighting` is a distinct violation as first seen, before minimization. */
-interface Sighting {
+export interface Sighting {
   violation: Violation;
   schedule: Schedule;
   count: number;
@@ -123,8 +127,31 @@ export async function search(
     if (stoppedBy === null) await new Promise((r) => setImmediate(r));
   }
 
-  const violations = [...seen.entries()].map(([key, s]) => report(target, exec, opts, key, s));
-  const complete = stoppedBy === 'complete';
+  const violations = [...seen.entries()].map(([key, s]) => reportSighting(target, exec, opts, key, s));
+  return searchResult(target, strategy, violations, {
+    executions,
+    pruned: sched instanceof DporScheduler ? sched.pruned : 0,
+    violatingExecutions: violating,
+    steps,
+    seconds: (performance.now() - started) / 1000,
+    stoppedBy,
+  });
+}
+
+/** `SearchCounts` is what a search counted, whichever way it ran. */
+export type SearchCounts = Pick<
+  SearchResult,
+  'executions' | 'pruned' | 'violatingExecutions' | 'steps' | 'seconds' | 'stoppedBy'
+>;
+
+/** `searchResult` assembles a search's result: verdict, completeness and whether it matches. */
+export function searchResult(
+  target: Target,
+  strategy: StrategyName,
+  violations: FoundViolation[],
+  counts: SearchCounts,
+): SearchResult {
+  const complete = counts.stoppedBy === 'complete';
   const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
   const expect = target.variant.expect;
   const expectKind = expect === 'clean' ? null : expect.violation;
@@ -140,12 +167,12 @@ export async function search(
     verdict,
     complete,
     strategy,
-    executions,
-    pruned: sched instanceof DporScheduler ? sched.pruned : 0,
-    violatingExecutions: violating,
-    steps,
-    seconds: (performance.now() - started) / 1000,
-    stoppedBy,
+    executions: counts.executions,
+    pruned: counts.pruned,
+    violatingExecutions: counts.violatingExecutions,
+    steps: counts.steps,
+    seconds: counts.seconds,
+    stoppedBy: counts.stoppedBy,
     violations,
     matches,
     commits: target.variant.commits ?? {},
@@ -164,7 +191,12 @@ export function traceSchedule(
   return { trace, violation: o.violation, preemptions: o.preemptions };
 }
 
-function report(
+/**
+ * `reportSighting` turns a sighting into the reported violation: minimized (when asked), traced
+ * and given its replay token. Minimization does not depend on how the bug was found, so every
+ * search that finds it, on any number of workers, reports the same interleaving.
+ */
+export function reportSighting(
   target: Target,
   exec: Execution,
   opts: SearchOptions,

@@ -1,0 +1,57 @@
+import { Execution } from '../engine/execution.js';
+import { loadModel, ModelError, selectVariants } from '../model/load.js';
+import { countUnitStarted } from './parallel-control.js';
+import { runUnit, type UnitResult, type UnitSpec } from './parallel-unit.js';
+import { buildProgram } from './search.js';
+
+/** `ExplorerTask` is one message to an explorer worker. */
+export type ExplorerTask = { kind: 'ping' } | { kind: 'unit'; spec: UnitSpec; ctl: Int32Array; slot: number };
+
+/** `ExplorerReply` is the answer: `pong`, a unit's result, or a model that cannot be used. */
+export type ExplorerReply =
+  | { kind: 'pong'; threadId: number }
+  | { kind: 'result'; result: UnitResult }
+  | { kind: 'model-error'; message: string };
+
+/**
+ * `TEST_EXIT_ENV` is a test hook: the explorer worker that starts the pool's k-th unit, for k the
+ * value of PAGERACE_TEST_EXPLORER_EXIT_AT, exits on the spot, as a crashing worker would. The
+ * pool must report it, run the unit again on a fresh worker, and lose nothing.
+ */
+export const TEST_EXIT_ENV = 'PAGERACE_TEST_EXPLORER_EXIT_AT';
+
+const executions = new Map<string, Promise<Execution>>();
+
+async function executionFor(spec: UnitSpec): Promise<Execution> {
+  const key = `${spec.model}\0${spec.variant}\0${spec.maxSteps}`;
+  let e = executions.get(key);
+  if (!e) {
+    e = (async () => {
+      const model = await loadModel(spec.model);
+      const target = selectVariants(model, spec.variant).find((t) => t.variantName === spec.variant);
+      if (!target) throw new ModelError(`model ${spec.model} has no variant '${spec.variant}'`);
+      return new Execution(buildProgram(target), spec.maxSteps);
+    })();
+    executions.set(key, e);
+  }
+  return e;
+}
+
+/**
+ * `handleExplorerTask` is what an explorer worker does with a task: it rebuilds the model
+ * variant once per worker (the same build gives the same machine), then runs the unit on the
+ * inline executor.
+ */
+export async function handleExplorerTask(task: ExplorerTask, threadId: number): Promise<ExplorerReply> {
+  if (task.kind === 'ping') return { kind: 'pong', threadId };
+  const exitAt = Number(process.env[TEST_EXIT_ENV] ?? 0);
+  if (countUnitStarted(task.ctl) + 1 === exitAt) process.exit(70);
+  let exec: Execution;
+  try {
+    exec = await executionFor(task.spec);
+  } catch (e) {
+    executions.clear();
+    return { kind: 'model-error', message: e instanceof Error ? e.message : String(e) };
+  }
+  return { kind: 'result', result: runUnit(task.spec, exec, { ctl: task.ctl, slot: task.slot }) };
+}

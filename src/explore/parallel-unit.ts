@@ -1,0 +1,192 @@
+import type { Execution } from '../engine/execution.js';
+import type { ViolationKind } from '../engine/violation.js';
+import type { StrategyName } from '../model/define.js';
+import { BoundedScheduler } from '../scheduler/bounded.js';
+import { DfsScheduler } from '../scheduler/dfs.js';
+import { DporScheduler } from '../scheduler/dpor.js';
+import { PctScheduler } from '../scheduler/pct.js';
+import { RandomScheduler } from '../scheduler/random.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { yieldRequested } from './parallel-control.js';
+
+/**
+ * `Work` is what a unit of parallel exploration explores, always as a contiguous stretch of the
+ * sequential search order, so that the results of units can be put back together in that order:
+ *
+ * - `dfs`: the subtrees below `prefixes`, in order (a DFS frontier);
+ * - `range`: executions `first..end-1` of a random or pct search (execution i is seeded `seed:i`);
+ * - `whole`: the entire search on one worker (dpor and bounded, whose state cannot be split).
+ */
+export type Work =
+  | { kind: 'dfs'; prefixes: number[][] }
+  | { kind: 'range'; first: number; end: number }
+  | { kind: 'whole' };
+
+/** `UnitSpec` is everything a worker needs to run one unit; it is structured-cloneable. */
+export interface UnitSpec {
+  /** how `loadModel` finds the model: bundled name or absolute path */
+  model: string;
+  variant: string;
+  strategy: StrategyName;
+  seed: string;
+  pctDepth: number;
+  preemptionBound: number;
+  maxSteps: number;
+  keepGoing: boolean;
+  work: Work;
+  /** executions the unit may run at most (what is left of the budget, at most) */
+  maxExecutions: number;
+  /** the unit returns its remaining work after this long (0: run to the end) */
+  sliceMs: number;
+}
+
+/** `UnitSighting` is a distinct violation as a unit first saw it, in cloneable form. */
+export interface UnitSighting {
+  key: string;
+  kind: ViolationKind;
+  message: string;
+  headline: string[];
+  cpu: number;
+  kernelStack: string[];
+  detail: string;
+  choices: number[];
+  preemptions: number;
+  count: number;
+  /** index, among this unit's executions, of the first execution that raised it */
+  first: number;
+}
+
+/** `UnitResult` is what a unit did, and what it left undone. */
+export interface UnitResult {
+  /** executions run (pruned ones not counted), in sequential order */
+  executions: number;
+  steps: number;
+  pruned: number;
+  violating: number;
+  sightings: UnitSighting[];
+  /** the work left when the unit stopped early (slice over, asked to yield); null when done */
+  rest: Work | null;
+  /** the unit stopped at a violation (only without keepGoing) */
+  stoppedAtViolation: boolean;
+  /** a `whole` unit explored its entire space */
+  exhausted: boolean;
+}
+
+/** `UnitControl` lets a unit be asked to stop early: it returns its remaining work. */
+export interface UnitControl {
+  ctl: Int32Array | null;
+  slot: number;
+}
+
+/** `PCT_CHUNK` is the size of a pct unit. PCT learns its step bound within a unit, so a unit
+ * must run whole and the chunking must not depend on the number of workers. */
+export const PCT_CHUNK = 1000;
+
+function schedulerFor(spec: UnitSpec, prefix: number[] | null, first: number, end: number): Scheduler {
+  switch (spec.strategy) {
+    case 'dfs':
+      return new DfsScheduler(prefix ?? []);
+    case 'random':
+      return new RandomScheduler(spec.seed, first, end);
+    case 'pct':
+      return new PctScheduler(spec.seed, spec.pctDepth, first, end);
+    case 'dpor':
+      return new DporScheduler();
+    case 'bounded':
+      return new BoundedScheduler(spec.preemptionBound);
+  }
+}
+
+/**
+ * `runUnit` runs one unit of parallel exploration on `exec` (the inline executor, built from
+ * the spec's model variant). It runs executions in sequential-search order until the work is
+ * done, the unit's execution cap is reached, it stops at a violation (without keepGoing), its
+ * slice is over, or it is asked to yield; then it returns what it saw and, for the last three,
+ * the work left. Pct ranges never stop early except when asked, since their executions depend
+ * on the executions before them in the same unit.
+ */
+export function runUnit(spec: UnitSpec, exec: Execution, control: UnitControl): UnitResult {
+  const started = performance.now();
+  const deadline = spec.sliceMs > 0 && spec.strategy !== 'pct' ? started + spec.sliceMs : Infinity;
+  const res: UnitResult = {
+    executions: 0,
+    steps: 0,
+    pruned: 0,
+    violating: 0,
+    sightings: [],
+    rest: null,
+    stoppedAtViolation: false,
+    exhausted: false,
+  };
+  const seen = new Map<string, UnitSighting>();
+  // a unit runs at least one execution before it yields, so that every unit makes progress
+  let ran = 0;
+  /** runs `sched` until it is done or the unit must stop; true when the unit must stop */
+  const drive = (sched: Scheduler, splittable: boolean): boolean => {
+    for (;;) {
+      if (res.executions >= spec.maxExecutions) return true;
+      if (ran > 0 && yieldRequested(control.ctl, control.slot)) return true;
+      if (splittable && (ran & 15) === 0 && performance.now() >= deadline) return true;
+      if (!sched.startExecution()) return false;
+      ran++;
+      const o = exec.run(sched);
+      sched.endExecution();
+      res.steps += o.steps;
+      if (o.pruned) continue;
+      const index = res.executions++;
+      if (!o.violation) continue;
+      res.violating++;
+      const v = o.violation;
+      const key = v.key;
+      const s = seen.get(key);
+      if (s) s.count++;
+      else {
+        const sighting: UnitSighting = {
+          key,
+          kind: v.kind,
+          message: v.message,
+          headline: [...v.headline],
+          cpu: v.cpu,
+          kernelStack: [...v.kernelStack],
+          detail: v.detail,
+          choices: exec.choices.slice(0, o.cut),
+          preemptions: o.preemptions,
+          count: 1,
+          first: index,
+        };
+        seen.set(key, sighting);
+        res.sightings.push(sighting);
+      }
+      if (!spec.keepGoing) {
+        res.stoppedAtViolation = true;
+        return true;
+      }
+    }
+  };
+
+  const work = spec.work;
+  if (work.kind === 'dfs') {
+    for (let i = 0; i < work.prefixes.length; i++) {
+      const sched = new DfsScheduler(work.prefixes[i]);
+      if (drive(sched, true)) {
+        if (!res.stoppedAtViolation) {
+          const rest = [...sched.frontier(), ...work.prefixes.slice(i + 1)];
+          if (rest.length) res.rest = { kind: 'dfs', prefixes: rest };
+        }
+        break;
+      }
+    }
+  } else if (work.kind === 'range') {
+    const sched = schedulerFor(spec, null, work.first, work.end);
+    if (drive(sched, true) && !res.stoppedAtViolation) {
+      const next = work.first + res.executions;
+      if (next < work.end) res.rest = { kind: 'range', first: next, end: work.end };
+    }
+  } else {
+    const sched = schedulerFor(spec, null, 0, Number.POSITIVE_INFINITY);
+    drive(sched, false);
+    res.exhausted = sched.exhausted;
+    if (sched instanceof DporScheduler) res.pruned = sched.pruned;
+  }
+  return res;
+}
