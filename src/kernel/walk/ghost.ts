@@ -13,6 +13,7 @@ export const FREEING_FUNCTIONS = [
   'pte_free_kernel',
   'pte_free_defer',
   'pte_free_now',
+  'pte_free',
   'retract_page_tables',
 ] as const;
 
