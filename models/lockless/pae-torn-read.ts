@@ -1,7 +1,13 @@
 import { PAE_NX, PAE_PSE, PAE_TABLE } from '../../src/arch/x86-pae/pgtable.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
-import { native_pmd_clear, native_set_pmd, pmd_read_plain, pmdp_get_lockless, TornReadWatch } from '../../src/kernel/walk/pae.js';
+import {
+  native_pmd_clear,
+  native_set_pmd,
+  pmd_read_plain,
+  pmdp_get_lockless,
+  TornReadWatch,
+} from '../../src/kernel/walk/pae.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { MachineBuilder } from '../../src/model/builder.js';
 import { defineModel } from '../../src/model/define.js';

@@ -74,7 +74,11 @@ function build(reader: (c: Cpu, s: Setup) => Steps, rcuFree: boolean): Program {
   };
   return x.kb.program([
     { name: 'A', run: (c: Cpu) => c.call('handle_pte_fault', reader(c, s)) },
-    { name: 'B', run: (c: Cpu) => c.call('collapse_pte_mapped_thp', retract_page_tables(c, s.ctx, { pml: s.pml }, s.pmdp, rcuFree)) },
+    {
+      name: 'B',
+      run: (c: Cpu) =>
+        c.call('collapse_pte_mapped_thp', retract_page_tables(c, s.ctx, { pml: s.pml }, s.pmdp, rcuFree)),
+    },
   ]);
 }
 

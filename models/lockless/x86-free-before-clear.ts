@@ -36,7 +36,14 @@ function build(getOnlineMems: boolean): Program {
     {
       name: 'A',
       *run(c: Cpu) {
-        yield* ptdump_walk_pgd(c, x.w, { mmapLock: x.mmapLock, memHotplugLock: x.k.memHotplugLock }, [range], x.pgdAddr, getOnlineMems);
+        yield* ptdump_walk_pgd(
+          c,
+          x.w,
+          { mmapLock: x.mmapLock, memHotplugLock: x.k.memHotplugLock },
+          [range],
+          x.pgdAddr,
+          getOnlineMems,
+        );
       },
     },
     {
@@ -59,7 +66,8 @@ const FIX = '59305202c67f ("mm/ptdump: take the memory hotplug lock inside ptdum
 
 export default defineModel({
   name: 'x86-free-before-clear',
-  summary: 'x86 free_pte_table frees the PTE table before pmd_clear; a walker without the hotplug lock reads it',
+  summary:
+    'x86 free_pte_table frees the PTE table before pmd_clear; a walker without the hotplug lock reads it',
   variants: {
     buggy: {
       summary: 'ptdump_walk_pgd holds only init_mm.mmap_lock; remove_pagetable runs under mem_hotplug_lock',

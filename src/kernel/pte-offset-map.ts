@@ -97,7 +97,12 @@ export interface MappedPte {
  * (a bad pmd is reported and cleared); else the PTE of `addr` in the table the SNAPSHOT points to.
  * Returns null for NULL (after rcu_read_unlock).
  */
-export function* __pte_offset_map(c: Cpu, ctx: PteMapContext, pmdp: number, addr: bigint): Steps<MappedPte | null> {
+export function* __pte_offset_map(
+  c: Cpu,
+  ctx: PteMapContext,
+  pmdp: number,
+  addr: bigint,
+): Steps<MappedPte | null> {
   return yield* c.call(
     '__pte_offset_map',
     (function* () {

@@ -32,7 +32,13 @@ export interface CollapseLocks {
  * and flushes the TLB; then the locks are dropped and the detached PTE table is freed with
  * pte_free_defer (or, with `rcuFree` false, at once with pte_free).
  */
-export function* retract_page_tables(c: Cpu, ctx: PteMapContext, l: CollapseLocks, pmdp: number, rcuFree = true): Steps {
+export function* retract_page_tables(
+  c: Cpu,
+  ctx: PteMapContext,
+  l: CollapseLocks,
+  pmdp: number,
+  rcuFree = true,
+): Steps {
   yield* c.call(
     'retract_page_tables',
     (function* () {

@@ -33,11 +33,24 @@ function* free_pagetable(c: Cpu, w: WalkContext, table: number): Steps {
  * `free_pte_table`: if all 512 PTEs are none (one step here), free the table page, THEN lock,
  * pmd_clear, unlock. Between the free and the clear the pmd points to a free page.
  */
-function* free_pte_table(c: Cpu, w: WalkContext, l: X86HotremoveLocks, table: number, pmdp: number, va: bigint): Steps {
+function* free_pte_table(
+  c: Cpu,
+  w: WalkContext,
+  l: X86HotremoveLocks,
+  table: number,
+  pmdp: number,
+  va: bigint,
+): Steps {
   yield* c.awaitRange(table, 512, () => true, 'pte_none(*pte) x512');
   for (let i = 0; i < 512; i++) if (c.mem.load(table + 8 * i) !== 0n) return;
   const lo = va & ~((1n << w.fmt.shift(2)) - 1n);
-  yield* assertNoLocklessWalk(c, w, lo, lo + (1n << w.fmt.shift(2)), `free ${w.ghost.frameName(table >>> 12)}`);
+  yield* assertNoLocklessWalk(
+    c,
+    w,
+    lo,
+    lo + (1n << w.fmt.shift(2)),
+    `free ${w.ghost.frameName(table >>> 12)}`,
+  );
   const pmd = yield* readEntry(c, w, pmdp, 2, 'pmd_page(*pmd)');
   yield* free_pagetable(c, w, tableOf(c, w, pmd, 1, pmdp));
   yield* c.lock(l.pageTableLock, 'spin_lock');
@@ -46,7 +59,14 @@ function* free_pte_table(c: Cpu, w: WalkContext, l: X86HotremoveLocks, table: nu
 }
 
 /** `remove_pte_table`: clear each present PTE of [addr, end) under the lock; flush_tlb_all. */
-function* remove_pte_table(c: Cpu, w: WalkContext, l: X86HotremoveLocks, table: number, addr: bigint, end: bigint): Steps {
+function* remove_pte_table(
+  c: Cpu,
+  w: WalkContext,
+  l: X86HotremoveLocks,
+  table: number,
+  addr: bigint,
+  end: bigint,
+): Steps {
   let pte = entryAddr(w, table, addr, 1);
   for (; addr < end; addr += PAGE, pte += 8) {
     if (!w.fmt.present(yield* readEntry(c, w, pte, 1, 'pte_present(*pte)'), 1)) continue;
@@ -62,7 +82,14 @@ function* remove_pte_table(c: Cpu, w: WalkContext, l: X86HotremoveLocks, table: 
 }
 
 /** `remove_pmd_table`: descend into each present non-leaf pmd, then free_pte_table. */
-function* remove_pmd_table(c: Cpu, w: WalkContext, l: X86HotremoveLocks, table: number, addr: bigint, end: bigint): Steps {
+function* remove_pmd_table(
+  c: Cpu,
+  w: WalkContext,
+  l: X86HotremoveLocks,
+  table: number,
+  addr: bigint,
+  end: bigint,
+): Steps {
   for (let next: bigint; addr < end; addr = next) {
     next = addrEnd(w.fmt, addr, end, 2);
     const pmdp = entryAddr(w, table, addr, 2);
@@ -128,7 +155,10 @@ export function* try_remove_memory_x86(
     'try_remove_memory',
     (function* () {
       yield* c.lock(l.memHotplugLock, 'mem_hotplug_begin');
-      yield* c.call('arch_remove_memory', c.call('kernel_physical_mapping_remove', remove_pagetable(c, w, l, pgd, start, end)));
+      yield* c.call(
+        'arch_remove_memory',
+        c.call('kernel_physical_mapping_remove', remove_pagetable(c, w, l, pgd, start, end)),
+      );
       yield* c.unlock(l.memHotplugLock, 'mem_hotplug_done');
     })(),
   );

@@ -1,4 +1,11 @@
-import { describePae, PAE_HIGH_OFFSET, paeHex, paeHigh, paeJoin, paeLow } from '../../arch/x86-pae/pgtable.js';
+import {
+  describePae,
+  PAE_HIGH_OFFSET,
+  paeHex,
+  paeHigh,
+  paeJoin,
+  paeLow,
+} from '../../arch/x86-pae/pgtable.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
 import type { MachineBuilder } from '../../model/builder.js';

@@ -29,7 +29,8 @@ export const X86_64_L4: PageTableFormat = {
   shift: (level) => SHIFTS[level],
   none: (e) => e === 0n,
   present: (e) => entryPresent(e),
-  leaf: (e, level) => entryPresent(e) && (level === 1 || ((level === 2 || level === 3) && (e & _PAGE_PSE) !== 0n)),
+  leaf: (e, level) =>
+    entryPresent(e) && (level === 1 || ((level === 2 || level === 3) && (e & _PAGE_PSE) !== 0n)),
   table: (e, level) => level > 1 && entryPresent(e) && (level === 4 || (e & _PAGE_PSE) === 0n),
   bad: (e, level) => e !== 0n && (!entryPresent(e) || (level === 4 && (entryFlags(e) & _PAGE_PSE) !== 0n)),
   addr: (e) => pfnAddr(entryPfn(e)),
