@@ -40,6 +40,7 @@ export class KernelBuilder {
   private readonly pgdLock: number;
   private readonly memHotplugLock: number;
   private readonly syncedSlots: number;
+  private readonly unusedPmdStart: number;
   private readonly bugs: KernelBugs;
   private kernel: Kernel | null = null;
 
@@ -49,13 +50,15 @@ export class KernelBuilder {
     this.m = new MachineBuilder(opts.frames ?? 24);
     this.pgdListHead = this.m.word('pgd_list.next');
     this.m.word('pgd_list.prev');
-    // an empty list points to itself
-    this.m.memory.store(this.pgdListHead, BigInt(this.pgdListHead));
-    this.m.memory.store(this.pgdListHead + 8, BigInt(this.pgdListHead));
     this.pgdLock = this.m.word('pgd_lock');
     this.memHotplugLock = this.m.word('mem_hotplug_lock');
+    this.unusedPmdStart = this.m.word('unused_pmd_start');
     this.syncedSlots = this.m.word('ghost.synced[0]');
     for (let i = 1; i < GHOST_SYNCED_WORDS; i++) this.m.word(`ghost.synced[${i}]`);
+    // every field the Kernel holds is set: from here on `this.k` may be built
+    // an empty list points to itself
+    this.m.memory.store(this.pgdListHead, this.k.__va(this.pgdListHead));
+    this.m.memory.store(this.pgdListHead + 8, this.k.__va(this.pgdListHead));
     this.addMm('init_mm', true);
   }
 
@@ -72,13 +75,13 @@ export class KernelBuilder {
         this.memHotplugLock,
         this.syncedSlots,
         this.bugs,
+        this.unusedPmdStart,
       );
     }
     return this.kernel;
   }
 
   private addMm(name: string, withPgd: boolean): MmInfo {
-    if (this.kernel) throw new Error('KernelBuilder: declare mms before asking for the kernel');
     const id = this.mms.length;
     const pgd = this.m.word(`${name}.pgd`);
     const pageTableLock = this.m.word(`${name}.page_table_lock`);
@@ -89,7 +92,7 @@ export class KernelBuilder {
     let bootPgdFrame = -1;
     if (withPgd) {
       bootPgdFrame = this.m.frame(FrameState.Pgd, `${name}.pgd`);
-      this.m.memory.store(pgd, BigInt(frameAddr(bootPgdFrame)));
+      this.m.memory.store(pgd, this.k.__va(frameAddr(bootPgdFrame)));
     }
     const mm: MmInfo = { id, name, pgd, pageTableLock, lruNext, lruPrev, ptMm, cloneDone, bootPgdFrame };
     this.mms.push(mm);
@@ -129,15 +132,16 @@ export class KernelBuilder {
     const boundary = layoutFor(this.levels).kernelPgdBoundary;
     const src = frameAddr(this.mms[0].bootPgdFrame, boundary);
     mem.copy(frameAddr(mm.bootPgdFrame, boundary), src, PTRS_PER_TABLE - boundary);
-    mem.store(mm.ptMm, BigInt(mm.id + 1));
+    const k = this.k;
+    mem.store(mm.ptMm, k.__va(mm.pgd));
     mem.store(mm.cloneDone, 1n);
     // list_add(&page->lru, &pgd_list): at the head
     const head = this.pgdListHead;
-    const first = Number(mem.load(head));
-    mem.store(mm.lruNext, BigInt(first));
-    mem.store(mm.lruPrev, BigInt(head));
-    mem.store(first === head ? head + 8 : first + 8, BigInt(mm.lruNext));
-    mem.store(head, BigInt(mm.lruNext));
+    const first = k.__pa(mem.load(head));
+    mem.store(mm.lruNext, k.__va(first));
+    mem.store(mm.lruPrev, k.__va(head));
+    mem.store(first + 8, k.__va(mm.lruNext));
+    mem.store(head, k.__va(mm.lruNext));
     return mm;
   }
 
@@ -152,7 +156,7 @@ export class KernelBuilder {
     const cr3 = this.m.word(`cpu${id}.cr3`);
     const current = this.m.word(`cpu${id}.current`);
     const held = this.m.word(`ghost.cpu${id}.held_locks`);
-    if (mm.bootPgdFrame >= 0) this.m.memory.store(cr3, BigInt(frameAddr(mm.bootPgdFrame)));
+    if (mm.bootPgdFrame >= 0) this.m.memory.store(cr3, this.k.cr3Of(frameAddr(mm.bootPgdFrame)));
     this.m.memory.store(current, BigInt(mm.id + 1));
     const info: CpuInfo = { id, cr3, current, held };
     this.cpus.push(info);

@@ -52,7 +52,7 @@ export function* hw_access(
   value = 0n,
 ): Steps<bigint> {
   const mem = c.mem;
-  const cr3 = Number(mem.load(k.cpus[c.id].cr3)); // a register, not memory: no scheduling point
+  const cr3 = k.fromCr3(mem.load(k.cpus[c.id].cr3)); // a register, not memory: no scheduling point
   let table = cr3;
   const steps: WalkStep[] = [];
   for (const level of hardwareLevels(k.levels)) {
@@ -96,7 +96,7 @@ function pageFault(
   index: number,
 ): Violation {
   const name = currentMmName(k, mem, cpu);
-  const initPgd = Number(mem.load(k.initMm.pgd));
+  const initPgd = k.pgdOf(k.initMm, (a) => mem.load(a));
   let whose: string;
   if (cr3 === initPgd) {
     whose = 'init_mm has none either';

@@ -1,5 +1,6 @@
 import { type KernelLayout, layoutFor } from '../arch/x86-64/layout.js';
 import type { PagingLevels } from '../arch/x86-64/paging.js';
+import { MODEL_PHYS_BASE } from './phys.js';
 
 /**
  * `MmInfo` is where one mm_struct lives in the machine. Every field is a physical address of a
@@ -13,15 +14,15 @@ export interface MmInfo {
   id: number;
   /** `init_mm`, or the task's name (`A`, `B`) */
   name: string;
-  /** `mm->pgd`: the physical address of the PGD page, 0 until pgd_alloc sets it */
+  /** `mm->pgd`: a kernel pointer (`__va`) to the PGD page, 0 until pgd_alloc sets it; its address is the mm's */
   pgd: number;
   /** `mm->page_table_lock` */
   pageTableLock: number;
-  /** `page->lru.next` of the PGD page; a list pointer is the address of an lru.next word */
+  /** `page->lru.next` of the PGD page; list pointers are kernel pointers (`__va`) to lru.next words */
   lruNext: number;
   /** `page->lru.prev` of the PGD page */
   lruPrev: number;
-  /** `page->pt_mm` (pgd_set_mm): the mm id + 1, 0 when unset */
+  /** `page->pt_mm` (pgd_set_mm): a pointer to the mm (`__va` of its `pgd` word), 0 when unset */
   ptMm: number;
   /** ghost: 1 once pgd_ctor's clone of the kernel half is complete (I4) */
   cloneDone: number;
@@ -32,7 +33,7 @@ export interface MmInfo {
 /** `CpuInfo` is the per-CPU state the kernel model keeps in memory. */
 export interface CpuInfo {
   id: number;
-  /** CR3: physical address of the PGD the hardware walks (written by switch_mm) */
+  /** CR3: the physical address of the PGD the hardware walks (written by switch_mm); see `cr3Of` */
   cr3: number;
   /** `current->mm` id (+1; 0 = none): whose PGD CR3 holds, for reports */
   current: number;
@@ -77,8 +78,45 @@ export class Kernel {
     /** ghost: 8 words, bit i set once a sync of top-level slot i has returned (I2) */
     readonly syncedSlots: number,
     readonly bugs: KernelBugs,
+    /** `unused_pmd_start` (arch/x86/mm/init_64.c): the unused tail of the last sub-PMD vmemmap block */
+    readonly unusedPmdStart: number,
   ) {
     this.layout = layoutFor(levels);
+  }
+
+  /**
+   * `__va` is the kernel pointer to model physical address `addr` (a direct-map address, as
+   * `mm->pgd`, list pointers and `page->pt_mm` hold), as a signed 64-bit word.
+   */
+  __va(addr: number): bigint {
+    return BigInt.asIntN(64, this.layout.pageOffset + MODEL_PHYS_BASE + BigInt(addr));
+  }
+
+  /** `__pa` is the model physical address a kernel pointer points to, or -1 (NULL, or outside memory). */
+  __pa(ptr: bigint): number {
+    const off = BigInt.asUintN(64, ptr) - this.layout.pageOffset - MODEL_PHYS_BASE;
+    return off >= 0n && off < BigInt(this.frames * 4096) ? Number(off) : -1;
+  }
+
+  /** `cr3Of` is the CR3 value for a PGD at model physical address `addr`: its physical address. */
+  cr3Of(addr: number): bigint {
+    return MODEL_PHYS_BASE + BigInt(addr);
+  }
+
+  /** `fromCr3` is the model physical address of the PGD a CR3 value names. */
+  fromCr3(cr3: bigint): number {
+    return Number(BigInt.asUintN(64, cr3) - MODEL_PHYS_BASE);
+  }
+
+  /** `pgdOf` is the model physical address of `mm->pgd`, or -1 while it is NULL. */
+  pgdOf(mm: MmInfo, load: (addr: number) => bigint): number {
+    return this.__pa(load(mm.pgd));
+  }
+
+  /** `mmOfPtr` is the mm a `page->pt_mm` pointer names (its address is that of `mm->pgd`), or null. */
+  mmOfPtr(ptr: bigint): MmInfo | null {
+    const addr = this.__pa(ptr);
+    return this.mms.find((m) => m.pgd === addr) ?? null;
   }
 
   /** `initMm` is init_mm, whose PGD is swapper_pg_dir. */
@@ -91,6 +129,19 @@ export class Kernel {
     const m = this.mms.find((x) => x.name === name);
     if (!m) throw new Error(`kernel model has no mm named ${name}`);
     return m;
+  }
+
+  /** `mmOfPgd` is the mm whose PGD page is at physical address `pgd`, or null. */
+  mmOfPgd(pgd: number, load: (addr: number) => bigint): MmInfo | null {
+    return this.mms.find((m) => this.pgdOf(m, load) === pgd) ?? null;
+  }
+
+  /** `lockRank` orders the kernel's locks (I9): mem_hotplug_lock -> pgd_lock -> page_table_lock. */
+  lockRank(lock: number): number {
+    if (lock === this.memHotplugLock) return 1;
+    if (lock === this.pgdLock) return 2;
+    if (this.mms.some((m) => m.pageTableLock === lock)) return 3;
+    return 0;
   }
 
   /** `mmOfLru` is the mm whose PGD page's lru.next word is at `addr` (pgd_page_get_mm), or null. */

@@ -14,11 +14,11 @@ import type { Kernel, MmInfo } from './kernel.js';
  */
 export function* pgd_list_add(c: Cpu, k: Kernel, mm: MmInfo): Steps {
   const head = k.pgdListHead;
-  const next = Number(yield* c.load(head, 'list_add'));
-  yield* c.store(next + 8, BigInt(mm.lruNext), 'list_add');
-  yield* c.store(mm.lruNext, BigInt(next), 'list_add');
-  yield* c.store(mm.lruPrev, BigInt(head), 'list_add');
-  yield* c.store(head, BigInt(mm.lruNext), 'list_add');
+  const next = k.__pa(yield* c.load(head, 'list_add'));
+  yield* c.store(next + 8, k.__va(mm.lruNext), 'list_add');
+  yield* c.store(mm.lruNext, k.__va(next), 'list_add');
+  yield* c.store(mm.lruPrev, k.__va(head), 'list_add');
+  yield* c.store(head, k.__va(mm.lruNext), 'list_add');
 }
 
 /** `LIST_POISON1` and `LIST_POISON2` are what list_del leaves in a removed entry (include/linux/poison.h). */
@@ -29,11 +29,11 @@ export const LIST_POISON2 = 0x122n;
  * `pgd_list_del` is list_del(&page->lru) (include/linux/list.h __list_del_entry):
  * next->prev = prev; WRITE_ONCE(prev->next, next); then the entry is poisoned.
  */
-export function* pgd_list_del(c: Cpu, mm: MmInfo): Steps {
-  const next = Number(yield* c.load(mm.lruNext, 'list_del'));
-  const prev = Number(yield* c.load(mm.lruPrev, 'list_del'));
-  yield* c.store(next + 8, BigInt(prev), 'list_del');
-  yield* c.store(prev, BigInt(next), 'list_del');
+export function* pgd_list_del(c: Cpu, k: Kernel, mm: MmInfo): Steps {
+  const next = k.__pa(yield* c.load(mm.lruNext, 'list_del'));
+  const prev = k.__pa(yield* c.load(mm.lruPrev, 'list_del'));
+  yield* c.store(next + 8, k.__va(prev), 'list_del');
+  yield* c.store(prev, k.__va(next), 'list_del');
   yield* c.store(mm.lruNext, LIST_POISON1, 'list_del');
   yield* c.store(mm.lruPrev, LIST_POISON2, 'list_del');
 }
@@ -44,12 +44,12 @@ export function* pgd_list_del(c: Cpu, mm: MmInfo): Steps {
  * end of the list.
  */
 export function* list_first(c: Cpu, k: Kernel): Steps<MmInfo | null> {
-  const next = Number(yield* c.load(k.pgdListHead, 'list_for_each'));
+  const next = k.__pa(yield* c.load(k.pgdListHead, 'list_for_each'));
   return entryMm(k, next);
 }
 
 export function* list_next(c: Cpu, k: Kernel, mm: MmInfo): Steps<MmInfo | null> {
-  const next = Number(yield* c.load(mm.lruNext, 'list_for_each'));
+  const next = k.__pa(yield* c.load(mm.lruNext, 'list_for_each'));
   return entryMm(k, next);
 }
 
@@ -63,12 +63,12 @@ function entryMm(k: Kernel, next: number): MmInfo | null {
 /** `ghostPgdList` lists the mms on pgd_list now, reading memory without scheduling points (oracles). */
 export function ghostPgdList(k: Kernel, load: (addr: number) => bigint): MmInfo[] {
   const out: MmInfo[] = [];
-  let next = Number(load(k.pgdListHead));
+  let next = k.__pa(load(k.pgdListHead));
   for (let guard = 0; next !== k.pgdListHead && guard < k.mms.length + 1; guard++) {
     const mm = k.mmOfLru(next);
     if (!mm) break;
     out.push(mm);
-    next = Number(load(mm.lruNext));
+    next = k.__pa(load(mm.lruNext));
   }
   return out;
 }

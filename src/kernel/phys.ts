@@ -8,6 +8,9 @@ import { PAGE_SHIFT } from '../machine/layout.js';
  */
 export const MODEL_PFN_BASE = 0x4000n;
 
+/** `MODEL_PHYS_BASE` is the physical address of frame 0: `MODEL_PFN_BASE << 12`. */
+export const MODEL_PHYS_BASE = MODEL_PFN_BASE << 12n;
+
 /** `frameToPfn` is the PFN of model frame `frame`. */
 export function frameToPfn(frame: number): bigint {
   return MODEL_PFN_BASE + BigInt(frame);

@@ -39,7 +39,8 @@ describe('KernelBuilder', () => {
     expect(mem.load(frameAddr(a.bootPgdFrame, slot))).toBe(mem.load(frameAddr(k.initMm.bootPgdFrame, slot)));
     expect(mem.load(frameAddr(a.bootPgdFrame, slot))).not.toBe(0n);
     expect(ghostPgdList(k, (x) => mem.load(x)).map((m) => m.name)).toEqual(['B', 'A']);
-    expect(mem.load(k.cpus[0].cr3)).toBe(BigInt(frameAddr(a.bootPgdFrame)));
+    expect(mem.load(k.cpus[0].cr3)).toBe(0x4000000n + BigInt(frameAddr(a.bootPgdFrame)));
+    expect(mem.load(a.pgd)).toBe(BigInt.asIntN(64, 0xffff888004000000n + BigInt(frameAddr(a.bootPgdFrame))));
     expect(kb.m.symbols.addrName(frameAddr(a.bootPgdFrame, 468))).toBe('A.pgd[468]');
   });
 
@@ -61,7 +62,7 @@ describe('KernelBuilder', () => {
         *run(cpu: Cpu) {
           yield* pgd_list_add(cpu, k, c);
           seen.push(yield* walk(cpu));
-          yield* pgd_list_del(cpu, a);
+          yield* pgd_list_del(cpu, k, a);
           seen.push(yield* walk(cpu));
           yield* switch_mm(cpu, k, c);
         },

@@ -1,0 +1,52 @@
+import { OpKind } from '../../engine/op.js';
+import type { Oracle } from '../../engine/program.js';
+import { Violation } from '../../engine/violation.js';
+import type { Kernel } from '../kernel.js';
+import { ghostPgdList } from '../pgd-list.js';
+import { isSynced } from './sync-postcondition.js';
+
+function hex(e: bigint): string {
+  return `0x${BigInt.asUintN(64, e).toString(16).padStart(16, '0')}`;
+}
+
+/**
+ * `pgdJoinOracle` watches a PGD become reachable on pgd_list (the store `prev->next = new` with
+ * `prev` the head or a listed PGD) and checks:
+ * - I4: its clone of the kernel half is complete (`incomplete-clone`);
+ * - I2 for PGDs added after a sync: every slot whose sync has returned is equal to init_mm's
+ *   (`sync-postcondition`).
+ */
+export function pgdJoinOracle(k: Kernel): Oracle {
+  return {
+    name: 'I4 complete clone and I2 on joining pgd_list',
+    afterStep(mem, _cpu, op) {
+      if (op.kind !== OpKind.Store) return;
+      const joined = k.mmOfLru(k.__pa(op.value));
+      if (!joined) return;
+      const load = (a: number) => mem.load(a);
+      if (op.addr !== k.pgdListHead) {
+        const prev = k.mmOfLru(op.addr);
+        if (!prev || !ghostPgdList(k, load).includes(prev)) return;
+      }
+      if (mem.load(joined.cloneDone) !== 1n) {
+        throw new Violation(
+          'incomplete-clone',
+          `${joined.name}.pgd joined pgd_list before pgd_ctor finished cloning the kernel half`,
+        );
+      }
+      const pgd = k.pgdOf(joined, load);
+      const initPgd = k.pgdOf(k.initMm, load);
+      for (let i = k.layout.kernelPgdBoundary; i < 512; i++) {
+        if (!isSynced(k, mem, i)) continue;
+        const e = mem.load(pgd + i * 8);
+        const ref = mem.load(initPgd + i * 8);
+        if (e !== ref) {
+          throw new Violation(
+            'sync-postcondition',
+            `${joined.name}.pgd joined pgd_list after the sync of slot ${i} returned, with ${joined.name}.pgd[${i}] = ${hex(e)}, init_mm.pgd[${i}] = ${hex(ref)}`,
+          );
+        }
+      }
+    },
+  };
+}
