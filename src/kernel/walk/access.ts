@@ -44,7 +44,7 @@ export function checkTableAccess(
   const reused = !freed && rec !== null && rec.gen !== (mem.generation(f) & 0xffff);
   if (!freed && !reused) return;
   const state = freed ? 'after' : 'reused after';
-  const message = `${g.cpuName(c.id)} ${how} ${g.addrName(addr)} (${what}) in ${fn} ${state} ${g.freedByText(mem, f)} freed ${levelName(w.fmt, level)} table ${g.frameName(f)}${via}`;
+  const message = `${g.cpuName(c.id)} ${how} ${g.addrName(addr)} (${what}) in ${fn} ${state} ${g.freedByText(mem, f)} freed ${g.frameName(f)}, a ${levelName(w.fmt, level)} table${via}`;
   c.fail('use-after-free', message, [
     `BUG: KASAN: use-after-free in ${fn}`,
     `${write ? 'Write' : 'Read'} of size 8 at addr ${hex(addr)} (${g.addrName(addr)}, ${what}) by ${g.cpuName(c.id)}`,
