@@ -95,3 +95,35 @@ export function tableOf(c: Cpu, w: WalkContext, e: bigint, level: number, from: 
 export function entryAddr(w: WalkContext, table: number, va: bigint, level: number): number {
   return table + 8 * Number((va >> w.fmt.shift(level)) & 511n);
 }
+
+/**
+ * `writeBack` is the store of a read-modify-write of a leaf (pageattr's __set_pte(pte, val) after
+ * val = __ptep_get(pte)): `v` was computed from `old`, read earlier. It is the stale-translation
+ * oracle: if the entry no longer holds `old` (another CPU cleared or changed it, and flushed),
+ * the store would bring back a translation the page tables had dropped. The store is performed as
+ * a compare-and-exchange against `old`, which behaves as the plain store whenever the entry is
+ * unchanged; when it is not, the violation ends the execution at that step.
+ */
+export function* writeBack(
+  c: Cpu,
+  w: WalkContext,
+  p: number,
+  level: number,
+  old: bigint,
+  v: bigint,
+  what: string,
+): Steps<void> {
+  const was = yield* c.cas(p, old, v, what);
+  checkTableAccess(c, w, p, level, what, true);
+  if (was === old) return;
+  const g = w.ghost;
+  const h = (x: bigint) => `0x${BigInt.asUintN(64, x).toString(16)}`;
+  c.fail(
+    'stale-translation',
+    `${g.cpuName(c.id)} in ${c.fn} writes back ${g.addrName(p)} = ${h(v)} from its read ${h(old)}, but another CPU has since changed the entry to ${h(was)}`,
+    [
+      `BUG: stale translation written back by ${g.cpuName(c.id)} in ${c.fn}`,
+      `${g.addrName(p)}: read ${h(old)}, now ${h(was)}, write-back ${h(v)} would map again what the page tables dropped`,
+    ],
+  );
+}

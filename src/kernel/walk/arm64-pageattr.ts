@@ -1,6 +1,6 @@
 import * as arm64 from '../../arch/arm64/pgtable.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
-import { readEntry, type WalkContext, writeEntry } from './access.js';
+import { readEntry, type WalkContext, writeBack } from './access.js';
 import {
   type MmWalk,
   type MmWalkOps,
@@ -29,7 +29,7 @@ export const pageattr_ops: MmWalkOps<PageChangeData> = {
   *pud_entry(c, pudp, _addr, _next, walk) {
     const val = yield* readEntry(c, walk.w, pudp, 3, 'pudp_get(pud)');
     if (arm64.descSect(val, 3)) {
-      yield* writeEntry(c, walk.w, pudp, 3, set_pageattr_masks(val, walk), 'set_pud');
+      yield* writeBack(c, walk.w, pudp, 3, val, set_pageattr_masks(val, walk), 'set_pud');
       walk.action = WalkAction.Continue;
     }
     return 0;
@@ -37,14 +37,14 @@ export const pageattr_ops: MmWalkOps<PageChangeData> = {
   *pmd_entry(c, pmdp, _addr, _next, walk) {
     const val = yield* readEntry(c, walk.w, pmdp, 2, 'pmdp_get(pmd)');
     if (arm64.descSect(val, 2)) {
-      yield* writeEntry(c, walk.w, pmdp, 2, set_pageattr_masks(val, walk), 'set_pmd');
+      yield* writeBack(c, walk.w, pmdp, 2, val, set_pageattr_masks(val, walk), 'set_pmd');
       walk.action = WalkAction.Continue;
     }
     return 0;
   },
   *pte_entry(c, ptep, _addr, _next, walk) {
     const val = yield* readEntry(c, walk.w, ptep, 1, '__ptep_get(pte)');
-    yield* writeEntry(c, walk.w, ptep, 1, set_pageattr_masks(val, walk), '__set_pte');
+    yield* writeBack(c, walk.w, ptep, 1, val, set_pageattr_masks(val, walk), '__set_pte');
     return 0;
   },
 };
