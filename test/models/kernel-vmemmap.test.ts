@@ -141,12 +141,12 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
       [
         'sync-postcondition',
         'C.pgd joined pgd_list after the sync of slot 462 returned, with C.pgd[462] = 0x0000000000000000, init_mm.pgd[462] = 0x0000000004004067',
-        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LWpvaW4tb3V0c2lkZS1sb2NrLWw0LWZyZXNooI0GBAADAQkAHgEBhSiaWQ',
+        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LWpvaW4tb3V0c2lkZS1sb2NrLWw0LWZyZXNooI0GBAADAQoAHgEBCGdNOA',
       ],
       [
         'sync-postcondition',
         'C.pgd joined pgd_list after the sync of slot 469 returned, with C.pgd[469] = 0x0000000000000000, init_mm.pgd[469] = 0x0000000004004067',
-        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LXN5bmMtd2l0aG91dC1sb2NrLWw1LWZyZXNooI0GBAADAQQAHwEFgz9Wug',
+        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LXN5bmMtd2l0aG91dC1sb2NrLWw1LWZyZXNooI0GBAADAQQAHwEGgj9VJw',
       ],
       [
         'sync-postcondition',

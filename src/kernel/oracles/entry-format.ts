@@ -4,6 +4,7 @@ import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState, frameStateName, tableLevel, tableState } from '../../machine/frame-state.js';
 import type { Kernel } from '../kernel.js';
+import { lastOp } from '../last-op.js';
 import { addrFrame, pfnToFrame } from '../phys.js';
 
 /**
@@ -14,7 +15,9 @@ import { addrFrame, pfnToFrame } from '../phys.js';
 export function entryFormatOracle(k: Kernel): Oracle {
   return {
     name: 'I7 table entries point to the next level',
-    afterStep(mem, _cpu, op) {
+    afterStep(mem, cpu) {
+      const op = lastOp(k, mem, cpu.id);
+      if (!op) return;
       if (op.kind !== OpKind.Store && op.kind !== OpKind.Cas) return;
       const level = tableLevel(mem.state(addrFrame(op.addr)));
       if (level === 0) return;

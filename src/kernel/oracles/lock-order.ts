@@ -2,8 +2,14 @@ import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import type { Kernel } from '../kernel.js';
+import { lastOp } from '../last-op.js';
 
-const RANK_NAMES = ['', 'mem_hotplug_lock', 'pgd_lock', 'page_table_lock'];
+const RANK_NAMES = ['', 'mem_hotplug_lock', 'pgd_lock', 'a page_table_lock'];
+
+function lockName(k: Kernel, lock: number): string {
+  const mm = k.mms.find((m) => m.pageTableLock === lock);
+  return mm ? `${mm.name}.page_table_lock` : RANK_NAMES[k.lockRank(lock)];
+}
 
 /**
  * `lockOrderOracle` checks DOMAIN.md I9: mem_hotplug_lock -> pgd_lock -> page_table_lock. Each
@@ -14,7 +20,9 @@ const RANK_NAMES = ['', 'mem_hotplug_lock', 'pgd_lock', 'page_table_lock'];
 export function lockOrderOracle(k: Kernel): Oracle {
   return {
     name: 'I9 lock order',
-    afterStep(mem, cpu, op) {
+    afterStep(mem, cpu) {
+      const op = lastOp(k, mem, cpu.id);
+      if (!op) return;
       const acquire = op.kind === OpKind.Lock || op.kind === OpKind.ReadLock;
       const release = op.kind === OpKind.Unlock || op.kind === OpKind.ReadUnlock;
       if (!acquire && !release) return;
@@ -31,7 +39,7 @@ export function lockOrderOracle(k: Kernel): Oracle {
         const top = 31 - Math.clz32(above);
         throw new Violation(
           'lock-order',
-          `${cpu.fn || 'cpu'} takes ${RANK_NAMES[rank]} while holding ${RANK_NAMES[top]} (order: mem_hotplug_lock -> pgd_lock -> page_table_lock)`,
+          `${cpu.task} takes ${lockName(k, op.addr)} while holding ${RANK_NAMES[top]} (order: mem_hotplug_lock -> pgd_lock -> page_table_lock)`,
         );
       }
       mem.store(info.held, BigInt(held | (1 << rank)));

@@ -4,6 +4,7 @@ import { Violation } from '../../engine/violation.js';
 import { FrameState } from '../../machine/frame-state.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
 import type { Kernel } from '../kernel.js';
+import { lastOp } from '../last-op.js';
 import { ghostPgdList } from '../pgd-list.js';
 import { addrFrame } from '../phys.js';
 
@@ -32,7 +33,9 @@ export function pgdConsistencyOracle(k: Kernel): Oracle {
   const boundary = k.layout.kernelPgdBoundary;
   return {
     name: 'I3 task PGD slots none or equal to init_mm',
-    afterStep(mem, _cpu, op) {
+    afterStep(mem, cpu) {
+      const op = lastOp(k, mem, cpu.id);
+      if (!op) return;
       if (op.kind !== OpKind.Store && op.kind !== OpKind.Cas) return;
       const frame = addrFrame(op.addr);
       if (mem.state(frame) !== FrameState.Pgd) return;
