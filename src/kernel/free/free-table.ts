@@ -11,7 +11,22 @@ export function* free_pgtable_page(c: Cpu, w: WalkContext, frame: number, label:
   w.ghost.recordFree(c.mem, frame, c.id, c.fn);
 }
 
-/** `flush_tlb_kernel_range` is a visible step with no memory effect: the models have no TLB. */
-export function* flush_tlb_kernel_range(c: Cpu, label = 'flush_tlb_kernel_range'): Steps {
-  yield* c.fence(label);
+/**
+ * `flush_tlb_kernel_range` (and __flush_tlb_kernel_pgtable, flush_tlb_all): the models have no
+ * TLB, so the flush changes no memory; what it guarantees is that hardware walks in flight on
+ * other CPUs have completed when it returns (TLBI + DSB on arm64, the IPI on x86). It is one
+ * step that waits until no other CPU's `hw_walk_in_flight` word is set.
+ */
+export function* flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_tlb_kernel_range'): Steps {
+  const g = w.ghost;
+  const n = g.cpuNames.length;
+  yield* c.awaitRange(
+    g.hwWalk,
+    n,
+    () => {
+      for (let i = 0; i < n; i++) if (i !== c.id && c.mem.load(g.hwWalkWord(i)) !== 0n) return false;
+      return true;
+    },
+    label,
+  );
 }

@@ -2,7 +2,7 @@ import type { Cpu, Steps } from '../../engine/cpu.js';
 import type { PteMapContext } from '../pte-offset-map.js';
 import { call_rcu } from '../rcu.js';
 import { readEntry, tableOf } from '../walk/access.js';
-import { free_pgtable_page } from './free-table.js';
+import { flush_tlb_kernel_range, free_pgtable_page } from './free-table.js';
 
 /**
  * `pte_free_defer` (arch/x86/mm/pgtable.c, mm/pgtable-generic.c): free a PTE table that lockless
@@ -57,7 +57,7 @@ export function* retract_page_tables(
         (function* () {
           // the pmd only changes under pml, which this CPU holds, so the value read above is current
           yield* c.cas(pmdp, c.mem.load(pmdp), 0n, 'pmdp_huge_get_and_clear');
-          yield* c.fence('flush_tlb_range');
+          yield* flush_tlb_kernel_range(c, w, 'flush_tlb_range');
         })(),
       );
       yield* c.unlock(ptl, 'spin_unlock(ptl)');

@@ -2,7 +2,7 @@ import type { Cpu, Steps } from '../../engine/cpu.js';
 import { entryAddr, readEntry, tableOf, type WalkContext, writeEntry } from '../walk/access.js';
 import { addrEnd } from '../walk/format.js';
 import { assertNoLocklessWalk } from '../walk/lockless.js';
-import { free_pgtable_page } from './free-table.js';
+import { flush_tlb_kernel_range, free_pgtable_page } from './free-table.js';
 
 /**
  * x86-64 memory hot-remove of the direct map (arch/x86/mm/init_64.c): `remove_pagetable` under
@@ -78,7 +78,7 @@ function* remove_pte_table(
     yield* writeEntry(c, w, pte, 1, 0n, 'pte_clear');
     yield* c.unlock(l.pageTableLock, 'spin_unlock');
   }
-  yield* c.fence('flush_tlb_all');
+  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
 }
 
 /** `remove_pmd_table`: descend into each present non-leaf pmd, then free_pte_table. */
@@ -134,7 +134,7 @@ export function* remove_pagetable(
           yield* c.call('remove_pmd_table', remove_pmd_table(c, w, l, pmdTable, a, pnext));
         }
       }
-      yield* c.fence('flush_tlb_all');
+      yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
     })(),
   );
 }

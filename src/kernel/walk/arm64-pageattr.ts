@@ -1,5 +1,6 @@
 import * as arm64 from '../../arch/arm64/pgtable.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
+import { flush_tlb_kernel_range } from '../free/free-table.js';
 import { readEntry, type WalkContext, writeBack } from './access.js';
 import {
   type MmWalk,
@@ -70,7 +71,7 @@ export function* __change_memory_common(
         'update_range_prot',
         walk_kernel_page_table_range_lockless(c, w, start, start + size, pageattr_ops, pgd, data),
       );
-      yield* c.fence('flush_tlb_kernel_range');
+      yield* flush_tlb_kernel_range(c, w);
       return ret;
     })(),
   );

@@ -17,8 +17,6 @@ export const FREEING_FUNCTIONS = [
   'retract_page_tables',
 ] as const;
 
-/** `CLEARED_SLOTS` bounds the cleared-leaf records kept for the stale-translation check. */
-export const CLEARED_SLOTS = 8;
 /** levels 1..5 of remembered pointers per CPU */
 const SEEN_LEVELS = 6;
 
@@ -35,8 +33,9 @@ const SEEN_LEVELS = 6;
  * - `lockless[cpu]`: `start`, `end` of the lockless walk in flight on `cpu` (start 0: none). The
  *   walker writes `start` with a real store, so partial-order reduction orders it against the
  *   ghost check a modifier performs (also a real operation) before every free, split or clear.
- * - `cleared[i]`: leaf entries cleared and flushed by a writer: address, who cleared it, who wrote
- *   a translation back (for stale-translation); `clearedCount` of them.
+ * - `hw_walk_in_flight[cpu]`: 1 while the MMU of `cpu` walks the tables (hardware_walk). This one
+ *   models hardware, not the checker: a TLB flush (TLBI + DSB, INVLPG) completes only once the
+ *   walks in flight have, so `flush_tlb_kernel_range` waits for these words to be 0.
  *
  * Names of CPUs and frames are fixed at build time, so messages are the same in every execution.
  */
@@ -44,8 +43,7 @@ export class Ghost {
   readonly freedBy: number;
   readonly seen: number;
   readonly lockless: number;
-  readonly clearedCount: number;
-  readonly cleared: number;
+  readonly hwWalk: number;
   readonly frames: number;
   private readonly frameNames = new Map<number, string>();
 
@@ -64,9 +62,8 @@ export class Ghost {
       m.word(`ghost.lockless_walk[${cpuNames[i]}].start`);
       m.word(`ghost.lockless_walk[${cpuNames[i]}].end`);
     }
-    this.clearedCount = m.word('ghost.cleared_count');
-    this.cleared = m.word('ghost.cleared[0]');
-    for (let i = 1; i < CLEARED_SLOTS * 3; i++) m.word(`ghost.cleared[${i}]`);
+    this.hwWalk = m.word(`hw_walk_in_flight[${cpuNames[0]}]`);
+    for (let i = 1; i < cpuNames.length; i++) m.word(`hw_walk_in_flight[${cpuNames[i]}]`);
   }
 
   /** `nameFrame` gives frame `f` the name messages use (frames allocated later are `frameN`). */
@@ -133,5 +130,9 @@ export class Ghost {
 
   locklessEnd(cpu: number): number {
     return this.lockless + 16 * cpu + 8;
+  }
+
+  hwWalkWord(cpu: number): number {
+    return this.hwWalk + 8 * cpu;
   }
 }

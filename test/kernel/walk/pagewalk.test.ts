@@ -114,7 +114,7 @@ describe('mm/pagewalk.c walkers', () => {
       '0 pageattr_pte_entry __ptep_get(pte) pte[0] -> 0x0060000080000403',
       '0 pageattr_pte_entry __set_pte pte[0] 0x0060000080000403 -> 0x0060000080000483',
       '0 walk_kernel_page_table_range_lockless ghost: lockless walk ends ghost.lockless_walk[A].start = 0',
-      '0 __change_memory_common flush_tlb_kernel_range',
+      '0 __change_memory_common flush_tlb_kernel_range hw_walk_in_flight[A] -> 0',
     ]);
   });
 });
