@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Piscina } from 'piscina';
+import { workerFile } from '../executor/worker-file.js';
 import { ModelError } from '../model/load.js';
 import { clearYield, createControl, requestYield } from './parallel-control.js';
 import type { ExplorerReply, ExplorerTask } from './parallel-task.js';
@@ -14,16 +13,6 @@ export const PING_TIMEOUT_MS = 60_000;
 /** `defaultWorkers` is `--workers` when not given (PAGERACE_WORKERS): one per core. */
 export function defaultWorkers(): number {
   return availableParallelism();
-}
-
-/**
- * `workerFile` resolves a worker entry point in workers/ beside src/: `workers/NAME.js` when
- * built; from source, `workers/NAME.tsx.mjs`, which registers tsx in the worker before loading
- * `NAME.ts` (Node 20 workers do not inherit the parent's `--import tsx`).
- */
-export function workerFile(name: string): URL {
-  const fromSource = extname(fileURLToPath(import.meta.url)) === '.ts';
-  return new URL(`../../workers/${name}${fromSource ? '.tsx.mjs' : '.js'}`, import.meta.url);
 }
 
 /** `PoolError` is a pool that cannot go on: workers that fail to start, or die twice on a unit. */

@@ -1,0 +1,426 @@
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { Outcome } from '../engine/execution.js';
+import { DEFAULT_MAX_STEPS, MAX_CPUS } from '../engine/execution.js';
+import { type Footprint, footprintOf } from '../engine/footprint.js';
+import { Op, OpKind } from '../engine/op.js';
+import type { Program } from '../engine/program.js';
+import { describeStep, type TraceStep } from '../engine/trace.js';
+import { Violation } from '../engine/violation.js';
+import type { PhysicalMemory } from '../machine/physical-memory.js';
+import { ModelError } from '../model/load.js';
+import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler/scheduler.js';
+import type { CpuWorkerData, PortMessage } from './cpu-thread.js';
+import { lockEnabled, performOp } from './perform.js';
+import { post, waitWhile } from './turnstile.js';
+import {
+  BIG_EXPECTED,
+  BIG_RESULT,
+  BIG_VALUE,
+  bigBase,
+  CHOICE,
+  CMD,
+  Cmd,
+  CPU_FN,
+  CPU_TASK,
+  controlBytes,
+  ENABLED,
+  OP_ADDR,
+  OP_KIND,
+  OP_LABEL,
+  OP_N,
+  OP_SRC,
+  OP_TAG,
+  SCHEDULER_SPIN,
+  STATUS,
+  STRINGS_POSTED,
+  Status,
+  slotBase,
+} from './turnstile-layout.js';
+import { workerFile } from './worker-file.js';
+
+/** `CPU_ANSWER_MS`: a CPU worker that has not answered a command by then is lost. */
+export const CPU_ANSWER_MS = 30_000;
+
+/** `WorkerLostError` is a CPU worker that stopped answering: not the model's bug. */
+export class WorkerLostError extends Error {
+  override name = 'WorkerLostError';
+}
+
+type Failure = Extract<PortMessage, { failure: unknown }>['failure'];
+
+/** what the scheduler knows of a CPU worker: its pending operation, task and kernel function */
+interface Mirror {
+  op: Op;
+  task: string;
+  fn: string;
+}
+
+/** `ModelRef` names a model variant so that a worker can rebuild it. */
+export interface ModelRef {
+  model: string;
+  variant: string;
+}
+
+/**
+ * `ThreadsExecution` is the threads executor: each CPU of the program runs in its own
+ * worker_threads Worker (workers/cpu.ts) on the program's memory, shared through its
+ * SharedArrayBuffer, and performs its own operations; this thread is the scheduler. Before each
+ * operation a CPU waits at its turnstile (its slot's CMD word, turnstile-layout.ts) until the
+ * scheduler grants the step. For a given schedule it gives exactly the inline executor's trace,
+ * violation and choices (a test replays every bundled model's found tokens on both).
+ *
+ * Lock enabledness is read from memory here; an Await's condition is a closure in its CPU's
+ * worker, so the scheduler asks the CPU to evaluate it (one more handoff).
+ */
+export class ThreadsExecution implements SchedulingView {
+  readonly cpuCount: number;
+  readonly choices: number[] = [];
+  private readonly mem: PhysicalMemory;
+  private readonly ctl: Int32Array;
+  private readonly big: BigInt64Array;
+  private readonly mirrors: Mirror[];
+  private readonly strings: string[][];
+  private readonly received: number[];
+  private readonly failures: (Failure | null)[];
+  private readonly done: Uint8Array;
+  private step = 0;
+
+  private constructor(
+    readonly program: Program,
+    readonly maxSteps: number,
+    private readonly workers: Worker[],
+    private readonly ports: MessagePort[],
+    control: SharedArrayBuffer,
+  ) {
+    this.mem = program.memory;
+    this.cpuCount = program.cpus.length;
+    this.ctl = new Int32Array(control);
+    this.big = new BigInt64Array(control);
+    this.mirrors = program.cpus.map((p) => ({ op: new Op(), task: p.name, fn: '' }));
+    this.strings = program.cpus.map(() => []);
+    this.received = program.cpus.map(() => 0);
+    this.failures = program.cpus.map(() => null);
+    this.done = new Uint8Array(this.cpuCount);
+  }
+
+  /**
+   * `start` starts one CPU worker per CPU of `program` (built here from `ref`); each rebuilds the
+   * model and attaches to `program.memory`. Resolves once every worker is ready.
+   */
+  static async start(
+    ref: ModelRef,
+    program: Program,
+    maxSteps = DEFAULT_MAX_STEPS,
+  ): Promise<ThreadsExecution> {
+    const n = program.cpus.length;
+    if (n < 1 || n > MAX_CPUS) throw new RangeError(`a program needs 1..${MAX_CPUS} CPUs, got ${n}`);
+    const control = new SharedArrayBuffer(controlBytes(n));
+    const workers: Worker[] = [];
+    const ports: MessagePort[] = [];
+    const ready: Promise<void>[] = [];
+    for (let cpu = 0; cpu < n; cpu++) {
+      const { port1, port2 } = new MessageChannel();
+      const data: CpuWorkerData = {
+        mode: 'threads',
+        model: ref.model,
+        variant: ref.variant,
+        cpu,
+        frames: program.memory.frames,
+        memory: program.memory.sab,
+        control,
+        port: port2,
+      };
+      const w = new Worker(workerFile('cpu'), { workerData: data, transferList: [port2] });
+      workers.push(w);
+      ports.push(port1);
+      ready.push(readiness(w, cpu));
+    }
+    const exec = new ThreadsExecution(program, maxSteps, workers, ports, control);
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await exec.close();
+      throw e;
+    }
+    for (const w of workers) w.unref();
+    return exec;
+  }
+
+  /** `cpus` names the CPUs as the trace does: their current task. */
+  get cpus(): { id: number; task: string }[] {
+    return this.mirrors.map((m, id) => ({ id, task: m.task }));
+  }
+
+  footprint(cpu: number, out: Footprint): void {
+    footprintOf(this.mirrors[cpu].op, this.mem, out);
+  }
+
+  finished(cpu: number): boolean {
+    return this.done[cpu] === 1;
+  }
+
+  /** `run` performs one execution under `scheduler`, as `Execution.run` does. */
+  run(scheduler: Scheduler, trace: TraceStep[] | null = null): Outcome {
+    const mem = this.mem;
+    const n = this.cpuCount;
+    const symbols = this.program.symbols;
+    const oracles = this.program.oracles;
+    const goOn = scheduler.continueAfterViolation === true && trace === null;
+    this.choices.length = 0;
+    this.step = 0;
+    // the CPUs' stores were made on other threads, so the local dirty bitmap knows nothing of them
+    mem.resetAll();
+    if (trace) symbols.resetExecution();
+    let preemptions = 0;
+    let current = -1;
+    let first: Violation | null = null;
+    let cut = 0;
+    let cutPreemptions = 0;
+    let cutSteps = 0;
+    const stop = (v: Violation): Outcome => {
+      if (first)
+        return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut };
+      return { violation: v, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
+    };
+    try {
+      for (let i = 0; i < n; i++) this.done[i] = 0;
+      for (let i = 0; i < n; i++) {
+        const status = this.command(i, Cmd.Start);
+        if (status === Status.Failed) {
+          const v = this.violationFrom(this.failures[i]!, i);
+          if (!goOn) return stop(v);
+          first ??= v;
+          this.done[i] = 1;
+        } else this.settle(i, status);
+      }
+      for (;;) {
+        let enabled = 0;
+        let alive = 0;
+        for (let i = 0; i < n; i++) {
+          if (this.done[i] === 1) continue;
+          alive++;
+          if (this.enabledNow(i)) enabled |= 1 << i;
+        }
+        if (alive === 0) break;
+        if (enabled === 0) return stop(this.deadlock());
+        const c = scheduler.pickCpu(enabled, current, this);
+        if (c < 0) return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0 };
+        this.choices.push(c);
+        if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
+        current = c;
+        const m = this.mirrors[c];
+        const op = m.op;
+        // the inline executor picks a Choose's value right after performing it; performing a
+        // Choose does nothing and cannot fail, so picking it first is the same schedule
+        if (op.kind === OpKind.Choose) {
+          const v = scheduler.pickValue(op.n);
+          this.choices.push(v);
+          this.ctl[slotBase(c) + CHOICE] = v;
+        }
+        const status = this.command(c, Cmd.Step);
+        let v: Violation | null = null;
+        if (status === Status.FailedInOp) {
+          // the operation itself failed: it is the last step, with result 0 (as inline)
+          if (trace) trace.push(describeStep(this.step, c, m.task, m.fn, op, 0n, symbols));
+          this.step++;
+          v = this.failedInOp(c);
+        } else {
+          const result = this.big[bigBase(c) + BIG_RESULT];
+          if (trace && op.kind === OpKind.Alloc) symbols.tagFrame(Number(result), op.tag ?? 'frame');
+          if (trace) trace.push(describeStep(this.step, c, m.task, m.fn, op, result, symbols));
+          this.step++;
+          if (status === Status.Failed) v = this.violationFrom(this.failures[c]!, c);
+          else this.settle(c, status);
+        }
+        if (v) {
+          if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
+          if (!goOn) return stop(v);
+          if (!first) {
+            first = v;
+            cut = this.choices.length;
+            cutPreemptions = preemptions;
+            cutSteps = this.step;
+          }
+          this.done[c] = 1;
+        }
+        if (this.step >= this.maxSteps) return stop(this.stepLimit());
+      }
+      if (first) return stop(first);
+      for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
+      return { violation: null, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
+    } catch (e) {
+      if (e instanceof ScheduleError || e instanceof WorkerLostError) throw e;
+      if (e instanceof EvalFailure) return stop(this.violationFrom(e.failure, -1));
+      const v = localViolation(e);
+      if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
+      return stop(v);
+    }
+  }
+
+  /** `close` stops the CPU workers. */
+  async close(): Promise<void> {
+    for (let i = 0; i < this.workers.length; i++) post(this.ctl, slotBase(i) + CMD, Cmd.Exit);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const p of this.ports) p.close();
+  }
+
+  /** posts `cmd` at CPU `c`'s turnstile, waits for the answer, and reads what it posted */
+  private command(c: number, cmd: number): number {
+    const base = slotBase(c);
+    post(this.ctl, base + CMD, cmd);
+    if (!waitWhile(this.ctl, base + CMD, cmd, SCHEDULER_SPIN, CPU_ANSWER_MS)) {
+      throw new WorkerLostError(`cpu${c}'s worker did not answer within ${CPU_ANSWER_MS / 1000}s`);
+    }
+    const posted = this.ctl[base + STRINGS_POSTED];
+    while (this.received[c] < posted) {
+      // posted before the turnstile was released; a message in flight is there within microseconds
+      const got = receiveMessageOnPort(this.ports[c]);
+      if (!got) continue;
+      this.received[c]++;
+      const msg = got.message as PortMessage;
+      if ('s' in msg) this.strings[c].push(msg.s);
+      else this.failures[c] = msg.failure;
+    }
+    return this.ctl[base + STATUS];
+  }
+
+  /** reads CPU `c`'s reply: its next operation, or that it finished */
+  private settle(c: number, status: number): void {
+    if (status === Status.Done) {
+      this.done[c] = 1;
+      return;
+    }
+    const base = slotBase(c);
+    const bb = bigBase(c);
+    const m = this.mirrors[c];
+    const s = this.strings[c];
+    const op = m.op;
+    op.kind = this.ctl[base + OP_KIND];
+    op.addr = this.ctl[base + OP_ADDR];
+    op.src = this.ctl[base + OP_SRC];
+    op.n = this.ctl[base + OP_N];
+    const label = this.ctl[base + OP_LABEL];
+    const tag = this.ctl[base + OP_TAG];
+    op.label = label < 0 ? null : s[label];
+    op.tag = tag < 0 ? null : s[tag];
+    op.value = this.big[bb + BIG_VALUE];
+    op.expected = this.big[bb + BIG_EXPECTED];
+    m.task = s[this.ctl[base + CPU_TASK]];
+    m.fn = s[this.ctl[base + CPU_FN]];
+  }
+
+  private enabledNow(c: number): boolean {
+    const op = this.mirrors[c].op;
+    if (op.kind !== OpKind.Await) return lockEnabled(this.mem, op.kind, op.addr);
+    this.command(c, Cmd.Eval);
+    const e = this.ctl[slotBase(c) + ENABLED];
+    if (e < 0) throw new EvalFailure(this.failures[c]!);
+    return e === 1;
+  }
+
+  /**
+   * the violation of an operation that failed: performed again here, where the frame names of
+   * this execution are known (every failure happens before the operation changes memory)
+   */
+  private failedInOp(c: number): Violation {
+    const f = this.failures[c]!;
+    const m = this.mirrors[c];
+    let v: Violation | null = null;
+    try {
+      performOp(this.mem, c, m.task, m.op, this.program.symbols, false);
+    } catch (e) {
+      if (e instanceof Violation) v = e;
+    }
+    if (!v) return this.violationFrom(f, c);
+    return this.violationFrom({ ...f, kind: v.kind, message: v.message, headline: [...v.headline] }, c);
+  }
+
+  /** the inline executor's toViolation, from what the CPU reported */
+  private violationFrom(f: Failure, current: number): Violation {
+    const v = new Violation(f.kind, f.message, f.headline);
+    v.cpu = f.ownCpu;
+    v.kernelStack = f.ownStack;
+    v.detail = f.detail;
+    if (v.kind !== 'deadlock' && current >= 0 && v.cpu < 0) {
+      v.cpu = current;
+      v.kernelStack = f.stack;
+      if (v.kind === 'model-error') v.detail = `cpu${current} ${f.task}, step ${this.step}\n${v.detail}`;
+    }
+    return v;
+  }
+
+  private holders(addr: number): string {
+    const v = this.mem.load(addr);
+    const names: string[] = [];
+    if (v < 0n) {
+      const c = Number(-v) - 1;
+      names.push(`cpu${c} ${this.mirrors[c].task}`);
+    } else {
+      this.mirrors.forEach((m, c) => {
+        if ((v >> BigInt(c)) & 1n) names.push(`cpu${c} ${m.task}`);
+      });
+    }
+    return names.length ? `held by ${names.join(', ')}` : 'free';
+  }
+
+  private deadlock(): Violation {
+    const waits: string[] = [];
+    for (let c = 0; c < this.cpuCount; c++) {
+      if (this.done[c] === 1) continue;
+      const { op, task, fn } = this.mirrors[c];
+      const what = this.program.symbols.addrName(op.addr);
+      if (op.kind === OpKind.Await) {
+        waits.push(
+          `cpu${c} ${task} waits in ${fn || 'its program'} for ${what} to change (now ${this.mem.load(op.addr)})`,
+        );
+      } else {
+        const how = op.kind === OpKind.ReadLock ? 'shared ' : '';
+        waits.push(
+          `cpu${c} ${task} waits in ${fn || 'its program'} for ${how}${what} ${this.holders(op.addr)}`,
+        );
+      }
+    }
+    return new Violation('deadlock', waits.join('; '));
+  }
+
+  private stepLimit(): Violation {
+    return new Violation(
+      'step-limit',
+      `execution exceeded ${this.maxSteps} steps (--max-steps). This is usually a spin loop that makes no progress: wait with cpu.awaitValue() (spin-assume) instead of re-reading in a loop`,
+    );
+  }
+}
+
+/** an Await condition that threw in its CPU's worker (inline, it throws out of `isEnabled`) */
+class EvalFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/** what the inline executor's toViolation makes of an error thrown outside any CPU (atEnd) */
+function localViolation(e: unknown): Violation {
+  if (e instanceof Violation) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  const v = new Violation('model-error', `the model threw ${err.name}: ${err.message}`);
+  v.detail = err.stack ?? '';
+  return v;
+}
+
+function readiness(w: Worker, cpu: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (msg: string) => {
+      w.off('message', onMessage);
+      reject(new ModelError(`cpu${cpu}'s worker failed to start: ${msg}`));
+    };
+    const onMessage = (m: { ready?: true; error?: string }) => {
+      if (m.ready) {
+        w.off('message', onMessage);
+        resolve();
+      } else if (m.error) fail(m.error);
+    };
+    w.on('message', onMessage);
+    w.once('error', (e) => fail(e.message));
+    w.once('exit', (code) => fail(`it exited with code ${code}`));
+  });
+}
