@@ -1,0 +1,66 @@
+import { Execution } from '../engine/execution.js';
+import { makeScheduler } from '../explore/make-scheduler.js';
+import { defaultSearchOptions } from '../explore/options.js';
+import { buildProgram } from '../explore/search.js';
+import type { Target } from '../model/load.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+
+/** `InlineFigure` is the inline executor's speed on one model variant. */
+export interface InlineFigure {
+  model: string;
+  strategy: string;
+  executions: number;
+  steps: number;
+  nsPerStep: number;
+  executionsPerSecond: number;
+}
+
+/**
+ * `measureInline` runs `target`'s own search (its strategy, every execution to the end, no
+ * stopping at violations) on the inline executor in this thread for about `ms` milliseconds,
+ * starting the search again when its space is explored, and returns its speed. The first
+ * quarter of the time warms up the JIT and is not counted.
+ */
+export function measureInline(target: Target, ms: number): InlineFigure {
+  const exec = new Execution(buildProgram(target));
+  const strategy = target.variant.strategy ?? 'dfs';
+  const opts = defaultSearchOptions();
+  let sched: Scheduler = makeScheduler(strategy, opts);
+  let executions = 0;
+  let steps = 0;
+  const warm = performance.now() + ms / 4;
+  while (performance.now() < warm) {
+    for (let i = 0; i < 64; i++) {
+      if (!sched.startExecution()) sched = makeScheduler(strategy, opts);
+      else {
+        exec.run(sched);
+        sched.endExecution();
+      }
+    }
+  }
+  const t0 = performance.now();
+  const end = t0 + ms;
+  let now = t0;
+  while (now < end) {
+    for (let i = 0; i < 64; i++) {
+      if (!sched.startExecution()) {
+        sched = makeScheduler(strategy, opts);
+        continue;
+      }
+      const o = exec.run(sched);
+      sched.endExecution();
+      steps += o.steps;
+      executions++;
+    }
+    now = performance.now();
+  }
+  const elapsed = now - t0;
+  return {
+    model: `${target.model.def.name}:${target.variantName}`,
+    strategy,
+    executions,
+    steps,
+    nsPerStep: (elapsed * 1e6) / Math.max(1, steps),
+    executionsPerSecond: (executions * 1000) / elapsed,
+  };
+}
