@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { run } from '../../src/cli/main.js';
 import { Execution } from '../../src/engine/execution.js';
 import { formatTrace } from '../../src/engine/trace.js';
 import { defaultSearchOptions } from '../../src/explore/options.js';
@@ -99,6 +100,21 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
     expect(formatTrace(again.trace)).toEqual(formatTrace(v.trace));
     expect(again.violation?.key).toBe(`page-fault: ${message}`);
     expect(again.violation?.headline).toEqual(headline);
+    // what `pagerace replay <token>` prints: the oops, then the same interleaving
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      out.push(...a.join(' ').split('\n'));
+    });
+    try {
+      expect(await run(['replay', token])).toBe(1);
+    } finally {
+      log.mockRestore();
+    }
+    expect(out).toEqual([
+      `Replaying ${spec}, ${v.trace.length} steps, 0 preemptions`,
+      ...headline,
+      ...formatTrace(v.trace),
+    ]);
   });
 
   it('compound-nosync, 4-level, fresh slot: the interleaving of the mail, step by step', async () => {
