@@ -71,8 +71,9 @@ function* remove_pte_table(
   for (; addr < end; addr += PAGE, pte += 8) {
     if (!w.fmt.present(yield* readEntry(c, w, pte, 1, 'pte_present(*pte)'), 1)) continue;
     const val = yield* readEntry(c, w, pte, 1, 'pte_val(*pte)');
-    const phys = (BigInt.asUintN(64, val) & ~0xfffn) + addr;
-    if (BigInt.asUintN(64, phys) < BOOT_IDENTITY_END) return;
+    // phys_addr = pte_val(*pte) + (addr & PAGE_MASK), as init_64.c computes it
+    const phys = BigInt.asUintN(64, BigInt.asUintN(64, val) + (addr & ~0xfffn));
+    if (phys < BOOT_IDENTITY_END) return;
     yield* assertNoLocklessWalk(c, w, addr, addr + PAGE, 'clear a pte');
     yield* c.lock(l.pageTableLock, 'spin_lock');
     yield* writeEntry(c, w, pte, 1, 0n, 'pte_clear');
