@@ -9,7 +9,7 @@ import type { Kernel, KernelBugs, MmInfo } from '../../src/kernel/kernel.js';
 import { mem_hotplug_begin, mem_hotplug_done } from '../../src/kernel/locks.js';
 import { __populate_section_memmap } from '../../src/kernel/mm-init.js';
 import { kernelOracles } from '../../src/kernel/oracles/index.js';
-import { pgd_alloc } from '../../src/kernel/pgtable.js';
+import { pgd_alloc, pgd_free } from '../../src/kernel/pgtable.js';
 import { switch_mm } from '../../src/kernel/sched.js';
 import { defineModel, type Variant } from '../../src/model/define.js';
 import { COMMITS } from '../lib/commits.js';
@@ -38,16 +38,25 @@ function* populator(c: Cpu, k: Kernel, p: Placement, ready: number): Steps {
 /**
  * CPU B forks: dup_mm -> mm_init -> mm_alloc_pgd -> pgd_alloc for the child C; then C runs on
  * this CPU (switch_mm) and, once the pmem is published, reads the new struct page's refcount
- * through its own PGD (page_ref_count).
+ * through its own PGD (page_ref_count). With `parent` (the exit variants) B has exited meanwhile:
+ * the last mmdrop of B's mm, on this CPU after the switch, frees B's PGD (pgd_free).
  */
-function* forker(c: Cpu, k: Kernel, child: MmInfo, p: Placement, ready: number): Steps {
+function* forker(
+  c: Cpu,
+  k: Kernel,
+  child: MmInfo,
+  parent: MmInfo | null,
+  p: Placement,
+  ready: number,
+): Steps {
   yield* c.call('dup_mm', c.call('mm_alloc_pgd', pgd_alloc(c, k, child)));
   yield* switch_mm(c, k, child);
+  if (parent) yield* c.call('mmdrop', c.call('__mmdrop', c.call('mm_free_pgd', pgd_free(c, k, parent))));
   yield* c.awaitValue(ready, (v) => v === 1n, 'wait pgmap');
   yield* c.call('page_ref_count', hw_access(c, k, p.page + PAGE_REFCOUNT_OFFSET, 'read', 4));
 }
 
-function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs): Program {
+function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs, exit: boolean): Program {
   const p = placement(levels, landing);
   const kb = new KernelBuilder({ levels, frames: 16, bugs });
   applyBoot(kb, p);
@@ -64,7 +73,7 @@ function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs): Progra
         name: 'A',
         run: (c: Cpu) => c.call('memremap_pages', c.call('pagemap_range', populator(c, k, p, ready))),
       },
-      { name: 'B', run: (c: Cpu) => forker(c, k, child, p, ready) },
+      { name: 'B', run: (c: Cpu) => forker(c, k, child, exit ? b : null, p, ready) },
     ],
     kernelOracles(k),
   );
@@ -74,6 +83,8 @@ function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs): Progra
 interface Mutant {
   name: string;
   bugs: KernelBugs;
+  /** B exits after forking: its PGD is unlinked and freed while the sync may walk pgd_list */
+  exit?: boolean;
   /** what a fresh slot gives */
   fresh: ViolationKind | null;
   what: string;
@@ -123,6 +134,27 @@ const MUTANTS: Mutant[] = [
       fixed: [COMMITS.populateKernel],
     },
   },
+  {
+    name: 'fixed-exit',
+    bugs: {},
+    exit: true,
+    fresh: null,
+    what: 'B exits after the fork: pgd_free unlinks its PGD under pgd_lock and frees it while the sync may walk pgd_list',
+    why: 'the sync either syncs B before pgd_dtor takes pgd_lock or never sees B; it never touches the freed page',
+    commits: { introduced: COMMITS.compoundDevmaps, fixed: [COMMITS.populateKernel, COMMITS.archSync] },
+  },
+  {
+    name: 'mutant-exit-without-lock',
+    bugs: { exitWithoutLock: true },
+    exit: true,
+    fresh: 'kernel-bug',
+    what: 'mutant: B exits after the fork and pgd_dtor unlinks its PGD without pgd_lock',
+    why: "the sync can stand on B's entry when B is unlinked: it follows B's poisoned lru.next (a general protection fault, found first) or touches B's freed PGD (use-after-free)",
+    commits: {
+      introduced: 'none: a mutant of pgd_dtor (arch/x86/mm/pgtable.c)',
+      fixed: ['mainline pgd_dtor: pgd_list_del under pgd_lock'],
+    },
+  },
 ];
 
 function variant(m: Mutant, levels: PagingLevels, landing: Landing): Variant {
@@ -139,7 +171,7 @@ function variant(m: Mutant, levels: PagingLevels, landing: Landing): Variant {
     expect: expectKind === null ? 'clean' : { violation: expectKind },
     strategy: 'dpor',
     commits: m.commits,
-    build: () => build(levels, landing, m.bugs),
+    build: () => build(levels, landing, m.bugs, m.exit === true),
   };
 }
 

@@ -60,6 +60,8 @@ export interface KernelBugs {
   syncWithoutLock?: boolean;
   /** mutant: p?d_populate_kernel syncs before it stores the new entry */
   syncBeforeStore?: boolean;
+  /** mutant: pgd_free (pgd_dtor) unlinks the PGD from pgd_list without pgd_lock */
+  exitWithoutLock?: boolean;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Cpu, Steps } from '../engine/cpu.js';
+import { Violation } from '../engine/violation.js';
 import type { Kernel, MmInfo } from './kernel.js';
 
 /**
@@ -21,9 +22,13 @@ export function* pgd_list_add(c: Cpu, k: Kernel, mm: MmInfo): Steps {
   yield* c.store(head, k.__va(mm.lruNext), 'list_add');
 }
 
-/** `LIST_POISON1` and `LIST_POISON2` are what list_del leaves in a removed entry (include/linux/poison.h). */
-export const LIST_POISON1 = 0x100n;
-export const LIST_POISON2 = 0x122n;
+/**
+ * `LIST_POISON1` and `LIST_POISON2` are what list_del leaves in a removed entry
+ * (include/linux/poison.h: 0x100 and 0x122 + POISON_POINTER_DELTA, 0xdead000000000000 on x86-64
+ * with CONFIG_ILLEGAL_POINTER_VALUE): non-canonical, so following one is a general protection fault.
+ */
+export const LIST_POISON1 = BigInt.asIntN(64, 0xdead000000000100n);
+export const LIST_POISON2 = BigInt.asIntN(64, 0xdead000000000122n);
 
 /**
  * `pgd_list_del` is list_del(&page->lru) (include/linux/list.h __list_del_entry):
@@ -44,20 +49,28 @@ export function* pgd_list_del(c: Cpu, k: Kernel, mm: MmInfo): Steps {
  * end of the list.
  */
 export function* list_first(c: Cpu, k: Kernel): Steps<MmInfo | null> {
-  const next = k.__pa(yield* c.load(k.pgdListHead, 'list_for_each'));
-  return entryMm(k, next);
+  return entryMm(k, yield* c.load(k.pgdListHead, 'list_for_each'));
 }
 
 export function* list_next(c: Cpu, k: Kernel, mm: MmInfo): Steps<MmInfo | null> {
-  const next = k.__pa(yield* c.load(mm.lruNext, 'list_for_each'));
-  return entryMm(k, next);
+  return entryMm(k, yield* c.load(mm.lruNext, 'list_for_each'));
 }
 
-function entryMm(k: Kernel, next: number): MmInfo | null {
+function entryMm(k: Kernel, ptr: bigint): MmInfo | null {
+  const next = k.__pa(ptr);
   if (next === k.pgdListHead) return null;
   const mm = k.mmOfLru(next);
-  if (!mm) throw new Error(`pgd_list points to 0x${next.toString(16)}, which is no PGD page's lru`);
-  return mm;
+  if (mm) return mm;
+  const hex = BigInt.asUintN(64, ptr).toString(16).padStart(16, '0');
+  if (ptr === LIST_POISON1 || ptr === LIST_POISON2) {
+    // the walker followed the next pointer of an entry list_del() had already removed
+    throw new Violation(
+      'kernel-bug',
+      `list_for_each_entry on pgd_list followed a deleted entry's next (${hex})`,
+      [`general protection fault, probably for non-canonical address 0x${hex}: 0000 [#1] SMP NOPTI`],
+    );
+  }
+  throw new Error(`pgd_list points to 0x${hex}, which is no PGD page's lru`);
 }
 
 /** `ghostPgdList` lists the mms on pgd_list now, reading memory without scheduling points (oracles). */

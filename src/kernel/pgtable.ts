@@ -42,18 +42,21 @@ export function* pgd_alloc(c: Cpu, k: Kernel, mm: MmInfo): Steps<number> {
 }
 
 /**
- * `pgd_free` (arch/x86/mm/pgtable.c): pgd_dtor() unlinks the PGD from pgd_list under pgd_lock,
- * then the page is freed.
+ * `pgd_dtor` (arch/x86/mm/pgtable.c): unlink the PGD from pgd_list under pgd_lock (the mutant
+ * `bugs.exitWithoutLock` does it without).
+ */
+export function* pgd_dtor(c: Cpu, k: Kernel, mm: MmInfo): Steps {
+  if (!k.bugs.exitWithoutLock) yield* spin_lock(c, k.pgdLock);
+  yield* c.call('pgd_list_del', pgd_list_del(c, k, mm));
+  if (!k.bugs.exitWithoutLock) yield* spin_unlock(c, k.pgdLock);
+}
+
+/**
+ * `pgd_free` (arch/x86/mm/pgtable.c): pgd_dtor() unlinks the PGD from pgd_list, then the page is
+ * freed (poisoned, in the model: a sync still holding a pointer to it reads 0x6b6b...).
  */
 export function* pgd_free(c: Cpu, k: Kernel, mm: MmInfo): Steps {
-  yield* c.call(
-    'pgd_dtor',
-    (function* (): Steps {
-      yield* spin_lock(c, k.pgdLock);
-      yield* c.call('pgd_list_del', pgd_list_del(c, k, mm));
-      yield* spin_unlock(c, k.pgdLock);
-    })(),
-  );
+  yield* c.call('pgd_dtor', pgd_dtor(c, k, mm));
   const pgd = k.__pa(yield* c.load(mm.pgd, 'mm->pgd'));
   yield* c.free(pgd >>> 12, '_pgd_free');
 }

@@ -7,7 +7,8 @@ import { formatTrace, type TraceStep } from '../../src/engine/trace.js';
 import { KernelBuilder } from '../../src/kernel/builder.js';
 import type { KernelBugs } from '../../src/kernel/kernel.js';
 import { kernelOracles } from '../../src/kernel/oracles/index.js';
-import { pgd_alloc } from '../../src/kernel/pgtable.js';
+import { ghostPgdList } from '../../src/kernel/pgd-list.js';
+import { pgd_alloc, pgd_free } from '../../src/kernel/pgtable.js';
 import { frameAddr, frameToPfn } from '../../src/kernel/phys.js';
 import { sync_global_pgds } from '../../src/kernel/sync.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
@@ -230,5 +231,46 @@ describe('kernel oracles', () => {
       'incomplete-clone',
       'C.pgd joined pgd_list before pgd_ctor finished cloning the kernel half',
     ]);
+  });
+});
+
+describe('pgd_free (arch/x86/mm/pgtable.c)', () => {
+  it('unlinks the PGD under pgd_lock, poisons lru and frees the page; a later read of it is use-after-free', () => {
+    const kb = new KernelBuilder({ levels: 4, frames: 12 });
+    const a = kb.task('A');
+    const b = kb.task('B');
+    kb.cpu(a);
+    const k = kb.k;
+    const prog = kb.program(
+      [
+        {
+          name: 'A',
+          *run(c: Cpu) {
+            yield* c.call('mmdrop', pgd_free(c, k, b));
+            yield* c.load(frameAddr(b.bootPgdFrame, 462), 'p4d_none');
+          },
+        },
+      ],
+      kernelOracles(k),
+    );
+    const { o, trace } = runOnce(prog);
+    expect([o.violation?.kind, o.violation?.message]).toEqual([
+      'use-after-free',
+      'A reads B.pgd[462] after the page was freed',
+    ]);
+    expect(formatTrace(trace)).toEqual([
+      '  cpu0 A   pgd_dtor     spin_lock pgd_lock',
+      '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.next -> 0xffff8880040000a8',
+      '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.prev -> 0xffff888004000000',
+      '  cpu0 A   pgd_list_del list_del A.pgd_page.lru.prev = 0xffff888004000000',
+      '  cpu0 A   pgd_list_del list_del pgd_list.next = 0xffff8880040000a8',
+      '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.next = 0xdead000000000100',
+      '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.prev = 0xdead000000000122',
+      '  cpu0 A   pgd_dtor     spin_unlock pgd_lock',
+      '  cpu0 A   mmdrop       mm->pgd B.pgd -> 0xffff888004003000',
+      '  cpu0 A   mmdrop       _pgd_free B.pgd',
+      '  cpu0 A                p4d_none B.pgd[462] -> 0x6b6b6b6b6b6b6b6b   <-- use-after-free',
+    ]);
+    expect(ghostPgdList(k, (x) => prog.memory.load(x)).map((m) => m.name)).toEqual(['A']);
   });
 });

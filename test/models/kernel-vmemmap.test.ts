@@ -146,6 +146,7 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
       'fork-vs-sync:mutant-join-outside-lock-l4-fresh',
       'fork-vs-sync:mutant-sync-without-lock-l5-fresh',
       'fork-vs-sync:mutant-sync-before-store-l4-fresh',
+      'fork-vs-sync:mutant-exit-without-lock-l4-fresh',
     ]) {
       const r = await check(spec);
       expect(r.matches).toBe(true);
@@ -169,6 +170,11 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
         'p4d_populate_kernel(ffffe70000000000) returned but B.pgd[462] = 0x0000000000000000, init_mm.pgd[462] = 0x0000000004004067',
         'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LXN5bmMtYmVmb3JlLXN0b3JlLWw0LWZyZXNooI0GAQAFl7EeKw',
       ],
+      [
+        'kernel-bug',
+        "list_for_each_entry on pgd_list followed a deleted entry's next (dead000000000100)",
+        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LWV4aXQtd2l0aG91dC1sb2NrLWw0LWZyZXNooI0GBAEQABQBBQAB2M02LQ',
+      ],
     ]);
   });
 
@@ -178,6 +184,8 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
     ['fork-vs-sync:fixed-l4-present', 4],
     ['fork-vs-sync:fixed-l5-fresh', 10],
     ['fork-vs-sync:fixed-l5-present', 5],
+    ['fork-vs-sync:fixed-exit-l4-fresh', 47],
+    ['fork-vs-sync:fixed-exit-l5-fresh', 61],
     ['vmemmap-compound-nosync:fixed-l4-fresh', 1],
     ['vmemmap-access-before-sync:fixed-l5-fresh', 1],
   ] as const)('%s is clean after %i executions, complete', async (spec, executions) => {
