@@ -3,6 +3,7 @@ import { runCheck } from './check.js';
 import { describeError, ExitCode } from './errors.js';
 import { runList } from './list.js';
 import { runReplay } from './replay.js';
+import { runSoak } from './soak.js';
 
 /** `buildCli` wires the commands; `run` parses and runs them. Settings also read PAGERACE_* variables. */
 export function buildCli(): Command {
@@ -66,6 +67,35 @@ export function buildCli(): Command {
     .option('--json', 'print the trace as JSON')
     .action(async (token: string, flags) => {
       process.exitCode = await runReplay(token, flags);
+    });
+
+  program
+    .command('soak')
+    .description('run a model variant on real threads, free-running, over and over, and report violations')
+    .argument(
+      '<model>',
+      'model[:variant] (a prefix such as buggy picks every buggy-* variant; the time is shared)',
+    )
+    .addOption(
+      new Option('--duration <duration>', 'how long to run: 30s, 10m, 2h (default 60s)').env(
+        'PAGERACE_SOAK_DURATION',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--cpus <n>',
+        'CPU worker threads (default: one per model CPU; more run machines side by side)',
+      ).env('PAGERACE_SOAK_CPUS'),
+    )
+    .option('--record', 'record the global order of operations: every violation gets a replay token')
+    .addOption(new Option('--seed <seed>', 'seed of the random delays and choices').env('PAGERACE_SEED'))
+    .addOption(
+      new Option('--max-steps <n>', 'steps one iteration may take (default 100000)').env(
+        'PAGERACE_MAX_STEPS',
+      ),
+    )
+    .action(async (model: string, flags) => {
+      process.exitCode = await runSoak(model, flags);
     });
 
   program

@@ -34,6 +34,45 @@ export class ProgressDisplay {
     });
   }
 
+  /** `startSoak` shows a soak run: elapsed of the duration, iterations, rate, violations, ETA. */
+  startSoak(label: string, durationMs: number): void {
+    if (!this.enabled) return;
+    const format = `${label} [{bar}] {elapsed}/{duration} | {iterations} iterations | {rate}/s | {violations} violations | ETA {eta_formatted}`;
+    this.bar = new cliProgress.SingleBar(
+      { format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 10 },
+      cliProgress.Presets.shades_classic,
+    );
+    const seconds = Math.max(1, Math.round(durationMs / 1000));
+    this.bar.start(seconds, 0, {
+      iterations: 0,
+      rate: '0',
+      violations: 0,
+      elapsed: '0s',
+      duration: `${seconds}s`,
+    });
+  }
+
+  /** `updateSoak` moves the soak bar. */
+  updateSoak(iterations: number, violations: number, elapsedMs: number): void {
+    if (!this.bar) return;
+    const rate = elapsedMs > 0 ? Math.round((iterations * 1000) / elapsedMs) : 0;
+    this.bar.update(Math.floor(elapsedMs / 1000), {
+      iterations,
+      rate: String(rate),
+      violations,
+      elapsed: `${Math.floor(elapsedMs / 1000)}s`,
+    });
+  }
+
+  /** `log` prints a line on stdout (a finding) without garbling the bar on stderr. */
+  log(line: string): void {
+    if (this.bar) {
+      process.stderr.write('\r\x1b[K');
+      console.log(line);
+      this.bar.render();
+    } else console.log(line);
+  }
+
   /** `interrupt` prints a line (a notice) without garbling the bar. */
   interrupt(line: string): void {
     if (this.bar) {

@@ -66,6 +66,9 @@ export type PortMessage =
       };
     };
 
+/** `Failure` is what a CPU reports of a violation it raised. */
+export type Failure = Extract<PortMessage, { failure: unknown }>['failure'];
+
 /** `LoadedCpu` is a CPU worker's model: its program rebuilt, running on the shared memory. */
 export interface LoadedCpu {
   program: Program;
@@ -89,11 +92,15 @@ export async function loadCpu(d: CpuWorkerData): Promise<LoadedCpu> {
     );
   }
   const mem = new PhysicalMemory(d.frames, d.memory);
+  // soak CPUs reset the memory themselves: every worker built the same machine, so its own
+  // snapshot is the machine's initial memory (adopted before the worker says it is ready, so
+  // before any iteration runs)
+  if (d.mode === 'soak') mem.adoptSnapshot(program.memory.snapshotBytes());
   return { program, mem, cpu: new Cpu(d.cpu, program.cpus[d.cpu].name, mem) };
 }
 
 /** `failureOf` describes what a CPU threw, the way the inline executor's toViolation reads it. */
-export function failureOf(e: unknown, cpu: Cpu): PortMessage & { failure: unknown } {
+export function failureOf(e: unknown, cpu: Cpu): { failure: Failure } {
   let kind: Violation['kind'] = 'model-error';
   let message: string;
   let headline: string[] = [];

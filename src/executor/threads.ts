@@ -9,7 +9,7 @@ import { Violation } from '../engine/violation.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { ModelError } from '../model/load.js';
 import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler/scheduler.js';
-import type { CpuWorkerData, PortMessage } from './cpu-thread.js';
+import type { CpuWorkerData, Failure, PortMessage } from './cpu-thread.js';
 import { lockEnabled, performOp } from './perform.js';
 import { post, waitWhile } from './turnstile.js';
 import {
@@ -45,8 +45,6 @@ export const CPU_ANSWER_MS = 30_000;
 export class WorkerLostError extends Error {
   override name = 'WorkerLostError';
 }
-
-type Failure = Extract<PortMessage, { failure: unknown }>['failure'];
 
 /** what the scheduler knows of a CPU worker: its pending operation, task and kernel function */
 interface Mirror {

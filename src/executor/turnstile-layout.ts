@@ -30,8 +30,13 @@ export const H_ABORT = 2;
 export const H_SEQ_LOCK = 3;
 /** soak --record: how many choices are recorded in the current iteration. */
 export const H_SEQ_LEN = 4;
-/** soak: the CPU that raised the iteration's first violation, plus one (0: none). */
+/** soak: the CPU that raised the iteration's first violation, plus one (0: none); non-zero
+ * stops the other CPUs of the iteration at their next operation */
 export const H_FAILED = 5;
+/** soak --record: how many CPUs have started their program this iteration (they start in order) */
+export const H_STARTED = 6;
+/** soak: the frame allocator's lock (PhysicalMemory.alloc/free scan and update the frame table) */
+export const H_ALLOC_LOCK = 7;
 
 // ---- slot fields (offsets within a slot) ----
 /** the turnstile: a command (main -> CPU) while not IDLE; IDLE again when the CPU has replied */
@@ -54,6 +59,10 @@ export const STRINGS_POSTED = 10;
 export const ENABLED = 11;
 /** STEP: the value of a Choose, picked by the scheduler before the step is granted */
 export const CHOICE = 12;
+/** soak: 1 while the CPU waits for a lock or an Await condition */
+export const S_WAITING = 13;
+/** soak: the last iteration this CPU finished */
+export const S_DONE_ITER = 14;
 /** Int64 words of a slot, as indices of the BigInt64 view: value, expected, result */
 export const BIG_VALUE = 0;
 export const BIG_EXPECTED = 1;
