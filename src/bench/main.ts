@@ -6,7 +6,7 @@
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Execution } from '../engine/execution.js';
@@ -129,6 +129,7 @@ function fmt(n: number, digits = 0): string {
 
 async function main(): Promise<void> {
   const started = new Date();
+  const loadAtStart = loadavg()[0];
   const targets = (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
 
   log('inline executor, every bundled model variant (its own strategy), one thread:');
@@ -162,8 +163,17 @@ async function main(): Promise<void> {
   const threadsNs = threads.reduce((a, f) => a + f.nsPerStep, 0) / threads.length;
 
   log('soak:');
-  const soak = await measureSoak(await target('lost-update', 'buggy'), 2, 4000);
-  log(`  lost-update:buggy on 2 CPU workers: ${fmt(soak.iterationsPerSecond)} iterations/s`);
+  const soakTargets = [await target('lost-update', 'buggy')];
+  const soakKernel = targets.find((t) => t.model.def.name === 'vmemmap-compound-nosync');
+  if (soakKernel) soakTargets.push(soakKernel);
+  const soak = [];
+  for (const t of soakTargets) {
+    for (const record of [false, true]) {
+      const f = await measureSoak(t, record, 3000);
+      soak.push(f);
+      log(`  ${f.model}${record ? ' --record' : ''}: ${fmt(f.iterationsPerSecond)} iterations/s`);
+    }
+  }
 
   log('fast-check peer (lost-update in fc.scheduler()):');
   const runs = 20_000;
@@ -178,6 +188,8 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? '',
+    /** other work on the machine skews every figure: the 1-minute load average at start and end */
+    loadAverage: { start: loadAtStart, end: loadavg()[0] },
     inline: {
       models: inline,
       meanNsPerStep: meanNs,
@@ -240,7 +252,12 @@ async function main(): Promise<void> {
       yes(result.threads.met),
     ],
     ['threads / inline', `${fmt(result.threads.ratioToInline)}x`, '', ''],
-    ['soak iterations/s (lost-update:buggy, 2 CPUs)', fmt(soak.iterationsPerSecond), '', ''],
+    ...soak.map((f) => [
+      `soak iterations/s, ${f.model}${f.record ? ' --record' : ''}`,
+      fmt(f.iterationsPerSecond),
+      '',
+      '',
+    ]),
     ['fast-check schedules/s (lost-update)', fmt(fcFig.perSecond), '', ''],
     ['pagerace random executions/s (lost-update)', fmt(pr), '', ''],
     ['pagerace / fast-check', `${fmt(result.peer.ratio, 1)}x`, '', ''],

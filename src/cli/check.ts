@@ -2,6 +2,7 @@ import type { SearchResult } from '../explore/found.js';
 import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
 import { defaultWorkers, ExplorerPool } from '../explore/parallel-pool.js';
+import { type SearchHooks, search } from '../explore/search.js';
 import { resolveTargets } from '../model/load.js';
 import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
@@ -24,6 +25,13 @@ export interface CheckFlags {
   preemptions?: string;
   minimize: boolean;
   workers?: string;
+  executor?: string;
+}
+
+/** `parseExecutor` checks `--executor` (PAGERACE_EXECUTOR). */
+export function parseExecutor(text: string | undefined): 'inline' | 'threads' {
+  if (text === undefined || text === 'inline' || text === 'threads') return text ?? 'inline';
+  throw new UsageError(`--executor must be inline or threads, got '${text}'`);
 }
 
 /** `MAX_WORKERS` bounds --workers: more explorer threads than this only costs memory. */
@@ -48,6 +56,7 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   if (flags.pctDepth !== undefined) o.pctDepth = parseCount(flags.pctDepth, '--pct-depth');
   if (flags.preemptions !== undefined) o.preemptionBound = parseCount(flags.preemptions, '--preemptions', 0);
   o.keepGoing = flags.keepGoing === true;
+  o.executor = parseExecutor(flags.executor);
   o.minimize = flags.minimize;
   return o;
 }
@@ -77,7 +86,8 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   };
   process.on('SIGINT', onSigint);
   const results: SearchResult[] = [];
-  const pool = await ExplorerPool.open(workers);
+  // the threads executor runs each search in this thread, its CPUs on their own workers
+  const pool = opts.executor === 'threads' ? null : await ExplorerPool.open(workers);
   const say = (m: string) => {
     progress.interrupt(`pagerace: ${m}`);
   };
@@ -87,7 +97,7 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
       progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
       let r: SearchResult;
       try {
-        r = await parallelSearch(t, opts, pool, {
+        const hooks: SearchHooks = {
           onProgress: (p) => progress.update(p),
           shouldStop: () => interrupted,
           onNotice: say,
@@ -95,7 +105,8 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
             failed = true;
             say(m);
           },
-        });
+        };
+        r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
       } finally {
         progress.stop();
       }
@@ -107,7 +118,7 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
     }
   } finally {
     process.off('SIGINT', onSigint);
-    await pool.close();
+    await pool?.close();
   }
   const report = buildReport(results, interrupted || failed);
   if (json) console.log(JSON.stringify(report, null, 2));

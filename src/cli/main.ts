@@ -51,6 +51,12 @@ export function buildCli(): Command {
     .addOption(
       new Option('--workers <n>', 'explorer worker threads (default: one per core)').env('PAGERACE_WORKERS'),
     )
+    .addOption(
+      new Option(
+        '--executor <name>',
+        'inline (all CPUs in one thread, the default) | threads (each CPU a worker thread; one search at a time)',
+      ).env('PAGERACE_EXECUTOR'),
+    )
     .option('--keep-going', 'explore the whole budget or space and report each distinct violation once')
     .option('--no-minimize', 'report interleavings as found, without minimizing preemptions')
     .option('--json', 'print the report as JSON on stdout, no progress')

@@ -3,7 +3,7 @@ import type { StrategyName } from '../model/define.js';
 
 /**
  * `SearchOptions` configures one search. Each setting has a command-line flag and an environment
- * variable (read by the CLI, flag wins): PAGERACE_STRATEGY, PAGERACE_SEED, PAGERACE_BUDGET,
+ * variable (read by the CLI, flag wins): PAGERACE_EXECUTOR, PAGERACE_WORKERS, PAGERACE_STRATEGY, PAGERACE_SEED, PAGERACE_BUDGET,
  * PAGERACE_TIME, PAGERACE_MAX_STEPS, PAGERACE_PCT_DEPTH, PAGERACE_PREEMPTIONS.
  */
 export interface SearchOptions {
@@ -25,6 +25,9 @@ export interface SearchOptions {
   preemptionBound: number;
   /** minimize each violation's interleaving before reporting it */
   minimize: boolean;
+  /** where the executions run: `inline` (all CPUs in one thread) or `threads` (one worker per
+   * CPU behind an Atomics turnstile; a search then runs on one explorer, the CLI's thread) */
+  executor?: 'inline' | 'threads';
 }
 
 /** `RANDOM_BUDGET` is the default number of executions of random and pct searches. */

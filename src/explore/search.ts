@@ -1,11 +1,13 @@
-import { Execution } from '../engine/execution.js';
+import { Execution, type Outcome } from '../engine/execution.js';
 import type { Program } from '../engine/program.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
+import { ThreadsExecution } from '../executor/threads.js';
 import type { StrategyName } from '../model/define.js';
 import { ModelError, type Target } from '../model/load.js';
 import { DporScheduler } from '../scheduler/dpor.js';
 import { ReplayScheduler } from '../scheduler/replay.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import { encodeToken } from '../scheduler/token.js';
 import type { FoundViolation, SearchResult, StopReason } from './found.js';
 import { isExhaustive, makeScheduler } from './make-scheduler.js';
@@ -77,6 +79,37 @@ export async function search(
   const started = performance.now();
   const program = buildProgram(target);
   const exec = new Execution(program, opts.maxSteps);
+  // the executions of the search run on the chosen executor; minimizing and tracing run inline,
+  // which gives the same trace for the same schedule
+  const runner: Runner =
+    opts.executor === 'threads'
+      ? await ThreadsExecution.start(
+          { model: target.model.ref, variant: target.variantName },
+          buildProgram(target),
+          opts.maxSteps,
+        )
+      : exec;
+  try {
+    return await explore(target, opts, hooks, started, exec, runner);
+  } finally {
+    if (runner instanceof ThreadsExecution) await runner.close();
+  }
+}
+
+/** `Runner` is an executor a search can run executions on: inline or threads. */
+export interface Runner {
+  run(scheduler: Scheduler, trace?: TraceStep[] | null): Outcome;
+  readonly choices: number[];
+}
+
+async function explore(
+  target: Target,
+  opts: SearchOptions,
+  hooks: SearchHooks,
+  started: number,
+  exec: Execution,
+  runner: Runner,
+): Promise<SearchResult> {
   const strategy = strategyOf(target, opts);
   const budget = budgetOf(target, opts, strategy);
   const sched = makeScheduler(strategy, opts);
@@ -98,7 +131,7 @@ export async function search(
         stoppedBy = sched.exhausted ? 'complete' : 'budget';
         break;
       }
-      const o = exec.run(sched);
+      const o = runner.run(sched);
       sched.endExecution();
       steps += o.steps;
       if (o.pruned) continue;
@@ -111,7 +144,7 @@ export async function search(
         else {
           seen.set(key, {
             violation: o.violation,
-            schedule: { choices: exec.choices.slice(0, o.cut), preemptions: o.preemptions },
+            schedule: { choices: runner.choices.slice(0, o.cut), preemptions: o.preemptions },
             count: 1,
             firstExecution: executions - 1,
           });
