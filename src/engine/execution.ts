@@ -4,7 +4,7 @@ import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler/scheduler.js';
 import { Cpu, type Steps } from './cpu.js';
 import { type Footprint, footprintOf } from './footprint.js';
-import { type Op, OpKind } from './op.js';
+import { Op, OpKind } from './op.js';
 import type { Program } from './program.js';
 import { describeStep, type TraceStep } from './trace.js';
 import { Violation } from './violation.js';
@@ -45,6 +45,8 @@ export class Execution implements SchedulingView {
   private readonly mem: PhysicalMemory;
   private trace: TraceStep[] | null = null;
   private step = 0;
+  /** the operation just performed, as afterStep oracles see it */
+  private readonly performed = new Op();
   /** the CPU whose operation is being performed, -1 outside `perform` */
   private performing = -1;
 
@@ -147,8 +149,14 @@ export class Execution implements SchedulingView {
           if (trace)
             trace.push(describeStep(this.step, c, cpu.task, cpu.fn, op, result, this.program.symbols));
           this.step++;
-          this.advance(c, result);
-          for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, op, result);
+          if (oracles.length === 0) this.advance(c, result);
+          else {
+            // the CPU refills its Op with its next operation as it runs on: oracles get a copy
+            const done = this.performed;
+            done.copyFrom(op);
+            this.advance(c, result);
+            for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, done, result);
+          }
         } catch (e) {
           const v = this.failed(e, c);
           if (!goOn) return stop(v);

@@ -78,6 +78,19 @@ export class Op {
   label: string | null = null;
   /** Alloc: what the new frame is for (`pud`, `pgd`), used to name it in traces */
   tag: string | null = null;
+
+  /** `copyFrom` makes this Op a copy of `other`. */
+  copyFrom(other: Op): void {
+    this.kind = other.kind;
+    this.addr = other.addr;
+    this.src = other.src;
+    this.value = other.value;
+    this.expected = other.expected;
+    this.n = other.n;
+    this.pred = other.pred;
+    this.label = other.label;
+    this.tag = other.tag;
+  }
 }
 
 /** `Footprint` is what an operation touches, for deciding whether two operations conflict. */

@@ -11,8 +11,9 @@ export interface CpuProgram {
 
 /**
  * `Oracle` watches executions and throws a `Violation` when an invariant breaks. `afterStep`
- * runs after every operation, with the memory as that operation left it; `atEnd` runs once every
- * CPU has finished. Oracles keep no state of their own between calls: what they need to remember
+ * runs after every operation, once the CPU that performed it has run on to its next operation
+ * (so it sees that CPU's ghost writes too); `op` is a copy of the operation performed. `atEnd`
+ * runs once every CPU has finished. Oracles keep no state of their own between calls: what they need to remember
  * lives in the machine's memory, so every executor sees the same thing.
  */
 export interface Oracle {

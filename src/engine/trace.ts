@@ -22,10 +22,10 @@ export interface TraceStep {
   violation?: string;
 }
 
-/** `formatValue` prints small values in decimal and entries as 16 hex digits. */
+/** `formatValue` prints small values (counters, flags, indices) in decimal and the rest as 16 hex digits. */
 export function formatValue(value: bigint): string {
   const u = BigInt.asUintN(64, value);
-  return u < 0x10000n ? u.toString() : `0x${u.toString(16).padStart(16, '0')}`;
+  return u < 0x100n ? u.toString() : `0x${u.toString(16).padStart(16, '0')}`;
 }
 
 /** `describeStep` builds the trace record of `op` performed with `result`. */

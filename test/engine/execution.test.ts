@@ -216,3 +216,21 @@ describe('Execution (inline executor)', () => {
     expect(replay(prog, [0, 1, 0, 1]).o.preemptions).toBe(2);
   });
 });
+
+describe('oracles', () => {
+  it('afterStep sees the operation that was performed, not the one the CPU issues next', () => {
+    const seen: string[] = [];
+    const prog = program(
+      ['x', 'y'],
+      [
+        function* (c, [x, y]) {
+          yield* c.store(x, 1n, 'first');
+          yield* c.load(y, 'second');
+        },
+      ],
+      [() => ({ name: 'spy', afterStep: (_m, _cpu, op) => seen.push(`${op.label} ${op.kind}`) })],
+    );
+    replay(prog, [0, 0]);
+    expect(seen).toEqual(['first 1', 'second 0']);
+  });
+});

@@ -66,7 +66,7 @@ describe('RCU', () => {
     expect(o.violation).toBeNull();
     expect(lines).toEqual([
       '0  rcu_read_lock rcu.reader[cpu0] = 1',
-      '0  rcu_dereference(gp) gp -> 4096',
+      '0  rcu_dereference(gp) gp -> 0x0000000000001000',
       '0  read obj obj[0] -> 0',
       '0  read obj obj[0] -> 0',
       '0  rcu_read_unlock rcu.reader[cpu0] = 2',
