@@ -193,6 +193,14 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
     expect([r.verdict, r.complete, r.executions]).toEqual(['clean', true, executions]);
   });
 
+  it('a preemption-bounded search (2 preemptions) agrees with DPOR on fork-vs-sync', async () => {
+    const opts = { ...defaultSearchOptions(), strategy: 'bounded' as const, preemptionBound: 2 };
+    const fixed = await search(await target('fork-vs-sync:fixed-l4-fresh'), opts);
+    expect([fixed.verdict, fixed.complete, fixed.executions]).toEqual(['clean', true, 596]);
+    const mutant = await search(await target('fork-vs-sync:mutant-join-outside-lock-l4-fresh'), opts);
+    expect(mutant.violations.map((v) => v.kind)).toEqual(['sync-postcondition']);
+  });
+
   it('pagerace replay reproduces the oops of the mail from its token', () => {
     const run = pagerace([
       'replay',
