@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Cpu, type Steps } from '../engine/cpu.js';
-import { OpKind } from '../engine/op.js';
+import { Op, OpKind } from '../engine/op.js';
 import type { Program } from '../engine/program.js';
 import { Violation } from '../engine/violation.js';
 import { PhysicalMemory } from '../machine/physical-memory.js';
@@ -151,6 +151,7 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
     return id;
   };
   let gen: Steps<void> | null = null;
+  const performed = new Op();
 
   /** writes the reply fields for where the program is now; CMD is released after */
   const atOp = (r: IteratorResult<unknown, void>) => {
@@ -211,8 +212,10 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
         if (op.kind === OpKind.Choose) result = BigInt(ctl[base + CHOICE]);
         big[bb + BIG_RESULT] = result;
         try {
+          // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one
+          performed.copyFrom(op);
           const r = gen!.next(result);
-          for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, op, result);
+          for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, performed, result);
           atOp(r);
         } catch (e) {
           fail(Status.Failed, e);

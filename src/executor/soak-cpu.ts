@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import type { Steps } from '../engine/cpu.js';
-import { type Op, OpKind } from '../engine/op.js';
+import { Op, OpKind } from '../engine/op.js';
 import { Violation } from '../engine/violation.js';
 import { type CpuWorkerData, type Failure, failureOf, type LoadedCpu } from './cpu-thread.js';
 import { performOp } from './perform.js';
@@ -56,6 +56,7 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
   const record = recordBase(n);
   const oracles = program.oracles;
   const rng = seedrandom.alea(`${o.seed}:cpu${id}`);
+  const performed = new Op();
   const aborted = () => Atomics.load(ctl, H_FAILED) !== 0 || Atomics.load(ctl, H_ABORT) !== 0;
 
   /** spins `k` times on a word nobody writes: a delay that keeps the thread on its core */
@@ -232,8 +233,10 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
               ? BigInt(ctl[record + len + 1])
               : performOp(mem, id, cpu.task, op, program.symbols, false);
         } else if (op.kind === OpKind.Choose) result = BigInt(Math.floor(rng() * op.n));
+        // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one
+        performed.copyFrom(op);
         r = gen.next(result!);
-        for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, op, result!);
+        for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, performed, result!);
         if (++steps >= o.maxSteps) throw stepLimit(o.maxSteps);
       } catch (e) {
         fail(e, iteration);
