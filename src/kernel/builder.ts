@@ -57,14 +57,17 @@ export class KernelBuilder {
     this.unusedPmdStart = this.m.word('unused_pmd_start');
     this.syncedSlots = this.m.word('ghost.synced[0]');
     for (let i = 1; i < GHOST_SYNCED_WORDS; i++) this.m.word(`ghost.synced[${i}]`);
-    // every field the Kernel holds is set: from here on `this.k` may be built
-    // an empty list points to itself
+    // every field the Kernel holds is set, so `this.k` may be built from here on;
+    // an empty list_head points to itself
     this.m.memory.store(this.pgdListHead, this.k.__va(this.pgdListHead));
     this.m.memory.store(this.pgdListHead + 8, this.k.__va(this.pgdListHead));
     this.addMm('init_mm', true);
   }
 
-  /** `k` is the kernel description; available once construction started, complete after `program`. */
+  /**
+   * `k` is the kernel description. It shares the builder's mm and CPU arrays, so mms and CPUs
+   * declared later appear in it too.
+   */
   get k(): Kernel {
     if (!this.kernel) {
       this.kernel = new Kernel(
