@@ -151,7 +151,7 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
     return id;
   };
   let gen: Steps<void> | null = null;
-  const performed = new Op();
+  const lastOp = new Op();
 
   /** writes the reply fields for where the program is now; CMD is released after */
   const atOp = (r: IteratorResult<unknown, void>) => {
@@ -213,9 +213,9 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
         big[bb + BIG_RESULT] = result;
         try {
           // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one
-          performed.copyFrom(op);
+          lastOp.copyFrom(op);
           const r = gen!.next(result);
-          for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, performed, result);
+          for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, lastOp, result);
           atOp(r);
         } catch (e) {
           fail(Status.Failed, e);
