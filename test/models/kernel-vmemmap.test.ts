@@ -140,13 +140,17 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
     ]);
   });
 
-  it('fork-vs-sync mutants are each caught, with pinned tokens', async () => {
+  it('fork-vs-sync mutants (fresh slot, 4- and 5-level) are each caught, with pinned tokens', async () => {
     const found: string[][] = [];
     for (const spec of [
       'fork-vs-sync:mutant-join-outside-lock-l4-fresh',
       'fork-vs-sync:mutant-sync-without-lock-l5-fresh',
       'fork-vs-sync:mutant-sync-before-store-l4-fresh',
       'fork-vs-sync:mutant-exit-without-lock-l4-fresh',
+      'fork-vs-sync:mutant-join-outside-lock-l5-fresh',
+      'fork-vs-sync:mutant-sync-without-lock-l4-fresh',
+      'fork-vs-sync:mutant-sync-before-store-l5-fresh',
+      'fork-vs-sync:mutant-exit-without-lock-l5-fresh',
     ]) {
       const r = await check(spec);
       expect(r.matches).toBe(true);
@@ -174,6 +178,26 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
         'kernel-bug',
         "list_for_each_entry on pgd_list followed a deleted entry's next (dead000000000100)",
         'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LWV4aXQtd2l0aG91dC1sb2NrLWw0LWZyZXNooI0GBAEQABQBBQAB2M02LQ',
+      ],
+      [
+        'sync-postcondition',
+        'C.pgd joined pgd_list after the sync of slot 469 returned, with C.pgd[469] = 0x0000000000000000, init_mm.pgd[469] = 0x0000000004004067',
+        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LWpvaW4tb3V0c2lkZS1sb2NrLWw1LWZyZXNooI0GBAADAQoAIQEBp2OBzg',
+      ],
+      [
+        'sync-postcondition',
+        'C.pgd joined pgd_list after the sync of slot 462 returned, with C.pgd[462] = 0x0000000000000000, init_mm.pgd[462] = 0x0000000004004067',
+        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LXN5bmMtd2l0aG91dC1sb2NrLWw0LWZyZXNooI0GBAADAQQAHAEGAF84EQ',
+      ],
+      [
+        'sync-postcondition',
+        'pgd_populate_kernel(ffd5000000000000) returned but B.pgd[469] = 0x0000000000000000, init_mm.pgd[469] = 0x0000000004004067',
+        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LXN5bmMtYmVmb3JlLXN0b3JlLWw1LWZyZXNooI0GAQAFSMOhnA',
+      ],
+      [
+        'kernel-bug',
+        "list_for_each_entry on pgd_list followed a deleted entry's next (dead000000000100)",
+        'v1.AQxmb3JrLXZzLXN5bmMhbXV0YW50LWV4aXQtd2l0aG91dC1sb2NrLWw1LWZyZXNooI0GBAEQABQBBQABpxtLdg',
       ],
     ]);
   });
