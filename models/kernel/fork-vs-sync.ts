@@ -24,6 +24,18 @@ import {
   placement,
 } from '../lib/x86-placement.js';
 
+/**
+ * `fork-vs-sync`: a hot-add on CPU A installs and syncs a new top-level entry (compound populate
+ * with the fixed p?d_populate_kernel) while CPU B forks (pgd_alloc: clone of init_mm's kernel
+ * half and pgd_list_add in one pgd_lock section); the child C then runs on B's CPU and reads
+ * the new struct page through its own PGD. The exit variants add B's exit after the fork: the
+ * last mmdrop frees B's PGD (pgd_free: pgd_list_del under pgd_lock) while the sync may walk
+ * pgd_list. Tasks: init_mm, A, B, C.
+ *
+ * Mainline is clean in every interleaving; each mutant of its locking is caught. Abstracted as in
+ * vmemmap-compound-nosync; the mm structs themselves are never freed.
+ */
+
 /** CPU A hot-adds pmem: populate (whose p?d_populate_kernel syncs) under mem_hotplug_lock, then publish. */
 function* populator(c: Cpu, k: Kernel, p: Placement, ready: number): Steps {
   yield* mem_hotplug_begin(c, k);

@@ -20,6 +20,18 @@ import {
 } from '../lib/x86-placement.js';
 
 /**
+ * `vmemmap-access-before-sync`: 8d400913c231 made x86 vmemmap_populate memset partly used 2 MiB
+ * vmemmap blocks through their vmemmap address (vmemmap_set_pmd -> vmemmap_use_new_sub_pmd)
+ * before the sync_global_pgds() at its end; on a task whose PGD lacks the new top-level entry
+ * that is the vmemmap_set_pmd oops quoted in 6659d0279980. CPU A hot-adds a section's worth of
+ * struct pages starting one subsection into a slot; CPU B (another task) then initializes the
+ * first struct page. Tasks: init_mm, A, B.
+ *
+ * Abstracted: a 2 MiB block is one frame (offsets fold modulo 4 KiB, see hw_access); each memset
+ * is its first 8-byte store; the base-page fallback when a block allocation fails is not modelled.
+ */
+
+/**
  * The hot-added range starts one subsection (512 pfns, 32 KiB of struct pages) into the slot and
  * spans a section's worth of struct pages (2 MiB): x86 vmemmap_populate takes the 2 MiB-block path,
  * and the first block is only partly used, so vmemmap_use_new_sub_pmd() memsets through the

@@ -19,6 +19,19 @@ import {
   placement,
 } from '../lib/x86-placement.js';
 
+/**
+ * `vmemmap-compound-nosync`: the 2025 pmem boot oops (seeds/000, 001). CPU A hot-adds a 2 MiB
+ * compound devmap (memremap_pages -> pagemap_range -> __populate_section_memmap ->
+ * vmemmap_populate_compound_pages) under mem_hotplug_lock and publishes it; CPU B, another task
+ * with its own PGD, then initializes the struct page (memmap_init_zone_device ->
+ * __init_single_page) through its own CR3. Tasks: init_mm, A, B.
+ *
+ * Abstracted: one struct page is initialized (its _refcount store, the oops address); only the
+ * head page's vmemmap page is populated (tail pages and their reuse add PTEs under the same
+ * top-level entry); the hand-off from the hot-add to the user of the pages is one flag
+ * (`pgmap_ready`) that B waits for; memory is one frame per table and per vmemmap page.
+ */
+
 /** a 2 MiB compound devmap: one subsection of pmem, one head struct page */
 const NR_PAGES = 512n;
 
