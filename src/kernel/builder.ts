@@ -13,7 +13,6 @@ import type { CpuProgram, Oracle, Program } from '../engine/program.js';
 import { FrameState, tableState } from '../machine/frame-state.js';
 import { MachineBuilder } from '../model/builder.js';
 import { type CpuInfo, Kernel, type KernelBugs, type MmInfo } from './kernel.js';
-import { withLastOp } from './last-op.js';
 import { frameAddr, frameToPfn, pfnToFrame } from './phys.js';
 
 /** `KernelBuilderOptions` sizes a kernel machine. */
@@ -161,28 +160,18 @@ export class KernelBuilder {
     const cr3 = this.m.word(`cpu${id}.cr3`);
     const current = this.m.word(`cpu${id}.current`);
     const held = this.m.word(`ghost.cpu${id}.held_locks`);
-    const lastKind = this.m.word(`ghost.cpu${id}.last_op`);
-    const lastAddr = this.m.word(`ghost.cpu${id}.last_addr`);
-    const lastValue = this.m.word(`ghost.cpu${id}.last_value`);
     if (mm.bootPgdFrame >= 0) this.m.memory.store(cr3, this.k.cr3Of(frameAddr(mm.bootPgdFrame)));
     this.m.memory.store(current, BigInt(mm.id + 1));
-    const info: CpuInfo = { id, cr3, current, held, lastKind, lastAddr, lastValue };
+    const info: CpuInfo = { id, cr3, current, held };
     this.cpus.push(info);
     return info;
   }
 
-  /**
-   * `program` freezes the machine. Each CPU program runs under `withLastOp`, so the kernel oracles
-   * (src/kernel/oracles) see the operation each step performed.
-   */
+  /** `program` freezes the machine with the CPU programs and oracles. */
   program(cpus: CpuProgram[], oracles: Oracle[] = []): Program {
     if (cpus.length !== this.cpus.length) {
       throw new Error(`KernelBuilder: ${this.cpus.length} CPUs declared, ${cpus.length} programs given`);
     }
-    const k = this.k;
-    return this.m.program(
-      cpus.map((p) => ({ name: p.name, run: (c: Cpu) => withLastOp(c, k, p.run(c)) })),
-      oracles,
-    );
+    return this.m.program(cpus, oracles);
   }
 }

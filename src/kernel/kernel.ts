@@ -39,12 +39,6 @@ export interface CpuInfo {
   current: number;
   /** ghost for the lock-order oracle: bitmask of lock ranks this CPU holds */
   held: number;
-  /** ghost (`withLastOp`): kind + 1 of the operation this CPU performed last, 0 before the first */
-  lastKind: number;
-  /** ghost: its address */
-  lastAddr: number;
-  /** ghost: the value it wrote (store, cmpxchg) */
-  lastValue: number;
 }
 
 /** `KernelBugs` selects which kernel is modelled; every flag false is the fixed mainline kernel. */

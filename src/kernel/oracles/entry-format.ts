@@ -4,7 +4,6 @@ import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState, frameStateName, tableLevel, tableState } from '../../machine/frame-state.js';
 import type { Kernel } from '../kernel.js';
-import { lastOp } from '../last-op.js';
 import { addrFrame, pfnToFrame } from '../phys.js';
 
 /**
@@ -15,9 +14,7 @@ import { addrFrame, pfnToFrame } from '../phys.js';
 export function entryFormatOracle(k: Kernel): Oracle {
   return {
     name: 'I7 table entries point to the next level',
-    afterStep(mem, cpu) {
-      const op = lastOp(k, mem, cpu.id);
-      if (!op) return;
+    afterStep(mem, cpu, op) {
       if (op.kind !== OpKind.Store && op.kind !== OpKind.Cas) return;
       const level = tableLevel(mem.state(addrFrame(op.addr)));
       if (level === 0) return;

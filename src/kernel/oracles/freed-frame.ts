@@ -3,7 +3,6 @@ import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState } from '../../machine/frame-state.js';
 import type { Kernel } from '../kernel.js';
-import { lastOp } from '../last-op.js';
 import { addrFrame, frameAddr } from '../phys.js';
 
 const READS = new Set([OpKind.Load, OpKind.Load32, OpKind.Await]);
@@ -17,9 +16,7 @@ const WRITES = new Set([OpKind.Store, OpKind.Store32, OpKind.Cas]);
 export function freedFrameOracle(k: Kernel): Oracle {
   return {
     name: 'I5 no access to a freed frame',
-    afterStep(mem, cpu) {
-      const op = lastOp(k, mem, cpu.id);
-      if (!op) return;
+    afterStep(mem, cpu, op) {
       const read = READS.has(op.kind);
       if (!read && !WRITES.has(op.kind)) return;
       const f = addrFrame(op.addr);

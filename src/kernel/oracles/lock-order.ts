@@ -2,7 +2,6 @@ import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import type { Kernel } from '../kernel.js';
-import { lastOp } from '../last-op.js';
 
 const RANK_NAMES = ['', 'mem_hotplug_lock', 'pgd_lock', 'a page_table_lock'];
 
@@ -20,9 +19,7 @@ function lockName(k: Kernel, lock: number): string {
 export function lockOrderOracle(k: Kernel): Oracle {
   return {
     name: 'I9 lock order',
-    afterStep(mem, cpu) {
-      const op = lastOp(k, mem, cpu.id);
-      if (!op) return;
+    afterStep(mem, cpu, op) {
       const acquire = op.kind === OpKind.Lock || op.kind === OpKind.ReadLock;
       const release = op.kind === OpKind.Unlock || op.kind === OpKind.ReadUnlock;
       if (!acquire && !release) return;

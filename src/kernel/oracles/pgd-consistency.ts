@@ -4,7 +4,6 @@ import { Violation } from '../../engine/violation.js';
 import { FrameState } from '../../machine/frame-state.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
 import type { Kernel } from '../kernel.js';
-import { lastOp } from '../last-op.js';
 import { ghostPgdList } from '../pgd-list.js';
 import { addrFrame } from '../phys.js';
 
@@ -33,9 +32,7 @@ export function pgdConsistencyOracle(k: Kernel): Oracle {
   const boundary = k.layout.kernelPgdBoundary;
   return {
     name: 'I3 task PGD slots none or equal to init_mm',
-    afterStep(mem, cpu) {
-      const op = lastOp(k, mem, cpu.id);
-      if (!op) return;
+    afterStep(mem, cpu, op) {
       if (op.kind !== OpKind.Store && op.kind !== OpKind.Cas) return;
       const frame = addrFrame(op.addr);
       if (mem.state(frame) !== FrameState.Pgd) return;

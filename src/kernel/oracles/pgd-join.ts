@@ -2,7 +2,6 @@ import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import type { Kernel } from '../kernel.js';
-import { lastOp } from '../last-op.js';
 import { ghostPgdList } from '../pgd-list.js';
 import { isSynced } from './sync-postcondition.js';
 
@@ -20,9 +19,7 @@ function hex(e: bigint): string {
 export function pgdJoinOracle(k: Kernel): Oracle {
   return {
     name: 'I4 complete clone and I2 on joining pgd_list',
-    afterStep(mem, cpu) {
-      const op = lastOp(k, mem, cpu.id);
-      if (!op) return;
+    afterStep(mem, cpu, op) {
       if (op.kind !== OpKind.Store) return;
       const joined = k.mmOfLru(k.__pa(op.value));
       if (!joined) return;

@@ -3,7 +3,6 @@ import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState } from '../../machine/frame-state.js';
 import type { Kernel } from '../kernel.js';
-import { lastOp } from '../last-op.js';
 import type { Ghost } from './ghost.js';
 
 const ACCESS: Partial<Record<OpKind, string>> = {
@@ -18,7 +17,7 @@ const ACCESS: Partial<Record<OpKind, string>> = {
  * `useAfterFreeOracle` is the use-after-free oracle (DOMAIN.md I5) for every memory access of an
  * x86-64 kernel model, including the kernel base's hardware walk (`hw_access`, whose reads are
  * labelled `walk`): after each step it looks at the operation the CPU performed (recorded by
- * `withLastOp`) and fails if it touched a frame that is free. Software walkers built on
+ * the engine) and fails if it touched a frame that is free. Software walkers built on
  * `readEntry` already fail inline, with the pointer's provenance, before this runs; and since
  * oracles run after the CPU has moved on to its next operation, code that validates what it
  * read (hw_access follows an entry and rejects poison as a bad entry) fails first too.
@@ -26,9 +25,7 @@ const ACCESS: Partial<Record<OpKind, string>> = {
 export function useAfterFreeOracle(k: Kernel, ghost: Ghost): Oracle {
   return {
     name: 'use-after-free',
-    afterStep(mem, cpu) {
-      const op = lastOp(k, mem, cpu.id);
-      if (!op) return;
+    afterStep(mem, cpu, op) {
       const how = ACCESS[op.kind];
       if (!how) return;
       const f = mem.frameOf(op.addr);
