@@ -25,6 +25,36 @@ export interface Outcome {
   pruned: boolean;
   /** how many of `Execution.choices` lead up to the violation (all of them without one) */
   cut: number;
+  /**
+   * violations raised after the first one, in a run that went on past it (DPOR), each with the
+   * schedule of an interleaving in which it comes first: the execution projected onto the
+   * violating step's causal past. Violations that only happen after an earlier one are left out.
+   */
+  others?: readonly LaterViolation[];
+}
+
+/** `LaterViolation` is a violation found after the first in one execution, with its own schedule. */
+export interface LaterViolation {
+  violation: Violation;
+  choices: number[];
+  /** an upper bound on the preemptions of `choices` */
+  preemptions: number;
+}
+
+const NONE: readonly LaterViolation[] = [];
+
+/** counts switches to another CPU while the previous one still has steps left: a preemption bound */
+function switchBound(choices: readonly number[], cpus: number): number {
+  const last = new Array<number>(cpus).fill(-1);
+  choices.forEach((c, i) => {
+    if (c < cpus) last[c] = i;
+  });
+  let n = 0;
+  for (let i = 1; i < choices.length; i++) {
+    const prev = choices[i - 1];
+    if (choices[i] !== prev && prev < cpus && last[prev] > i) n++;
+  }
+  return n;
 }
 
 /**
@@ -96,13 +126,39 @@ export class Execution implements SchedulingView {
     let preemptions = 0;
     let current = -1;
     let first: Violation | null = null;
+    let firstStep = -1;
     let cut = 0;
     let cutPreemptions = 0;
     let cutSteps = 0;
+    const later: { violation: Violation; step: number }[] = [];
+    const note = (v: Violation, step: number) => {
+      if (!first) {
+        first = v;
+        firstStep = step;
+        cut = this.choices.length;
+        cutPreemptions = preemptions;
+        cutSteps = this.step;
+      } else later.push({ violation: v, step });
+    };
     const stop = (v: Violation): Outcome => {
-      if (first)
-        return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut };
-      return { violation: v, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
+      if (!first) {
+        return {
+          violation: v,
+          steps: this.step,
+          preemptions,
+          pruned: false,
+          cut: this.choices.length,
+          others: NONE,
+        };
+      }
+      const others: LaterViolation[] = [];
+      const avoid = [firstStep];
+      for (const l of later) {
+        const choices = scheduler.causalChoices?.(l.step, avoid) ?? null;
+        avoid.push(l.step);
+        if (choices) others.push({ violation: l.violation, choices, preemptions: switchBound(choices, n) });
+      }
+      return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut, others };
     };
     try {
       for (let i = 0; i < n; i++) {
@@ -116,7 +172,7 @@ export class Execution implements SchedulingView {
         } catch (e) {
           const v = this.failed(e, i);
           if (!goOn) return stop(v);
-          first ??= v;
+          note(v, -1);
           this.done[i] = 1;
         }
       }
@@ -131,7 +187,8 @@ export class Execution implements SchedulingView {
         if (alive === 0) break;
         if (enabled === 0) return stop(this.deadlock());
         const c = scheduler.pickCpu(enabled, current, this);
-        if (c < 0) return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0 };
+        if (c < 0)
+          return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0, others: NONE };
         this.choices.push(c);
         if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
         current = c;
@@ -160,19 +217,21 @@ export class Execution implements SchedulingView {
         } catch (e) {
           const v = this.failed(e, c);
           if (!goOn) return stop(v);
-          if (!first) {
-            first = v;
-            cut = this.choices.length;
-            cutPreemptions = preemptions;
-            cutSteps = this.step;
-          }
+          note(v, this.step - 1);
           this.done[c] = 1;
         }
         if (this.step >= this.maxSteps) return stop(this.stepLimit());
       }
       if (first) return stop(first);
       for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
-      return { violation: null, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
+      return {
+        violation: null,
+        steps: this.step,
+        preemptions,
+        pruned: false,
+        cut: this.choices.length,
+        others: NONE,
+      };
     } catch (e) {
       return stop(this.failed(e, -1));
     } finally {

@@ -1,5 +1,5 @@
 import type { Execution } from '../engine/execution.js';
-import type { ViolationKind } from '../engine/violation.js';
+import type { Violation, ViolationKind } from '../engine/violation.js';
 import type { StrategyName } from '../model/define.js';
 import { BoundedScheduler } from '../scheduler/bounded.js';
 import { DfsScheduler } from '../scheduler/dfs.js';
@@ -136,27 +136,29 @@ export function runUnit(spec: UnitSpec, exec: Execution, control: UnitControl): 
       const index = res.executions++;
       if (!o.violation) continue;
       res.violating++;
-      const v = o.violation;
-      const key = v.key;
-      const s = seen.get(key);
-      if (s) s.count++;
-      else {
-        const sighting: UnitSighting = {
-          key,
-          kind: v.kind,
-          message: v.message,
-          headline: [...v.headline],
-          cpu: v.cpu,
-          kernelStack: [...v.kernelStack],
-          detail: v.detail,
-          choices: exec.choices.slice(0, o.cut),
-          preemptions: o.preemptions,
-          count: 1,
-          first: index,
-        };
-        seen.set(key, sighting);
-        res.sightings.push(sighting);
-      }
+      const sight = (v: Violation, choices: number[], preemptions: number) => {
+        const s = seen.get(v.key);
+        if (s) s.count++;
+        else {
+          const sighting: UnitSighting = {
+            key: v.key,
+            kind: v.kind,
+            message: v.message,
+            headline: [...v.headline],
+            cpu: v.cpu,
+            kernelStack: [...v.kernelStack],
+            detail: v.detail,
+            choices,
+            preemptions,
+            count: 1,
+            first: index,
+          };
+          seen.set(v.key, sighting);
+          res.sightings.push(sighting);
+        }
+      };
+      sight(o.violation, exec.choices.slice(0, o.cut), o.preemptions);
+      for (const l of o.others ?? []) sight(l.violation, l.choices, l.preemptions);
       if (!spec.keepGoing) {
         res.stoppedAtViolation = true;
         return true;

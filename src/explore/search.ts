@@ -138,17 +138,14 @@ async function explore(
       executions++;
       if (o.violation) {
         violating++;
-        const key = o.violation.key;
-        const s = seen.get(key);
-        if (s) s.count++;
-        else {
-          seen.set(key, {
-            violation: o.violation,
-            schedule: { choices: runner.choices.slice(0, o.cut), preemptions: o.preemptions },
-            count: 1,
-            firstExecution: executions - 1,
-          });
-        }
+        const sight = (violation: Violation, schedule: Schedule) => {
+          const s = seen.get(violation.key);
+          if (s) s.count++;
+          else seen.set(violation.key, { violation, schedule, count: 1, firstExecution: executions - 1 });
+        };
+        sight(o.violation, { choices: runner.choices.slice(0, o.cut), preemptions: o.preemptions });
+        for (const l of o.others ?? [])
+          sight(l.violation, { choices: l.choices, preemptions: l.preemptions });
         if (!opts.keepGoing) stoppedBy = 'violation';
       }
       if ((executions & 63) === 0 && performance.now() >= sliceEnd) break;

@@ -239,6 +239,21 @@ export class DporScheduler implements Scheduler {
     pre.backtrack |= 1 << lowestBit(awake !== 0 ? awake : candidates);
   }
 
+  causalChoices(step: number, avoid: readonly number[]): number[] | null {
+    if (step < 0) return [];
+    const e = this.events[step];
+    for (const a of avoid) if (a >= 0 && a < step && this.before(this.events[a], e)) return null;
+    const out: number[] = [];
+    for (let j = 0; j <= step; j++) {
+      const ej = this.events[j];
+      if (j < step && !this.before(ej, e)) continue;
+      out.push(ej.cpu);
+      const next = this.nodes[ej.node + 1];
+      if (next?.value) out.push(next.chosen);
+    }
+    return out;
+  }
+
   /** `before` says whether event `a` happens before event `b` */
   private before(a: Event, b: Event): boolean {
     return a.clock[a.cpu] <= b.clock[a.cpu];

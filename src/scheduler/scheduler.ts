@@ -38,6 +38,14 @@ export interface Scheduler {
    * on, as partial-order reduction needs (see `Execution.run`).
    */
   readonly continueAfterViolation?: boolean;
+  /**
+   * `causalChoices` is, for a run that went on past its first violation, the schedule of the
+   * current execution projected onto the causal past of step `step` (the steps that happen
+   * before it, in their order): an interleaving in which that step comes before everything it
+   * does not depend on. Null when one of the `avoid` steps (earlier violations) is in that past.
+   * Step -1 is the program's start.
+   */
+  causalChoices?(step: number, avoid: readonly number[]): number[] | null;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Cpu, Steps } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import type { Oracle, Program } from '../../src/engine/program.js';
 import { MachineBuilder } from '../../src/model/builder.js';
+import { ReplayScheduler } from '../../src/scheduler/replay.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 
 /** `program` builds a test program: `words` named words, and one CPU per body. */
@@ -31,6 +32,7 @@ export interface Tally {
 /** `explore` runs `scheduler` to the end on `prog`, tallying executions, violations and final states. */
 export function explore(prog: Program, scheduler: Scheduler, words: number[] = [], limit = 1_000_000): Tally {
   const exec = new Execution(prog);
+  const replayer = new Execution(prog);
   const t: Tally = { executions: 0, pruned: 0, violations: new Map(), finals: new Set() };
   while (t.executions < limit && scheduler.startExecution()) {
     const o = exec.run(scheduler);
@@ -40,8 +42,21 @@ export function explore(prog: Program, scheduler: Scheduler, words: number[] = [
       continue;
     }
     t.executions++;
-    if (o.violation) t.violations.set(o.violation.key, (t.violations.get(o.violation.key) ?? 0) + 1);
-    else t.finals.add(words.map((a) => prog.memory.load(a)).join(','));
+    for (const later of o.others ?? []) {
+      // a later violation's projected schedule must raise it first, on its own
+      const replay = new ReplayScheduler(later.choices);
+      replay.startExecution();
+      const back = replayer.run(replay);
+      if (back.violation?.key !== later.violation.key) {
+        throw new Error(
+          `projected schedule [${later.choices}] raised ${back.violation?.key}, not ${later.violation.key}`,
+        );
+      }
+    }
+    for (const v of [o.violation, ...(o.others ?? []).map((x) => x.violation)]) {
+      if (v) t.violations.set(v.key, (t.violations.get(v.key) ?? 0) + 1);
+    }
+    if (!o.violation) t.finals.add(words.map((a) => prog.memory.load(a)).join(','));
   }
   return t;
 }
