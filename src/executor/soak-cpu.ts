@@ -39,12 +39,16 @@ export interface SoakMessage {
  * delays before operations, and arrives at the end barrier (H_FINISHED); the last CPU to arrive
  * runs the end-of-execution oracles, resets the memory and releases the next iteration.
  *
- * Locks are real: Lock and ReadLock are compare-exchange loops on the lock word, Await spins on
- * its condition, and the frame allocator is serialized by its own lock word. Without --record,
- * operations run concurrently. With --record, each whole step (the operation, the program up to
- * its next operation, the oracles' afterStep: exactly what the inline executor runs atomically)
- * runs under the sequencing lock H_SEQ_LOCK, and the CPU appends its number (and a Choose's value)
- * to the record: the record is then a schedule the inline executor replays step for step.
+ * A step is what the inline executor runs atomically: the operation, the program up to its next
+ * operation, the oracles' afterStep. Models rely on that (ghost state written between two yields,
+ * oracles that read several words), so each step runs under the sequencing lock H_SEQ_LOCK; the
+ * CPUs race for it after their random delays, and their programs' start-up and delays run in
+ * parallel. (Running operations unlocked gave false torn-read reports on pae-torn-read:fixed:
+ * a reader saw a half the writer had stored but not yet recorded in ghost state.) Locks are real:
+ * without --record, Lock and ReadLock are compare-exchange loops on the lock word, and the frame
+ * allocator has its own lock word. With --record, the CPU also appends its number (and a Choose's
+ * value) to the record under the same lock: the record is then a schedule the inline executor
+ * replays step for step.
  */
 export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
   const { program, mem, cpu } = loaded;
@@ -179,14 +183,12 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       let locked = false;
       for (;;) {
         if (aborted()) return;
-        if (o.record) {
-          if (!acquire(H_SEQ_LOCK)) return;
-          locked = true;
-          // checked under the lock: a CPU that failed set H_FAILED while holding it
-          if (aborted()) {
-            release(H_SEQ_LOCK);
-            return;
-          }
+        if (!acquire(H_SEQ_LOCK)) return;
+        locked = true;
+        // checked under the lock: a CPU that failed set H_FAILED while holding it
+        if (aborted()) {
+          release(H_SEQ_LOCK);
+          return;
         }
         let go: boolean;
         try {
