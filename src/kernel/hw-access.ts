@@ -1,8 +1,16 @@
 import { entryLeaf, entryPfn, entryPresent } from '../arch/x86-64/entry.js';
-import { formatVa, hardwareLevels, type Level, levelIndex, levelShift } from '../arch/x86-64/paging.js';
+import {
+  formatVa,
+  hardwareLevels,
+  LEVEL_NUMBER,
+  type Level,
+  levelIndex,
+  levelShift,
+} from '../arch/x86-64/paging.js';
 import { oopsWalkLine, translate, type WalkStep } from '../arch/x86-64/translate.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { Violation } from '../engine/violation.js';
+import { FrameState, frameStateName, tableState } from '../machine/frame-state.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Kernel } from './kernel.js';
 import { type AccessKind, oopsHeadline } from './oops.js';
@@ -54,11 +62,13 @@ export function* hw_access(
   const mem = c.mem;
   const cr3 = k.fromCr3(mem.load(k.cpus[c.id].cr3)); // a register, not memory: no scheduling point
   let table = cr3;
+  let generation = mem.generation(table >>> 12);
   const steps: WalkStep[] = [];
   for (const level of hardwareLevels(k.levels)) {
     const index = levelIndex(level, va, k.levels);
     const e = yield* c.load(table + index * 8, 'walk');
     steps.push({ level, index, entry: e });
+    checkTableLive(c, va, level, index, table >>> 12, generation);
     if (!entryPresent(e)) throw pageFault(k, mem, c.id, cr3, va, kind, steps, level, index);
     const frame = pfnToFrame(entryPfn(e), mem.frames);
     if (frame < 0) {
@@ -79,8 +89,37 @@ export function* hw_access(
       return size === 4 ? BigInt(yield* c.load32(phys, 'read')) : yield* c.load(phys, 'read');
     }
     table = frameAddr(frame);
+    generation = mem.generation(frame);
   }
   throw new Error('hw_access: walk ended without a leaf');
+}
+
+/**
+ * `checkTableLive` is I5 for the hardware walker: the table it just read from must still be a
+ * table, and the same one whose pointer it read at the level above (its generation unchanged),
+ * or the MMU is walking freed or reused memory.
+ */
+function checkTableLive(
+  c: Cpu,
+  va: bigint,
+  level: Level,
+  index: number,
+  frame: number,
+  generation: number,
+): void {
+  const mem = c.mem;
+  const state = mem.state(frame);
+  const read = `hardware walk of ${formatVa(va)} by ${c.task} read ${level} entry ${index} from frame ${frame}`;
+  if (state === FrameState.Free) throw new Violation('use-after-free', `${read}, which is free`);
+  if (mem.generation(frame) !== generation) {
+    throw new Violation(
+      'use-after-free',
+      `${read}, which was freed and reused since the walk read the pointer to it`,
+    );
+  }
+  if (state !== tableState(LEVEL_NUMBER[level])) {
+    throw new Violation('bad-entry', `${read}, which holds ${frameStateName(state)}, not a ${level} table`);
+  }
 }
 
 /** builds the page-fault violation: the oops headline and a message naming the missing entry */

@@ -92,4 +92,56 @@ describe('hw_access: the hardware walk of a kernel access', () => {
     expect(o.violation).toBeNull();
     expect(mem.load32(frameAddr(data) + 0x34)).toBe(1);
   });
+
+  it.each([
+    [
+      false,
+      [
+        'page-fault: kernel read to ffffe70000000034 through B.pgd: PTE entry 0 is none, init_mm has none either',
+        'use-after-free: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which is free',
+      ],
+    ],
+    [
+      true,
+      [
+        'bad-entry: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which holds data, not a pte table',
+        'page-fault: kernel read to ffffe70000000034 through B.pgd: PTE entry 0 is none, init_mm has none either',
+        'use-after-free: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which is free',
+        'use-after-free: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which was freed and reused since the walk read the pointer to it',
+      ],
+    ],
+  ])('is a use-after-free when the PTE table it walks into was freed (reused: %s) under it', (reuse, found) => {
+    const kb = new KernelBuilder({ levels: 4 });
+    kb.bootTables(VA, 'pte');
+    const a = kb.task('A');
+    const b = kb.task('B');
+    kb.cpu(a);
+    kb.cpu(b);
+    const mem = kb.m.memory;
+    const follow = (frame: number, index: number) =>
+      Number((BigInt.asUintN(64, mem.load(frameAddr(frame, index))) >> 12n) - frameToPfn(0)) & 0xfff;
+    const pud = follow(b.bootPgdFrame, 462);
+    const pmd = follow(pud, 0);
+    const pte = follow(pmd, 0);
+    expect(pte).toBe(4);
+    const prog = kb.program([
+      {
+        name: 'A',
+        *run(c: Cpu) {
+          yield* c.free(pte, 'free_pte_table');
+          if (reuse) yield* c.alloc(FrameState.Data, 'data');
+        },
+      },
+      { name: 'B', run: (c: Cpu) => c.call('reader', hw_access(c, kb.k, VA, 'read', 8)) },
+    ]);
+    const exec = new Execution(prog);
+    const s = new DfsScheduler();
+    const kinds = new Set<string>();
+    while (s.startExecution()) {
+      const o = exec.run(s);
+      s.endExecution();
+      if (o.violation) kinds.add(`${o.violation.kind}: ${o.violation.message}`);
+    }
+    expect([...kinds].sort()).toEqual(found);
+  });
 });
