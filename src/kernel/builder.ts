@@ -8,7 +8,6 @@ import {
   type PagingLevels,
   PTRS_PER_TABLE,
 } from '../arch/x86-64/paging.js';
-import type { Cpu } from '../engine/cpu.js';
 import type { CpuProgram, Oracle, Program } from '../engine/program.js';
 import { FrameState, tableState } from '../machine/frame-state.js';
 import { MachineBuilder } from '../model/builder.js';

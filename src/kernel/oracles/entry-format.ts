@@ -14,7 +14,7 @@ import { addrFrame, pfnToFrame } from '../phys.js';
 export function entryFormatOracle(k: Kernel): Oracle {
   return {
     name: 'I7 table entries point to the next level',
-    afterStep(mem, cpu, op) {
+    afterStep(mem, _cpu, op) {
       if (op.kind !== OpKind.Store && op.kind !== OpKind.Cas) return;
       const level = tableLevel(mem.state(addrFrame(op.addr)));
       if (level === 0) return;

@@ -32,7 +32,7 @@ export function pgdConsistencyOracle(k: Kernel): Oracle {
   const boundary = k.layout.kernelPgdBoundary;
   return {
     name: 'I3 task PGD slots none or equal to init_mm',
-    afterStep(mem, cpu, op) {
+    afterStep(mem, _cpu, op) {
       if (op.kind !== OpKind.Store && op.kind !== OpKind.Cas) return;
       const frame = addrFrame(op.addr);
       if (mem.state(frame) !== FrameState.Pgd) return;

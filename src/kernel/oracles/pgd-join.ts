@@ -19,7 +19,7 @@ function hex(e: bigint): string {
 export function pgdJoinOracle(k: Kernel): Oracle {
   return {
     name: 'I4 complete clone and I2 on joining pgd_list',
-    afterStep(mem, cpu, op) {
+    afterStep(mem, _cpu, op) {
       if (op.kind !== OpKind.Store) return;
       const joined = k.mmOfLru(k.__pa(op.value));
       if (!joined) return;
