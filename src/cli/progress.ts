@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Progress } from '../explore/search.js';
+import { formatSeconds } from '../report/text.js';
 
 /**
  * `ProgressDisplay` shows a running search on a terminal: executions (of the budget, with ETA,
@@ -8,6 +9,7 @@ import type { Progress } from '../explore/search.js';
  */
 export class ProgressDisplay {
   private bar: cliProgress.SingleBar | null = null;
+  private soakMs = 0;
 
   constructor(private readonly enabled: boolean) {}
 
@@ -34,21 +36,23 @@ export class ProgressDisplay {
     });
   }
 
-  /** `startSoak` shows a soak run: elapsed of the duration, iterations, rate, violations, ETA. */
+  /** `startSoak` shows a soak run: time spent of the duration, iterations, rate, violations, time left. */
   startSoak(label: string, durationMs: number): void {
     if (!this.enabled) return;
-    const format = `${label} [{bar}] {elapsed}/{duration} | {iterations} iterations | {rate}/s | {violations} violations | ETA {eta_formatted}`;
+    const format = `${label} [{bar}] {spent}/{length} | {iterations} iterations | {rate}/s | {violations} violations | {left} left`;
     this.bar = new cliProgress.SingleBar(
       { format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 10 },
       cliProgress.Presets.shades_classic,
     );
+    this.soakMs = durationMs;
     const seconds = Math.max(1, Math.round(durationMs / 1000));
     this.bar.start(seconds, 0, {
       iterations: 0,
       rate: '0',
       violations: 0,
-      elapsed: '0s',
-      duration: `${seconds}s`,
+      spent: '0s',
+      length: formatSeconds(durationMs / 1000),
+      left: formatSeconds(durationMs / 1000),
     });
   }
 
@@ -60,7 +64,8 @@ export class ProgressDisplay {
       iterations,
       rate: String(rate),
       violations,
-      elapsed: `${Math.floor(elapsedMs / 1000)}s`,
+      spent: formatSeconds(elapsedMs / 1000),
+      left: formatSeconds(Math.max(0, this.soakMs - elapsedMs) / 1000),
     });
   }
 
