@@ -22,7 +22,7 @@ const ACCESS: Partial<Record<OpKind, string>> = {
  * oracles run after the CPU has moved on to its next operation, code that validates what it
  * read (hw_access follows an entry and rejects poison as a bad entry) fails first too.
  */
-export function useAfterFreeOracle(_k: Kernel, ghost: Ghost): Oracle {
+export function useAfterFreeOracle(ghost: Ghost): Oracle {
   return {
     name: 'use-after-free',
     afterStep(mem, cpu, op) {

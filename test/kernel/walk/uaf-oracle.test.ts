@@ -35,7 +35,7 @@ describe('use-after-free oracle for every access of an x86 kernel model', () => 
           },
         },
       ],
-      [useAfterFreeOracle(x.k, x.ghost)],
+      [useAfterFreeOracle(x.ghost)],
     );
     const r = dpor(prog);
     expect([...r.violations.keys()]).toEqual([
