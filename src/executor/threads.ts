@@ -1,6 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { Outcome } from '../engine/execution.js';
-import { DEFAULT_MAX_STEPS, MAX_CPUS } from '../engine/execution.js';
+import { DEFAULT_MAX_STEPS, type LaterViolation, MAX_CPUS, type Outcome } from '../engine/execution.js';
 import { type Footprint, footprintOf } from '../engine/footprint.js';
 import { Op, OpKind } from '../engine/op.js';
 import type { Program } from '../engine/program.js';
@@ -172,13 +171,41 @@ export class ThreadsExecution implements SchedulingView {
     let preemptions = 0;
     let current = -1;
     let first: Violation | null = null;
+    let firstStep = -1;
     let cut = 0;
     let cutPreemptions = 0;
     let cutSteps = 0;
+    // as inline: in a run that goes on past a violation (DPOR), later ones are kept with the
+    // schedule of their causal past
+    const later: { violation: Violation; step: number }[] = [];
+    const note = (v: Violation, step: number) => {
+      if (!first) {
+        first = v;
+        firstStep = step;
+        cut = this.choices.length;
+        cutPreemptions = preemptions;
+        cutSteps = this.step;
+      } else later.push({ violation: v, step });
+    };
     const stop = (v: Violation): Outcome => {
-      if (first)
-        return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut };
-      return { violation: v, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
+      if (!first) {
+        return {
+          violation: v,
+          steps: this.step,
+          preemptions,
+          pruned: false,
+          cut: this.choices.length,
+          others: [],
+        };
+      }
+      const others: LaterViolation[] = [];
+      const avoid = [firstStep];
+      for (const l of later) {
+        const choices = scheduler.causalChoices?.(l.step, avoid) ?? null;
+        avoid.push(l.step);
+        if (choices) others.push({ violation: l.violation, choices, preemptions: switchBound(choices, n) });
+      }
+      return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut, others };
     };
     try {
       for (let i = 0; i < n; i++) this.done[i] = 0;
@@ -187,7 +214,7 @@ export class ThreadsExecution implements SchedulingView {
         if (status === Status.Failed) {
           const v = this.violationFrom(this.failures[i]!, i);
           if (!goOn) return stop(v);
-          first ??= v;
+          note(v, -1);
           this.done[i] = 1;
         } else this.settle(i, status);
       }
@@ -202,7 +229,8 @@ export class ThreadsExecution implements SchedulingView {
         if (alive === 0) break;
         if (enabled === 0) return stop(this.deadlock());
         const c = scheduler.pickCpu(enabled, current, this);
-        if (c < 0) return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0 };
+        if (c < 0)
+          return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0, others: [] };
         this.choices.push(c);
         if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
         current = c;
@@ -233,19 +261,21 @@ export class ThreadsExecution implements SchedulingView {
         if (v) {
           if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
           if (!goOn) return stop(v);
-          if (!first) {
-            first = v;
-            cut = this.choices.length;
-            cutPreemptions = preemptions;
-            cutSteps = this.step;
-          }
+          note(v, this.step - 1);
           this.done[c] = 1;
         }
         if (this.step >= this.maxSteps) return stop(this.stepLimit());
       }
       if (first) return stop(first);
       for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
-      return { violation: null, steps: this.step, preemptions, pruned: false, cut: this.choices.length };
+      return {
+        violation: null,
+        steps: this.step,
+        preemptions,
+        pruned: false,
+        cut: this.choices.length,
+        others: [],
+      };
     } catch (e) {
       if (e instanceof ScheduleError || e instanceof WorkerLostError) throw e;
       if (e instanceof EvalFailure) return stop(this.violationFrom(e.failure, -1));
@@ -387,6 +417,20 @@ export class ThreadsExecution implements SchedulingView {
       `execution exceeded ${this.maxSteps} steps (--max-steps). This is usually a spin loop that makes no progress: wait with cpu.awaitValue() (spin-assume) instead of re-reading in a loop`,
     );
   }
+}
+
+/** the inline executor's preemption bound of a projected schedule (execution.ts `switchBound`) */
+function switchBound(choices: readonly number[], cpus: number): number {
+  const last = new Array<number>(cpus).fill(-1);
+  choices.forEach((c, i) => {
+    if (c < cpus) last[c] = i;
+  });
+  let k = 0;
+  for (let i = 1; i < choices.length; i++) {
+    const prev = choices[i - 1];
+    if (choices[i] !== prev && prev < cpus && last[prev] > i) k++;
+  }
+  return k;
 }
 
 /** an Await condition that threw in its CPU's worker (inline, it throws out of `isEnabled`) */
