@@ -50,6 +50,9 @@ interface Mirror {
   op: Op;
   task: string;
   fn: string;
+  /** the pending Await's condition as last evaluated, and the words it read then (valid = -1: none) */
+  evalResult: number;
+  evalWords: bigint[];
 }
 
 /** `ModelRef` names a model variant so that a worker can rebuild it. */
@@ -93,7 +96,13 @@ export class ThreadsExecution implements SchedulingView {
     this.cpuCount = program.cpus.length;
     this.ctl = new Int32Array(control);
     this.big = new BigInt64Array(control);
-    this.mirrors = program.cpus.map((p) => ({ op: new Op(), task: p.name, fn: '' }));
+    this.mirrors = program.cpus.map((p) => ({
+      op: new Op(),
+      task: p.name,
+      fn: '',
+      evalResult: -1,
+      evalWords: [],
+    }));
     this.strings = program.cpus.map(() => []);
     this.received = program.cpus.map(() => 0);
     this.failures = program.cpus.map(() => null);
@@ -335,14 +344,30 @@ export class ThreadsExecution implements SchedulingView {
     op.expected = this.big[bb + BIG_EXPECTED];
     m.task = s[this.ctl[base + CPU_TASK]];
     m.fn = s[this.ctl[base + CPU_FN]];
+    m.evalResult = -1;
   }
 
+  /**
+   * whether CPU `c` can step now. An Await's condition reads only its `n` words from `addr` (the
+   * awaitValue/awaitRange contract, which the footprints of partial-order reduction rely on too),
+   * so it is evaluated again, by a handoff to the CPU, only when one of those words changed.
+   */
   private enabledNow(c: number): boolean {
-    const op = this.mirrors[c].op;
+    const m = this.mirrors[c];
+    const op = m.op;
     if (op.kind !== OpKind.Await) return lockEnabled(this.mem, op.kind, op.addr);
+    const words = m.evalWords;
+    if (m.evalResult >= 0) {
+      let same = true;
+      for (let i = 0; i < op.n && same; i++) same = this.mem.load(op.addr + 8 * i) === words[i];
+      if (same) return m.evalResult === 1;
+    }
     this.command(c, Cmd.Eval);
     const e = this.ctl[slotBase(c) + ENABLED];
     if (e < 0) throw new EvalFailure(this.failures[c]!);
+    words.length = op.n;
+    for (let i = 0; i < op.n; i++) words[i] = this.mem.load(op.addr + 8 * i);
+    m.evalResult = e;
     return e === 1;
   }
 

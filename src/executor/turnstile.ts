@@ -13,6 +13,10 @@ export function waitWhile(
   timeoutMs = Number.POSITIVE_INFINITY,
 ): boolean {
   for (let i = 0; i < spin; i++) if (Atomics.load(ctl, index) !== value) return true;
+  if (timeoutMs === Number.POSITIVE_INFINITY) {
+    while (Atomics.load(ctl, index) === value) Atomics.wait(ctl, index, value);
+    return true;
+  }
   const deadline = performance.now() + timeoutMs;
   while (Atomics.load(ctl, index) === value) {
     const left = deadline - performance.now();
