@@ -1,7 +1,7 @@
 import type { SearchResult } from '../explore/found.js';
 import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
-import { defaultWorkers, ExplorerPool } from '../explore/parallel-pool.js';
+import { defaultWorkers, ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { type SearchHooks, search } from '../explore/search.js';
 import { resolveTargets } from '../model/load.js';
 import { buildReport } from '../report/json.js';
@@ -61,6 +61,16 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   return o;
 }
 
+/** `openPool` starts the explorer pool; workers that cannot start are one line and exit 2. */
+async function openPool(workers: number): Promise<ExplorerPool> {
+  try {
+    return await ExplorerPool.open(workers);
+  } catch (e) {
+    if (e instanceof PoolError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 /** `exitCodeOf` is the exit code of a set of results. */
 export function exitCodeOf(results: readonly SearchResult[]): number {
   if (results.some((r) => r.violations.some((v) => v.kind === 'model-error'))) return ExitCode.Error;
@@ -87,7 +97,7 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   process.on('SIGINT', onSigint);
   const results: SearchResult[] = [];
   // the threads executor runs each search in this thread, its CPUs on their own workers
-  const pool = opts.executor === 'threads' ? null : await ExplorerPool.open(workers);
+  const pool = opts.executor === 'threads' ? null : await openPool(workers);
   const say = (m: string) => {
     progress.interrupt(`pagerace: ${m}`);
   };
