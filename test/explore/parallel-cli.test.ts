@@ -75,7 +75,8 @@ describe('pagerace check --workers', () => {
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    await new Promise((r) => setTimeout(r, 3000));
+    // long enough for tsx to start the CLI and the CLI its workers, even on a loaded machine
+    await new Promise((r) => setTimeout(r, 5000));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(stderr).toContain('pagerace: interrupted; the report holds what was found so far');
