@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { measureInline } from '../../src/bench/inline.js';
+import { fastCheckLostUpdate } from '../../src/bench/peer.js';
+import { loadModel, selectVariants } from '../../src/model/load.js';
+
+// the benchmark's pieces run and measure the programs they claim to; speed itself is only ever
+// measured by `npm run bench`, never asserted here
+describe('benchmark pieces', () => {
+  it('the fast-check peer is the lost-update program: fast-check finds lost updates in 500 runs', async () => {
+    const r = await fastCheckLostUpdate(500);
+    expect(r.lost).toBeGreaterThan(0);
+    expect(r.lost).toBeLessThan(500);
+  });
+
+  it('measureInline runs lost-update:buggy under its own strategy and counts its 4-step executions', async () => {
+    const m = await loadModel('lost-update');
+    const f = measureInline(selectVariants(m, 'buggy')[0], 50);
+    expect(f.model).toBe('lost-update:buggy');
+    expect(f.strategy).toBe('dfs');
+    expect(f.executions).toBeGreaterThan(0);
+    expect(f.steps).toBe(f.executions * 4);
+  });
+});
