@@ -14,9 +14,10 @@ export type ExplorerReply =
   | { kind: 'model-error'; message: string };
 
 /**
- * `TEST_EXIT_ENV` is a test hook: the explorer worker that starts the pool's k-th unit, for k the
- * value of PAGERACE_TEST_EXPLORER_EXIT_AT, exits on the spot, as a crashing worker would. The
- * pool must report it, run the unit again on a fresh worker, and lose nothing.
+ * `TEST_EXIT_ENV` is a test hook: the explorer worker that starts the pool's k-th unit, for each
+ * k in PAGERACE_TEST_EXPLORER_EXIT_AT (a comma-separated list), exits on the spot, as a crashing
+ * worker would. The pool must report it and run the unit again on a fresh worker; a unit whose
+ * retry dies too (`2,3` on one worker) ends the search with what was found.
  */
 export const TEST_EXIT_ENV = 'PAGERACE_TEST_EXPLORER_EXIT_AT';
 
@@ -44,8 +45,8 @@ async function executionFor(spec: UnitSpec): Promise<Execution> {
  */
 export async function handleExplorerTask(task: ExplorerTask, threadId: number): Promise<ExplorerReply> {
   if (task.kind === 'ping') return { kind: 'pong', threadId };
-  const exitAt = Number(process.env[TEST_EXIT_ENV] ?? 0);
-  if (countUnitStarted(task.ctl) + 1 === exitAt) process.exit(70);
+  const exitAt = (process.env[TEST_EXIT_ENV] ?? '').split(',').map(Number);
+  if (exitAt.includes(countUnitStarted(task.ctl) + 1)) process.exit(70);
   let exec: Execution;
   try {
     exec = await executionFor(task.spec);

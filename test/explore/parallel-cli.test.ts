@@ -90,3 +90,29 @@ describe('pagerace check --workers', () => {
     expect(res.executions).toBeGreaterThan(0);
   });
 });
+
+describe('a unit that kills two workers', () => {
+  it('PAGERACE_TEST_EXPLORER_EXIT_AT=2,3 on one worker: reported, exit 2, the report keeps what was found', () => {
+    const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
+    // random units are chunks of 1000 executions: the first runs, the second dies twice
+    const args = ['check', `${INTERLEAVE}:small-lost`, '--strategy', 'random', '--budget', '100000'];
+    const r = pagerace([...args, '--keep-going', '--workers', '1', '--out', out], {
+      PAGERACE_TEST_EXPLORER_EXIT_AT: '2,3',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'pagerace: an explorer worker died (worker exited with code: 70); its unit of work runs again on a fresh worker',
+    );
+    expect(r.stderr).toContain(
+      'pagerace: the search stopped early: an explorer worker died twice on the same unit of work (worker exited with code: 70); the report holds what was found',
+    );
+    const [dir] = readdirSync(out);
+    const report = JSON.parse(readFileSync(join(out, dir, 'report.json'), 'utf8')) as Report;
+    expect(report.interrupted).toBe(true);
+    const [res] = report.results;
+    expect(res.stoppedBy).toBe('interrupted');
+    // the first unit ran before the deaths: its 1000 executions and violations are in the report
+    expect(res.executions).toBe(1000);
+    expect(res.violations.map((v) => v.kind)).toEqual(['assertion']);
+  });
+});
