@@ -100,6 +100,8 @@ export function buildCli(): Command {
         'PAGERACE_MAX_STEPS',
       ),
     )
+    .option('--out <dir>', 'write results/<run-id>/soak.json under this folder', 'results')
+    .option('--no-out', 'write no report file')
     .action(async (model: string, flags) => {
       process.exitCode = await runSoak(model, flags);
     });

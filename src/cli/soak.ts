@@ -1,8 +1,11 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatTrace } from '../engine/trace.js';
 import { SOAK_DELAY_MAX, Soak, type SoakSighting } from '../executor/soak.js';
 import { defaultSearchOptions } from '../explore/options.js';
 import { resolveTargets } from '../model/load.js';
 import { formatSeconds } from '../report/text.js';
+import { runId, writeAtomic } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
 import { parseCount, parseDuration } from './parse.js';
 import { ProgressDisplay } from './progress.js';
@@ -14,10 +17,46 @@ export interface SoakFlags {
   record?: boolean;
   seed?: string;
   maxSteps?: string;
+  out: string | false;
+}
+
+/** `SoakResult` is one variant's entry in soak.json. */
+export interface SoakResult {
+  model: string;
+  variant: string;
+  expect: string;
+  matches: boolean;
+  iterations: number;
+  seconds: number;
+  cpuWorkers: number;
+  machines: number;
+  violatingIterations: number;
+  record: boolean;
+  seed: string;
+  violations: {
+    kind: string;
+    message: string;
+    headline: string[];
+    count: number;
+    machine: number;
+    iteration: number;
+    token: string | null;
+    replaysInline: boolean | null;
+  }[];
 }
 
 /** `DEFAULT_SOAK_MS`: `--duration` when not given (PAGERACE_SOAK_DURATION). */
 export const DEFAULT_SOAK_MS = 60_000;
+
+/** `writeSoak` writes `<out>/<run-id>/soak.json` atomically and returns the folder. */
+function writeSoak(out: string, label: string, report: unknown): string {
+  const base = join(out, runId(label));
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, 'soak.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return dir;
+}
 
 function mb(bytes: number): string {
   return `${Math.round(bytes / 1048576)} MB`;
@@ -69,6 +108,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   let allMatch = true;
+  const results: SoakResult[] = [];
   const rssStart = process.memoryUsage().rss;
   try {
     for (const t of targets) {
@@ -104,6 +144,29 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
       const kinds = [...soak.sightings.values()].map((s) => s.kind);
       const matches = expected === null ? kinds.length === 0 : kinds.includes(expected);
       if (!matches) allMatch = false;
+      results.push({
+        model: t.model.def.name,
+        variant: t.variantName,
+        expect: expected ?? 'clean',
+        matches,
+        iterations: st.iterations,
+        seconds: Math.round(seconds * 1000) / 1000,
+        cpuWorkers: machines * n,
+        machines,
+        violatingIterations: st.violations,
+        record: flags.record === true,
+        seed,
+        violations: [...soak.sightings.values()].map((x) => ({
+          kind: x.kind,
+          message: x.message,
+          headline: x.headline,
+          count: x.count,
+          machine: x.machine,
+          iteration: x.iteration,
+          token: x.token,
+          replaysInline: x.replay ? x.replay.key === x.key : null,
+        })),
+      });
       console.log(
         `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${flags.record ? ', recorded' : ''}, seed ${seed}, rss ${mb(rssStart)} -> ${mb(process.memoryUsage().rss)}: ${matches ? 'as expected' : 'NOT as expected'}`,
       );
@@ -111,6 +174,10 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
-  if (interrupted) console.error('pagerace: interrupted; the violations found so far are printed above');
+  if (flags.out !== false) {
+    const dir = writeSoak(flags.out, `soak-${spec}`, { pagerace: 1, soak: results, interrupted });
+    console.log(`Report: ${dir}/soak.json`);
+  }
+  if (interrupted) console.error('pagerace: interrupted; the report holds the violations found so far');
   return allMatch ? ExitCode.Ok : ExitCode.Unexpected;
 }
