@@ -27,7 +27,18 @@ export type ViolationKind =
  * so it must not mention step numbers or anything else that varies between interleavings.
  * `headline` holds the lines printed above the interleaving (an oops, for page faults).
  */
+const VIOLATION = Symbol.for('pagerace.Violation');
+
 export class Violation extends Error {
+  /**
+   * `instanceof Violation` holds for a Violation from any copy of this module: a `.ts` model
+   * loaded by the compiled CLI through tsx may import the engine from `src/`, a second copy.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as { [VIOLATION]?: unknown })[VIOLATION] === true;
+  }
+
+  readonly [VIOLATION] = true;
   readonly kind: ViolationKind;
   readonly headline: readonly string[];
   /** the CPU whose step raised it (-1 for deadlock and end-of-execution checks); set by the executor */

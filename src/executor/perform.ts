@@ -88,7 +88,7 @@ export function performOp(
         throw new Violation('model-error', `free of frame ${op.addr}, which is not an allocatable frame`);
       }
       if (mem.state(op.addr) === FrameState.Free) {
-        throw new Violation('double-free', `frame ${symbols.frameName(op.addr)} freed twice`);
+        throw new Violation('double-free', `frame ${op.addr} freed twice`);
       }
       mem.free(op.addr);
       return 0n;

@@ -38,6 +38,8 @@ export class PhysicalMemory {
   private readonly table: Int32Array;
   private readonly all: Uint8Array;
   private readonly header: number;
+  /** bytes of the frame table itself (the header is that, rounded up to a page) */
+  private readonly tableBytes: number;
   private snap: Uint8Array | null = null;
   /** invariant: `dirtyList[0..dirtyCount)` are exactly the frames with `dirty[f] === 1`. */
   private readonly dirty: Uint8Array;
@@ -51,6 +53,7 @@ export class PhysicalMemory {
     }
     this.frames = frames;
     this.header = headerBytes(frames);
+    this.tableBytes = frames * FRAME_TABLE_INTS * 4;
     this.sab = sab ?? new SharedArrayBuffer(totalBytes(frames));
     if (this.sab.byteLength !== totalBytes(frames)) {
       throw new RangeError(
@@ -170,7 +173,7 @@ export class PhysicalMemory {
   /** `reset` restores the snapshot: the frame table and every frame dirtied since. */
   reset(): void {
     const snap = this.snapshotBytes();
-    this.all.set(snap.subarray(0, this.header));
+    this.all.set(snap.subarray(0, this.tableBytes));
     for (let i = 0; i < this.dirtyCount; i++) {
       const start = this.header + this.dirtyList[i] * PAGE_SIZE;
       this.all.set(snap.subarray(start, start + PAGE_SIZE), start);

@@ -53,7 +53,19 @@ export interface Scheduler {
  * program, or a program that offers different choices on replay (it is not deterministic). The
  * executor lets it through instead of blaming the model's step.
  */
+const SCHEDULE_ERROR = Symbol.for('pagerace.ScheduleError');
+
 export class ScheduleError extends Error {
+  /** `instanceof ScheduleError` holds across copies of this module, as for `Violation`. */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: a subclass (ReplayError) keeps the ordinary prototype check
+    if (this !== ScheduleError) return Function.prototype[Symbol.hasInstance].call(this, x);
+    return (
+      typeof x === 'object' && x !== null && (x as { [SCHEDULE_ERROR]?: unknown })[SCHEDULE_ERROR] === true
+    );
+  }
+
+  readonly [SCHEDULE_ERROR] = true;
   override name = 'ScheduleError';
 }
 

@@ -160,7 +160,7 @@ describe('Execution (inline executor)', () => {
     );
     const { o, trace } = replay(prog, [0, 0, 0]);
     expect(o.violation?.kind).toBe('double-free');
-    expect(o.violation?.message).toBe('frame pte@1 freed twice');
+    expect(o.violation?.message).toBe('frame 1 freed twice');
     expect(formatTrace(trace)).toEqual([
       '  cpu0 A            alloc  pte@1 (pte table)',
       '  cpu0 A            free   pte@1',
