@@ -29,8 +29,11 @@ export interface FoundViolation {
 /** `Verdict` is a search's conclusion. */
 export type Verdict = 'violation' | 'clean' | 'unknown';
 
-/** `StopReason` says why a search ended. */
-export type StopReason = 'complete' | 'violation' | 'budget' | 'time' | 'interrupted';
+/**
+ * `StopReason` says why a search ended: `complete`, the whole space explored; `bound`, every
+ * execution within the preemption bound explored (not a proof of `clean`); the others, cut short.
+ */
+export type StopReason = 'complete' | 'bound' | 'violation' | 'budget' | 'time' | 'interrupted';
 
 /** `SearchResult` is the result of checking one model variant. */
 export interface SearchResult {

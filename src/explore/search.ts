@@ -181,7 +181,9 @@ export function searchResult(
   violations: FoundViolation[],
   counts: SearchCounts,
 ): SearchResult {
-  const complete = counts.stoppedBy === 'complete';
+  // a bounded search that ran out of executions explored its bound, not the space
+  const stoppedBy = counts.stoppedBy === 'complete' && !isExhaustive(strategy) ? 'bound' : counts.stoppedBy;
+  const complete = stoppedBy === 'complete';
   const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
   const expect = target.variant.expect;
   const expectKind = expect === 'clean' ? null : expect.violation;
@@ -202,7 +204,7 @@ export function searchResult(
     violatingExecutions: counts.violatingExecutions,
     steps: counts.steps,
     seconds: counts.seconds,
-    stoppedBy: counts.stoppedBy,
+    stoppedBy,
     violations,
     matches,
     commits: target.variant.commits ?? {},

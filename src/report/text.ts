@@ -89,5 +89,5 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
 export function formatSummary(r: SearchResult): string {
   const pruned = r.pruned ? `, ${r.pruned} pruned` : '';
   const bad = r.violatingExecutions ? `, ${r.violatingExecutions} violating` : '';
-  return `${r.model}:${r.variant}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
+  return `${r.model}:${r.variant}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : r.stoppedBy === 'bound' ? 'every execution within the preemption bound' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
 }

@@ -62,4 +62,22 @@ describe('models/examples', () => {
     expect(r.verdict).toBe('violation');
     expect(r.violations[0].kind).toBe('deadlock');
   });
+
+  it('bounded search explores its bound, which is no proof of clean', async () => {
+    const fixed = await check('lost-update:fixed', 'bounded', { preemptionBound: 1 });
+    expect(fixed).toMatchObject({
+      executions: 4,
+      verdict: 'unknown',
+      complete: false,
+      stoppedBy: 'bound',
+      matches: true,
+    });
+    const buggy = await check('lost-update:buggy', 'bounded', { preemptionBound: 1 });
+    expect(buggy).toMatchObject({
+      executions: 4,
+      violatingExecutions: 2,
+      verdict: 'violation',
+      stoppedBy: 'bound',
+    });
+  });
 });
