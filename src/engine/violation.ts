@@ -49,7 +49,12 @@ export class Violation extends Error {
   detail = '';
 
   constructor(kind: ViolationKind, message: string, headline: readonly string[] = []) {
+    // a violation is a finding, not a fault of pagerace: its JS stack is never shown (the report
+    // has the kernel function stack), and capturing it cost more than the rest of an execution
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'Violation';
     this.kind = kind;
     this.headline = headline;
