@@ -2,7 +2,6 @@ import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState } from '../../machine/frame-state.js';
-import type { Kernel } from '../kernel.js';
 import type { Ghost } from './ghost.js';
 
 const ACCESS: Partial<Record<OpKind, string>> = {
