@@ -1,10 +1,9 @@
-import type { FrameState } from '../machine/frame-state.js';
-import { FrameState as FS } from '../machine/frame-state.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler/scheduler.js';
 import { Cpu, type Steps } from './cpu.js';
 import { type Footprint, footprintOf } from './footprint.js';
 import { Op, OpKind } from './op.js';
+import { lockEnabled, performOp } from './perform.js';
 import type { Program } from './program.js';
 import { describeStep, type TraceStep } from './trace.js';
 import { Violation } from './violation.js';
@@ -196,7 +195,7 @@ export class Execution implements SchedulingView {
         const op = cpu.op;
         try {
           this.performing = c;
-          let result = this.perform(cpu, op);
+          let result = performOp(mem, c, cpu.task, op, this.program.symbols, trace !== null);
           this.performing = -1;
           if (op.kind === OpKind.Choose) {
             const v = scheduler.pickValue(op.n);
@@ -265,115 +264,9 @@ export class Execution implements SchedulingView {
   }
 
   private isEnabled(op: Op): boolean {
-    switch (op.kind) {
-      case OpKind.Lock:
-        return this.mem.load(op.addr) === 0n;
-      case OpKind.ReadLock:
-        return this.mem.load(op.addr) >= 0n;
-      case OpKind.Await:
-        return op.pred!(this.mem.load(op.addr));
-      case OpKind.Unlock:
-      case OpKind.ReadUnlock:
-        return true;
-      default:
-        return true;
-    }
-  }
-
-  /**
-   * performs `op` for `cpu` and returns its result. Lock words hold -(cpu + 1) while held
-   * exclusively and a bitmask of the reader CPUs while held shared, so a deadlock report can
-   * name the holders.
-   */
-  private perform(cpu: Cpu, op: Op): bigint {
-    const mem = this.mem;
-    if (op.kind <= OpKind.Await && op.kind !== OpKind.Copy) this.checkAddress(op.addr);
-    switch (op.kind) {
-      case OpKind.Load:
-        return mem.load(op.addr);
-      case OpKind.Await:
-        this.checkAddress(op.addr + op.n * 8 - 8);
-        return mem.load(op.addr);
-      case OpKind.Store:
-        mem.store(op.addr, op.value);
-        return 0n;
-      case OpKind.Cas:
-        return mem.cas(op.addr, op.expected, op.value);
-      case OpKind.Load32:
-        return BigInt(mem.load32(op.addr));
-      case OpKind.Store32:
-        mem.store32(op.addr, Number(op.value));
-        return 0n;
-      case OpKind.Copy:
-        this.checkAddress(op.addr);
-        this.checkAddress(op.addr + op.n * 8 - 8);
-        this.checkAddress(op.src);
-        this.checkAddress(op.src + op.n * 8 - 8);
-        mem.copy(op.addr, op.src, op.n);
-        return 0n;
-      case OpKind.Lock:
-        mem.store(op.addr, BigInt(-(cpu.id + 1)));
-        return 0n;
-      case OpKind.Unlock: {
-        const v = mem.load(op.addr);
-        if (v !== BigInt(-(cpu.id + 1))) {
-          throw new Violation(
-            'assertion',
-            `${this.lockName(op)} released by cpu${cpu.id} ${cpu.task}, which does not hold it`,
-          );
-        }
-        mem.store(op.addr, 0n);
-        return 0n;
-      }
-      case OpKind.ReadLock:
-        mem.store(op.addr, mem.load(op.addr) | (1n << BigInt(cpu.id)));
-        return 0n;
-      case OpKind.ReadUnlock: {
-        const v = mem.load(op.addr);
-        const bit = 1n << BigInt(cpu.id);
-        if (v < 0n || (v & bit) === 0n) {
-          throw new Violation(
-            'assertion',
-            `${this.lockName(op)} read-released by cpu${cpu.id} ${cpu.task}, which does not hold it`,
-          );
-        }
-        mem.store(op.addr, v & ~bit);
-        return 0n;
-      }
-      case OpKind.Alloc: {
-        const f = mem.alloc(op.n as FrameState);
-        if (f < 0)
-          throw new Violation('model-error', `out of physical memory: the model has ${mem.frames} frames`);
-        if (this.trace) this.program.symbols.tagFrame(f, op.tag ?? 'frame');
-        return BigInt(f);
-      }
-      case OpKind.Free: {
-        if (op.addr <= 0 || op.addr >= mem.frames) {
-          throw new Violation('model-error', `free of frame ${op.addr}, which is not an allocatable frame`);
-        }
-        if (mem.state(op.addr) === FS.Free) {
-          // named by number: allocation tags are only kept while tracing, and a bug's message must not change with that
-          throw new Violation('double-free', `frame ${op.addr} freed twice`);
-        }
-        mem.free(op.addr);
-        return 0n;
-      }
-      default:
-        return 0n;
-    }
-  }
-
-  private checkAddress(addr: number): void {
-    if (!(addr >= 0 && addr < this.mem.bytes) || addr % 4 !== 0) {
-      throw new Violation(
-        'model-error',
-        `access to physical address 0x${addr.toString(16)}, outside the model's ${this.mem.frames} frames or unaligned`,
-      );
-    }
-  }
-
-  private lockName(op: Op): string {
-    return this.program.symbols.addrName(op.addr);
+    return op.kind === OpKind.Await
+      ? op.pred!(this.mem.load(op.addr))
+      : lockEnabled(this.mem, op.kind, op.addr);
   }
 
   private holders(addr: number): string {

@@ -1,11 +1,11 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Cpu, type Steps } from '../engine/cpu.js';
 import { Op, OpKind } from '../engine/op.js';
+import { performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
 import { Violation } from '../engine/violation.js';
 import { PhysicalMemory } from '../machine/physical-memory.js';
 import { loadModel, ModelError, selectVariants } from '../model/load.js';
-import { performOp } from './perform.js';
 import { waitWhile } from './turnstile.js';
 import {
   BIG_EXPECTED,

@@ -1,9 +1,9 @@
 import seedrandom from 'seedrandom';
 import type { Steps } from '../engine/cpu.js';
 import { Op, OpKind } from '../engine/op.js';
+import { performOp } from '../engine/perform.js';
 import { Violation } from '../engine/violation.js';
 import { type CpuWorkerData, type Failure, failureOf, type LoadedCpu } from './cpu-thread.js';
-import { performOp } from './perform.js';
 import {
   H_ABORT,
   H_ALLOC_LOCK,

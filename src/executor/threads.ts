@@ -2,6 +2,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { DEFAULT_MAX_STEPS, type LaterViolation, MAX_CPUS, type Outcome } from '../engine/execution.js';
 import { type Footprint, footprintOf } from '../engine/footprint.js';
 import { Op, OpKind } from '../engine/op.js';
+import { lockEnabled, performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
 import { describeStep, type TraceStep } from '../engine/trace.js';
 import { Violation } from '../engine/violation.js';
@@ -9,7 +10,6 @@ import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { ModelError } from '../model/load.js';
 import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler/scheduler.js';
 import type { CpuWorkerData, Failure, PortMessage } from './cpu-thread.js';
-import { lockEnabled, performOp } from './perform.js';
 import { post, waitWhile } from './turnstile.js';
 import {
   BIG_EXPECTED,

@@ -1,15 +1,15 @@
-import type { Op } from '../engine/op.js';
-import { OpKind } from '../engine/op.js';
-import { Violation } from '../engine/violation.js';
 import { FrameState } from '../machine/frame-state.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
+import type { Op } from './op.js';
+import { OpKind } from './op.js';
+import { Violation } from './violation.js';
 
 /**
- * `performOp` carries out one operation on `mem` for CPU `cpu` (running `task`), exactly as the
- * inline executor's `Execution.perform` does (src/engine/execution.ts; the trace-equality test
- * holds the two together): lock words hold -(cpu + 1) while held exclusively and a bitmask of
- * reader CPUs while held shared. With `tag`, an allocated frame is named in `symbols` for traces.
+ * `performOp` carries out one operation on `mem` for CPU `cpu` (running `task`), for every
+ * executor: lock words hold -(cpu + 1) while held exclusively and a bitmask of reader CPUs while
+ * held shared, so a deadlock report can name the holders. With `tag`, an allocated frame is
+ * named in `symbols` for traces.
  *
  * Every failure is raised before the operation changes memory, so a failed operation can be
  * performed again elsewhere (the threads executor's scheduler does, to name what failed with the
@@ -88,6 +88,7 @@ export function performOp(
         throw new Violation('model-error', `free of frame ${op.addr}, which is not an allocatable frame`);
       }
       if (mem.state(op.addr) === FrameState.Free) {
+        // named by number: allocation tags are only kept while tracing, and a bug's message must not change with that
         throw new Violation('double-free', `frame ${op.addr} freed twice`);
       }
       mem.free(op.addr);
@@ -108,8 +109,8 @@ function checkAddress(mem: PhysicalMemory, addr: number): void {
 }
 
 /**
- * `lockEnabled` is whether a pending Lock or ReadLock can be taken now (the inline executor's
- * `isEnabled`); any other kind but Await is always enabled. Await needs its CPU's condition.
+ * `lockEnabled` is whether a pending Lock or ReadLock can be taken now; any other kind but Await
+ * is always enabled. Await needs its CPU's condition.
  */
 export function lockEnabled(mem: PhysicalMemory, kind: OpKind, addr: number): boolean {
   if (kind === OpKind.Lock) return mem.load(addr) === 0n;
