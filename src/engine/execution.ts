@@ -3,6 +3,7 @@ import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler
 import { Cpu, type Steps } from './cpu.js';
 import { type Footprint, footprintOf } from './footprint.js';
 import { Op, OpKind } from './op.js';
+import { NO_OTHERS, type Outcome, ViolationLog } from './outcome.js';
 import { lockEnabled, performOp } from './perform.js';
 import type { Program } from './program.js';
 import { describeStep, type TraceStep } from './trace.js';
@@ -13,48 +14,7 @@ export const DEFAULT_MAX_STEPS = 100_000;
 /** `MAX_CPUS`: enabled sets are 31-bit masks. */
 export const MAX_CPUS = 31;
 
-/** `Outcome` is how one execution ended. */
-export interface Outcome {
-  violation: Violation | null;
-  /** operations performed */
-  steps: number;
-  /** context switches away from a CPU that could have continued */
-  preemptions: number;
-  /** abandoned by the scheduler because it could only repeat explored behaviour */
-  pruned: boolean;
-  /** how many of `Execution.choices` lead up to the violation (all of them without one) */
-  cut: number;
-  /**
-   * violations raised after the first one, in a run that went on past it (DPOR), each with the
-   * schedule of an interleaving in which it comes first: the execution projected onto the
-   * violating step's causal past. Violations that only happen after an earlier one are left out.
-   */
-  others?: readonly LaterViolation[];
-}
-
-/** `LaterViolation` is a violation found after the first in one execution, with its own schedule. */
-export interface LaterViolation {
-  violation: Violation;
-  choices: number[];
-  /** an upper bound on the preemptions of `choices` */
-  preemptions: number;
-}
-
-const NONE: readonly LaterViolation[] = [];
-
-/** counts switches to another CPU while the previous one still has steps left: a preemption bound */
-function switchBound(choices: readonly number[], cpus: number): number {
-  const last = new Array<number>(cpus).fill(-1);
-  choices.forEach((c, i) => {
-    if (c < cpus) last[c] = i;
-  });
-  let n = 0;
-  for (let i = 1; i < choices.length; i++) {
-    const prev = choices[i - 1];
-    if (choices[i] !== prev && prev < cpus && last[prev] > i) n++;
-  }
-  return n;
-}
+export type { LaterViolation, Outcome } from './outcome.js';
 
 /**
  * `Execution` is the inline executor: all CPUs are generators in this thread, stepped one
@@ -74,6 +34,8 @@ export class Execution implements SchedulingView {
   private readonly mem: PhysicalMemory;
   private trace: TraceStep[] | null = null;
   private step = 0;
+  /** the violations of the current execution */
+  private readonly log = new ViolationLog();
   /** the operation just performed, as afterStep oracles see it */
   private readonly performed = new Op();
   /** the CPU whose operation is being performed, -1 outside `perform` */
@@ -124,41 +86,10 @@ export class Execution implements SchedulingView {
     if (trace) this.program.symbols.resetExecution();
     let preemptions = 0;
     let current = -1;
-    let first: Violation | null = null;
-    let firstStep = -1;
-    let cut = 0;
-    let cutPreemptions = 0;
-    let cutSteps = 0;
-    const later: { violation: Violation; step: number }[] = [];
-    const note = (v: Violation, step: number) => {
-      if (!first) {
-        first = v;
-        firstStep = step;
-        cut = this.choices.length;
-        cutPreemptions = preemptions;
-        cutSteps = this.step;
-      } else later.push({ violation: v, step });
-    };
-    const stop = (v: Violation): Outcome => {
-      if (!first) {
-        return {
-          violation: v,
-          steps: this.step,
-          preemptions,
-          pruned: false,
-          cut: this.choices.length,
-          others: NONE,
-        };
-      }
-      const others: LaterViolation[] = [];
-      const avoid = [firstStep];
-      for (const l of later) {
-        const choices = scheduler.causalChoices?.(l.step, avoid) ?? null;
-        avoid.push(l.step);
-        if (choices) others.push({ violation: l.violation, choices, preemptions: switchBound(choices, n) });
-      }
-      return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut, others };
-    };
+    const log = this.log;
+    log.reset();
+    const stop = (v: Violation): Outcome =>
+      log.outcome(v, scheduler, n, this.choices.length, preemptions, this.step);
     try {
       for (let i = 0; i < n; i++) {
         cpus[i].reset();
@@ -171,7 +102,7 @@ export class Execution implements SchedulingView {
         } catch (e) {
           const v = this.failed(e, i);
           if (!goOn) return stop(v);
-          note(v, -1);
+          log.note(v, -1, this.choices.length, preemptions, this.step);
           this.done[i] = 1;
         }
       }
@@ -187,7 +118,7 @@ export class Execution implements SchedulingView {
         if (enabled === 0) return stop(this.deadlock());
         const c = scheduler.pickCpu(enabled, current, this);
         if (c < 0)
-          return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0, others: NONE };
+          return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0, others: NO_OTHERS };
         this.choices.push(c);
         if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
         current = c;
@@ -216,12 +147,12 @@ export class Execution implements SchedulingView {
         } catch (e) {
           const v = this.failed(e, c);
           if (!goOn) return stop(v);
-          note(v, this.step - 1);
+          log.note(v, this.step - 1, this.choices.length, preemptions, this.step);
           this.done[c] = 1;
         }
         if (this.step >= this.maxSteps) return stop(this.stepLimit());
       }
-      if (first) return stop(first);
+      if (log.first) return stop(log.first);
       for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
       return {
         violation: null,
@@ -229,7 +160,7 @@ export class Execution implements SchedulingView {
         preemptions,
         pruned: false,
         cut: this.choices.length,
-        others: NONE,
+        others: NO_OTHERS,
       };
     } catch (e) {
       return stop(this.failed(e, -1));

@@ -1,7 +1,8 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { DEFAULT_MAX_STEPS, type LaterViolation, MAX_CPUS, type Outcome } from '../engine/execution.js';
+import { DEFAULT_MAX_STEPS, MAX_CPUS } from '../engine/execution.js';
 import { type Footprint, footprintOf } from '../engine/footprint.js';
 import { Op, OpKind } from '../engine/op.js';
+import { NO_OTHERS, type Outcome, ViolationLog } from '../engine/outcome.js';
 import { lockEnabled, performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
 import { describeStep, type TraceStep } from '../engine/trace.js';
@@ -75,6 +76,8 @@ export interface ModelRef {
 export class ThreadsExecution implements SchedulingView {
   readonly cpuCount: number;
   readonly choices: number[] = [];
+  /** the violations of the current execution */
+  private readonly log = new ViolationLog();
   private readonly mem: PhysicalMemory;
   private readonly ctl: Int32Array;
   private readonly big: BigInt64Array;
@@ -179,43 +182,10 @@ export class ThreadsExecution implements SchedulingView {
     if (trace) symbols.resetExecution();
     let preemptions = 0;
     let current = -1;
-    let first: Violation | null = null;
-    let firstStep = -1;
-    let cut = 0;
-    let cutPreemptions = 0;
-    let cutSteps = 0;
-    // as inline: in a run that goes on past a violation (DPOR), later ones are kept with the
-    // schedule of their causal past
-    const later: { violation: Violation; step: number }[] = [];
-    const note = (v: Violation, step: number) => {
-      if (!first) {
-        first = v;
-        firstStep = step;
-        cut = this.choices.length;
-        cutPreemptions = preemptions;
-        cutSteps = this.step;
-      } else later.push({ violation: v, step });
-    };
-    const stop = (v: Violation): Outcome => {
-      if (!first) {
-        return {
-          violation: v,
-          steps: this.step,
-          preemptions,
-          pruned: false,
-          cut: this.choices.length,
-          others: [],
-        };
-      }
-      const others: LaterViolation[] = [];
-      const avoid = [firstStep];
-      for (const l of later) {
-        const choices = scheduler.causalChoices?.(l.step, avoid) ?? null;
-        avoid.push(l.step);
-        if (choices) others.push({ violation: l.violation, choices, preemptions: switchBound(choices, n) });
-      }
-      return { violation: first, steps: cutSteps, preemptions: cutPreemptions, pruned: false, cut, others };
-    };
+    const log = this.log;
+    log.reset();
+    const stop = (v: Violation): Outcome =>
+      log.outcome(v, scheduler, n, this.choices.length, preemptions, this.step);
     try {
       for (let i = 0; i < n; i++) this.done[i] = 0;
       for (let i = 0; i < n; i++) {
@@ -223,7 +193,7 @@ export class ThreadsExecution implements SchedulingView {
         if (status === Status.Failed) {
           const v = this.violationFrom(this.failures[i]!, i);
           if (!goOn) return stop(v);
-          note(v, -1);
+          log.note(v, -1, this.choices.length, preemptions, this.step);
           this.done[i] = 1;
         } else this.settle(i, status);
       }
@@ -239,7 +209,7 @@ export class ThreadsExecution implements SchedulingView {
         if (enabled === 0) return stop(this.deadlock());
         const c = scheduler.pickCpu(enabled, current, this);
         if (c < 0)
-          return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0, others: [] };
+          return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0, others: NO_OTHERS };
         this.choices.push(c);
         if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
         current = c;
@@ -270,12 +240,12 @@ export class ThreadsExecution implements SchedulingView {
         if (v) {
           if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
           if (!goOn) return stop(v);
-          note(v, this.step - 1);
+          log.note(v, this.step - 1, this.choices.length, preemptions, this.step);
           this.done[c] = 1;
         }
         if (this.step >= this.maxSteps) return stop(this.stepLimit());
       }
-      if (first) return stop(first);
+      if (log.first) return stop(log.first);
       for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
       return {
         violation: null,
@@ -283,7 +253,7 @@ export class ThreadsExecution implements SchedulingView {
         preemptions,
         pruned: false,
         cut: this.choices.length,
-        others: [],
+        others: NO_OTHERS,
       };
     } catch (e) {
       if (e instanceof ScheduleError || e instanceof WorkerLostError) throw e;
@@ -442,20 +412,6 @@ export class ThreadsExecution implements SchedulingView {
       `execution exceeded ${this.maxSteps} steps (--max-steps). This is usually a spin loop that makes no progress: wait with cpu.awaitValue() (spin-assume) instead of re-reading in a loop`,
     );
   }
-}
-
-/** the inline executor's preemption bound of a projected schedule (execution.ts `switchBound`) */
-function switchBound(choices: readonly number[], cpus: number): number {
-  const last = new Array<number>(cpus).fill(-1);
-  choices.forEach((c, i) => {
-    if (c < cpus) last[c] = i;
-  });
-  let k = 0;
-  for (let i = 1; i < choices.length; i++) {
-    const prev = choices[i - 1];
-    if (choices[i] !== prev && prev < cpus && last[prev] > i) k++;
-  }
-  return k;
 }
 
 /** an Await condition that threw in its CPU's worker (inline, it throws out of `isEnabled`) */
