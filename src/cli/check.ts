@@ -3,7 +3,7 @@ import { defaultSearchOptions, type SearchOptions } from '../explore/options.js'
 import { parallelSearch } from '../explore/parallel.js';
 import { defaultWorkers, ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { type SearchHooks, search } from '../explore/search.js';
-import { resolveTargets } from '../model/load.js';
+import { ModelError, resolveTargets } from '../model/load.js';
 import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
 import { writeRun } from '../report/write.js';
@@ -63,8 +63,10 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
 
 /** `openPool` starts the explorer pool; workers that cannot start are one line and exit 2. */
 async function openPool(workers: number): Promise<ExplorerPool> {
+  const stall = process.env.PAGERACE_STALL;
+  const stallMs = stall === undefined ? undefined : parseDuration(stall, 'PAGERACE_STALL');
   try {
-    return await ExplorerPool.open(workers);
+    return await ExplorerPool.open(workers, stallMs);
   } catch (e) {
     if (e instanceof PoolError) throw new UsageError(e.message);
     throw e;
@@ -96,6 +98,7 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   };
   process.on('SIGINT', onSigint);
   const results: SearchResult[] = [];
+  const modelErrors: string[] = [];
   // the threads executor runs each search in this thread, its CPUs on their own workers
   const pool = opts.executor === 'threads' ? null : await openPool(workers);
   const say = (m: string) => {
@@ -117,6 +120,11 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
           },
         };
         r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
+      } catch (e) {
+        // a model that cannot be searched (a stall, a build that throws) costs its own row only
+        if (!(e instanceof ModelError)) throw e;
+        modelErrors.push(e.message);
+        continue;
       } finally {
         progress.stop();
       }
@@ -146,7 +154,8 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
       );
     }
   }
+  for (const m of modelErrors) console.error(`pagerace: ${m}`);
   if (interrupted) console.error('pagerace: interrupted; the report holds what was found so far');
-  if (failed) return ExitCode.Error;
+  if (failed || modelErrors.length > 0) return ExitCode.Error;
   return exitCodeOf(results);
 }

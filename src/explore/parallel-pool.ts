@@ -3,12 +3,18 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { Piscina } from 'piscina';
 import { workerFile } from '../executor/worker-file.js';
 import { ModelError } from '../model/load.js';
-import { clearYield, createControl, requestYield } from './parallel-control.js';
+import { clearYield, createControl, heartbeat, requestYield } from './parallel-control.js';
 import type { ExplorerReply, ExplorerTask } from './parallel-task.js';
 import type { UnitResult, UnitSpec } from './parallel-unit.js';
 
 /** `PING_TIMEOUT_MS`: a worker that has not answered its first ping by then failed to start. */
 export const PING_TIMEOUT_MS = 60_000;
+/**
+ * `DEFAULT_STALL_MS` is how long a unit may go without finishing an execution before the pool
+ * gives up on it (PAGERACE_STALL): one execution of a bundled model takes well under a second,
+ * so ten seconds without one means a CPU program loops without yielding.
+ */
+export const DEFAULT_STALL_MS = 10_000;
 
 /** `defaultWorkers` is `--workers` when not given (PAGERACE_WORKERS): one per core. */
 export function defaultWorkers(): number {
@@ -38,7 +44,10 @@ export class ExplorerPool {
   private fatalListeners: ((e: Error) => void)[] = [];
   onNotice: (message: string) => void = () => {};
 
-  private constructor(workers: number) {
+  private constructor(
+    workers: number,
+    private readonly stallMs: number,
+  ) {
     this.workers = workers;
     this.ctl = createControl(workers);
     this.freeSlots = Array.from({ length: workers }, (_, i) => workers - 1 - i);
@@ -60,8 +69,8 @@ export class ExplorerPool {
    * `open` starts `workers` explorer workers and pings them: a worker file that fails to load
    * would otherwise leave the pool waiting forever.
    */
-  static async open(workers: number): Promise<ExplorerPool> {
-    const pool = new ExplorerPool(workers);
+  static async open(workers: number, stallMs = DEFAULT_STALL_MS): Promise<ExplorerPool> {
+    const pool = new ExplorerPool(workers, stallMs);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -110,16 +119,26 @@ export class ExplorerPool {
         for (let attempt = 1; ; attempt++) {
           if (this.fatal) throw this.fatal;
           let reply: ExplorerReply;
+          const watch = this.watch(slot);
           try {
-            reply = await this.piscina.run({ kind: 'unit', spec, ctl: this.ctl, slot } as ExplorerTask);
+            reply = await this.piscina.run({ kind: 'unit', spec, ctl: this.ctl, slot } as ExplorerTask, {
+              signal: watch.signal,
+            });
           } catch (e) {
             if (this.fatal) throw this.fatal;
+            if (watch.stalled()) {
+              throw new ModelError(
+                `${spec.model}:${spec.variant} finished no execution in ${this.stallMs / 1000}s: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`,
+              );
+            }
             const msg = e instanceof Error ? e.message : String(e);
             if (attempt >= 2) {
               throw new PoolError(`an explorer worker died twice on the same unit of work (${msg})`);
             }
             this.onNotice(`an explorer worker died (${msg}); its unit of work runs again on a fresh worker`);
             continue;
+          } finally {
+            watch.stop();
           }
           if (reply.kind === 'model-error') throw new ModelError(reply.message);
           if (reply.kind !== 'result') throw new Error(`explorer worker answered ${reply.kind} to a unit`);
@@ -129,6 +148,31 @@ export class ExplorerPool {
         this.freeSlots.push(slot);
       }
     });
+  }
+
+  /**
+   * `watch` is the stall watchdog of the unit in `slot`: it aborts the unit (Piscina then
+   * terminates its worker) when the slot's heartbeat has not moved for `stallMs`.
+   */
+  private watch(slot: number): { signal: AbortSignal; stalled(): boolean; stop(): void } {
+    const abort = new AbortController();
+    let stalled = false;
+    let last = heartbeat(this.ctl, slot);
+    let since = performance.now();
+    const timer = setInterval(
+      () => {
+        const now = heartbeat(this.ctl, slot);
+        if (now !== last) {
+          last = now;
+          since = performance.now();
+        } else if (performance.now() - since >= this.stallMs) {
+          stalled = true;
+          abort.abort();
+        }
+      },
+      Math.min(1000, Math.max(10, this.stallMs / 4)),
+    );
+    return { signal: abort.signal, stalled: () => stalled, stop: () => clearInterval(timer) };
   }
 
   /** `requestYield` asks the unit in `slot` to return its remaining work. */

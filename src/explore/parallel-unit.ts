@@ -7,7 +7,7 @@ import { DporScheduler } from '../scheduler/dpor.js';
 import { PctScheduler } from '../scheduler/pct.js';
 import { RandomScheduler } from '../scheduler/random.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { yieldRequested } from './parallel-control.js';
+import { beat, yieldRequested } from './parallel-control.js';
 
 /**
  * `Work` is what a unit of parallel exploration explores, always as a contiguous stretch of the
@@ -131,6 +131,7 @@ export function runUnit(spec: UnitSpec, exec: Execution, control: UnitControl): 
       ran++;
       const o = exec.run(sched);
       sched.endExecution();
+      beat(control.ctl, control.slot);
       res.steps += o.steps;
       if (o.pruned) continue;
       const index = res.executions++;

@@ -1,5 +1,9 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pagerace } from '../helpers/cli.js';
+import type { Report } from '../../src/report/json.js';
+import { pagerace, ROOT } from '../helpers/cli.js';
 
 /** A bad input gives one line on stderr, exit 2, and never a stack trace of pagerace itself. */
 function expectOneLine(r: { code: number; stderr: string }, line: string) {
@@ -44,6 +48,23 @@ describe('bad input', () => {
     expectOneLine(r, 'pagerace: model error in throws:default (cpu0 A, step 1): the model threw Error: boom');
     expect(r.stdout).toContain('== throws:default: model-error (NOT expected)');
     expect(r.stdout).toContain('RIP: do_work');
+  });
+
+  it('a model that loops without yielding: one line and exit 2 after PAGERACE_STALL, and the other variants still reported', () => {
+    const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
+    const r = pagerace(['check', 'test/fixtures/models/spins.ts', 'lost-update:buggy', '--out', out], {
+      PAGERACE_STALL: '1s',
+    });
+    expectOneLine(
+      r,
+      `pagerace: ${resolve(ROOT, 'test/fixtures/models/spins.ts')}:default finished no execution in 1s: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`,
+    );
+    expect(r.stdout).toContain('== lost-update:buggy: assertion (expected)');
+    const [run] = readdirSync(out);
+    const report = JSON.parse(readFileSync(join(out, run, 'report.json'), 'utf8')) as Report;
+    expect(report.results.map((x) => `${x.model}:${x.variant} ${x.verdict}`)).toEqual([
+      'lost-update:buggy violation',
+    ]);
   });
 
   it('an unknown flag', () => {
