@@ -1,7 +1,8 @@
 import { PAGE_SIZE, PMD_SIZE } from '../../src/arch/arm64/pgtable.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
-import { try_remove_memory } from '../../src/kernel/free/arm64-hotremove.js';
+import { arch_remove_memory } from '../../src/kernel/free/arm64-hotremove.js';
+import { try_remove_memory } from '../../src/kernel/free/memory-hotplug.js';
 import { ptdump_walk_pgd } from '../../src/kernel/walk/ptdump.js';
 import { defineModel } from '../../src/model/define.js';
 import { KernelTables } from './lib/arm64-kernel.js';
@@ -35,7 +36,12 @@ function build(getOnlineMems: boolean): Program {
     },
     {
       name: 'B',
-      run: (c: Cpu) => try_remove_memory(c, k.w, locks, k.pgdAddr, range.start, range.end),
+      run: (c: Cpu) =>
+        try_remove_memory(
+          c,
+          locks.memHotplugLock,
+          arch_remove_memory(c, k.w, k.pgdAddr, range.start, range.end),
+        ),
     },
   ]);
 }

@@ -1,6 +1,7 @@
 import type { Cpu } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
-import { try_remove_memory_x86 } from '../../src/kernel/free/x86-hotremove.js';
+import { try_remove_memory } from '../../src/kernel/free/memory-hotplug.js';
+import { arch_remove_memory_x86 } from '../../src/kernel/free/x86-hotremove.js';
 import { ptdump_walk_pgd } from '../../src/kernel/walk/ptdump.js';
 import { X86_64_L4 } from '../../src/kernel/walk/x86-format.js';
 import { defineModel } from '../../src/model/define.js';
@@ -49,13 +50,11 @@ function build(getOnlineMems: boolean): Program {
     {
       name: 'B',
       *run(c: Cpu) {
-        yield* try_remove_memory_x86(
+        const locks = { memHotplugLock: x.k.memHotplugLock, pageTableLock: x.k.initMm.pageTableLock };
+        yield* try_remove_memory(
           c,
-          x.w,
-          { memHotplugLock: x.k.memHotplugLock, pageTableLock: x.k.initMm.pageTableLock },
-          x.pgdAddr,
-          range.start,
-          range.end,
+          locks.memHotplugLock,
+          arch_remove_memory_x86(c, x.w, locks, x.pgdAddr, range.start, range.end),
         );
       },
     },

@@ -148,38 +148,16 @@ export function* free_empty_tables(c: Cpu, w: WalkContext, pgd: number, addr: bi
   );
 }
 
-/** `HotplugLocks` are the locks memory hot-remove takes. */
-export interface HotplugLocks {
-  memHotplugLock: number;
-}
-
 /**
- * `try_remove_memory` (mm/memory_hotplug.c) takes mem_hotplug_begin() and calls arm64 `arch_remove_memory`, whose `__remove_pgd_mapping` =
- * unmap_hotplug_range + free_empty_tables over the linear map of the removed memory.
+ * `arch_remove_memory` (arch/arm64/mm/mmu.c) is `__remove_pgd_mapping`: unmap_hotplug_range +
+ * free_empty_tables over the linear map of the removed memory. Run it under `try_remove_memory`.
  */
-export function* try_remove_memory(
-  c: Cpu,
-  w: WalkContext,
-  locks: HotplugLocks,
-  pgd: number,
-  start: bigint,
-  end: bigint,
-): Steps {
+export function* arch_remove_memory(c: Cpu, w: WalkContext, pgd: number, start: bigint, end: bigint): Steps {
   yield* c.call(
-    'try_remove_memory',
+    '__remove_pgd_mapping',
     (function* () {
-      yield* c.lock(locks.memHotplugLock, 'mem_hotplug_begin');
-      yield* c.call(
-        'arch_remove_memory',
-        c.call(
-          '__remove_pgd_mapping',
-          (function* () {
-            yield* unmap_hotplug_range(c, w, pgd, start, end);
-            yield* free_empty_tables(c, w, pgd, start, end);
-          })(),
-        ),
-      );
-      yield* c.unlock(locks.memHotplugLock, 'mem_hotplug_done');
+      yield* unmap_hotplug_range(c, w, pgd, start, end);
+      yield* free_empty_tables(c, w, pgd, start, end);
     })(),
   );
 }

@@ -141,10 +141,10 @@ export function* remove_pagetable(
 }
 
 /**
- * `arch_remove_memory` (x86-64) under `mem_hotplug_begin()`: `kernel_physical_mapping_remove` =
- * remove_pagetable(start, end, true) of the direct map.
+ * `arch_remove_memory` (arch/x86/mm/init_64.c) is `kernel_physical_mapping_remove` =
+ * remove_pagetable(start, end, true) of the direct map. Run it under `try_remove_memory`.
  */
-export function* try_remove_memory_x86(
+export function* arch_remove_memory_x86(
   c: Cpu,
   w: WalkContext,
   l: X86HotremoveLocks,
@@ -152,15 +152,5 @@ export function* try_remove_memory_x86(
   start: bigint,
   end: bigint,
 ): Steps {
-  yield* c.call(
-    'try_remove_memory',
-    (function* () {
-      yield* c.lock(l.memHotplugLock, 'mem_hotplug_begin');
-      yield* c.call(
-        'arch_remove_memory',
-        c.call('kernel_physical_mapping_remove', remove_pagetable(c, w, l, pgd, start, end)),
-      );
-      yield* c.unlock(l.memHotplugLock, 'mem_hotplug_done');
-    })(),
-  );
+  yield* c.call('kernel_physical_mapping_remove', remove_pagetable(c, w, l, pgd, start, end));
 }

@@ -3,9 +3,10 @@ import { KernelTables } from '../../../models/lockless/lib/arm64-kernel.js';
 import { X86Tables } from '../../../models/lockless/lib/x86-kernel.js';
 import { PAGE_SIZE, PMD_SIZE } from '../../../src/arch/arm64/pgtable.js';
 import type { Cpu } from '../../../src/engine/cpu.js';
-import { try_remove_memory } from '../../../src/kernel/free/arm64-hotremove.js';
+import { arch_remove_memory } from '../../../src/kernel/free/arm64-hotremove.js';
+import { try_remove_memory } from '../../../src/kernel/free/memory-hotplug.js';
 import { vmap_try_huge_pmd } from '../../../src/kernel/free/vmap.js';
-import { try_remove_memory_x86 } from '../../../src/kernel/free/x86-hotremove.js';
+import { arch_remove_memory_x86 } from '../../../src/kernel/free/x86-hotremove.js';
 import { X86_64_L4 } from '../../../src/kernel/walk/x86-format.js';
 import { FrameState } from '../../../src/machine/frame-state.js';
 import { runTraced } from '../walk/solo.js';
@@ -22,7 +23,15 @@ describe('freeing kernel page tables', () => {
     const pte = k.table(base, 1);
     const pmdp = k.entry(k.table(base, 2), base, 2);
     const prog = k.m.program([
-      { name: 'B', run: (c: Cpu) => try_remove_memory(c, k.w, k, k.pgdAddr, base, base + 2n * PAGE_SIZE) },
+      {
+        name: 'B',
+        run: (c: Cpu) =>
+          try_remove_memory(
+            c,
+            k.memHotplugLock,
+            arch_remove_memory(c, k.w, k.pgdAddr, base, base + 2n * PAGE_SIZE),
+          ),
+      },
     ]);
     const { o, lines } = runTraced(prog);
     expect(o.violation).toBeNull();
@@ -50,7 +59,15 @@ describe('freeing kernel page tables', () => {
     x.kb.cpu(x.k.initMm);
     const locks = { memHotplugLock: x.k.memHotplugLock, pageTableLock: x.k.initMm.pageTableLock };
     const prog = x.kb.program([
-      { name: 'B', run: (c: Cpu) => try_remove_memory_x86(c, x.w, locks, x.pgdAddr, base, base + PAGE_SIZE) },
+      {
+        name: 'B',
+        run: (c: Cpu) =>
+          try_remove_memory(
+            c,
+            locks.memHotplugLock,
+            arch_remove_memory_x86(c, x.w, locks, x.pgdAddr, base, base + PAGE_SIZE),
+          ),
+      },
     ]);
     const { o, lines } = runTraced(prog);
     expect(o.violation).toBeNull();
