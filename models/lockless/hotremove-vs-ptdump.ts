@@ -37,11 +37,7 @@ function build(getOnlineMems: boolean): Program {
     {
       name: 'B',
       run: (c: Cpu) =>
-        try_remove_memory(
-          c,
-          locks.memHotplugLock,
-          arch_remove_memory(c, k.w, k.pgdAddr, range.start, range.end),
-        ),
+        try_remove_memory(c, locks, arch_remove_memory(c, k.w, k.pgdAddr, range.start, range.end)),
     },
   ]);
 }

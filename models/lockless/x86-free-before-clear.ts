@@ -53,7 +53,7 @@ function build(getOnlineMems: boolean): Program {
         const locks = { memHotplugLock: x.k.memHotplugLock, pageTableLock: x.k.initMm.pageTableLock };
         yield* try_remove_memory(
           c,
-          locks.memHotplugLock,
+          locks,
           arch_remove_memory_x86(c, x.w, locks, x.pgdAddr, range.start, range.end),
         );
       },

@@ -29,7 +29,7 @@ export class Execution implements SchedulingView {
   readonly cpuCount: number;
   /** the choices of the last execution: per step the CPU, followed by the value for a Choose */
   readonly choices: number[] = [];
-  private readonly gens: Steps<void>[];
+  private readonly gens: Steps<unknown>[];
   private readonly done: Uint8Array;
   private readonly mem: PhysicalMemory;
   private trace: TraceStep[] | null = null;

@@ -3,10 +3,10 @@ import type { Symbols } from '../machine/symbols.js';
 import type { Cpu, Steps } from './cpu.js';
 import type { Op } from './op.js';
 
-/** `CpuProgram` is one simulated CPU: a name (the task it runs) and its program. */
+/** `CpuProgram` is one simulated CPU: a name (the task it runs) and its program, whose return value is ignored. */
 export interface CpuProgram {
   name: string;
-  run(cpu: Cpu): Steps<void>;
+  run(cpu: Cpu): Steps<unknown>;
 }
 
 /**

@@ -150,11 +150,11 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
     }
     return id;
   };
-  let gen: Steps<void> | null = null;
+  let gen: Steps<unknown> | null = null;
   const lastOp = new Op();
 
   /** writes the reply fields for where the program is now; CMD is released after */
-  const atOp = (r: IteratorResult<unknown, void>) => {
+  const atOp = (r: IteratorResult<unknown, unknown>) => {
     if (r.done) {
       ctl[base + STATUS] = Status.Done;
       return;

@@ -153,8 +153,8 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
 
   const runIteration = (iteration: number) => {
     cpu.reset();
-    let gen: Steps<void>;
-    let r: IteratorResult<unknown, void>;
+    let gen: Steps<unknown>;
+    let r: IteratorResult<unknown, unknown>;
     // --record: programs start in CPU order, as the inline executor starts them
     if (o.record) {
       while (Atomics.load(ctl, H_STARTED) !== id) {

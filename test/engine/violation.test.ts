@@ -18,7 +18,7 @@ describe('Violation and ScheduleError across module copies', () => {
     const foreign = new copy.Violation('page-fault', 'boom');
     expect(foreign instanceof Violation).toBe(true);
     expect(new Error('plain') instanceof Violation).toBe(false);
-    expect(null instanceof Violation).toBe(false);
+    expect((null as unknown) instanceof Violation).toBe(false);
   });
 
   it('a ScheduleError from a second copy is one too; subclasses keep their own instanceof', async () => {

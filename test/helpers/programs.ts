@@ -8,7 +8,7 @@ import type { Scheduler } from '../../src/scheduler/scheduler.js';
 /** `program` builds a test program: `words` named words, and one CPU per body. */
 export function program(
   words: string[],
-  bodies: ((c: Cpu, w: number[]) => Steps)[],
+  bodies: ((c: Cpu, w: number[]) => Steps<unknown>)[],
   oracles: ((w: number[]) => Oracle)[] = [],
   frames = 4,
 ): Program {

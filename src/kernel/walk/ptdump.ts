@@ -1,4 +1,5 @@
 import type { Cpu, Steps } from '../../engine/cpu.js';
+import { get_online_mems, put_online_mems } from '../locks.js';
 import { readEntry, type WalkContext } from './access.js';
 import { type MmWalkOps, walk_kernel_page_table_range } from './pagewalk.js';
 
@@ -50,7 +51,7 @@ export function* ptdump_walk_pgd(
   yield* c.call(
     'ptdump_walk_pgd',
     (function* () {
-      if (getOnlineMems) yield* c.readLock(locks.memHotplugLock, 'get_online_mems');
+      if (getOnlineMems) yield* get_online_mems(c, locks);
       yield* c.lock(locks.mmapLock, 'mmap_write_lock');
       for (const r of ranges) {
         yield* c.call(
@@ -59,7 +60,7 @@ export function* ptdump_walk_pgd(
         );
       }
       yield* c.unlock(locks.mmapLock, 'mmap_write_unlock');
-      if (getOnlineMems) yield* c.readUnlock(locks.memHotplugLock, 'put_online_mems');
+      if (getOnlineMems) yield* put_online_mems(c, locks);
     })(),
   );
 }

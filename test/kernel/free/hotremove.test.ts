@@ -26,11 +26,7 @@ describe('freeing kernel page tables', () => {
       {
         name: 'B',
         run: (c: Cpu) =>
-          try_remove_memory(
-            c,
-            k.memHotplugLock,
-            arch_remove_memory(c, k.w, k.pgdAddr, base, base + 2n * PAGE_SIZE),
-          ),
+          try_remove_memory(c, k, arch_remove_memory(c, k.w, k.pgdAddr, base, base + 2n * PAGE_SIZE)),
       },
     ]);
     const { o, lines } = runTraced(prog);
@@ -64,7 +60,7 @@ describe('freeing kernel page tables', () => {
         run: (c: Cpu) =>
           try_remove_memory(
             c,
-            locks.memHotplugLock,
+            locks,
             arch_remove_memory_x86(c, x.w, locks, x.pgdAddr, base, base + PAGE_SIZE),
           ),
       },
