@@ -1,9 +1,9 @@
 import { Execution } from '../engine/execution.js';
+import type { Scheduler } from '../engine/scheduling.js';
 import { makeScheduler } from '../explore/make-scheduler.js';
 import { defaultSearchOptions } from '../explore/options.js';
 import { buildProgram } from '../explore/search.js';
 import type { Target } from '../model/load.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
 
 /** `InlineFigure` is the inline executor's speed on one model variant. */
 export interface InlineFigure {

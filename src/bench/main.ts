@@ -93,7 +93,7 @@ async function threadsFigures(models: Target[]): Promise<
   for (const t of models) {
     // measured right before, so that both see the same machine
     const handoffNs = await measureHandoff(3000);
-    const exec = await ThreadsExecution.start(
+    const exec = await ThreadsExecution.launch(
       { model: t.model.ref, variant: t.variantName },
       buildProgram(t),
     );

@@ -1,10 +1,10 @@
+import type { Scheduler } from '../engine/scheduling.js';
 import type { StrategyName } from '../model/define.js';
 import { BoundedScheduler } from '../scheduler/bounded.js';
 import { DfsScheduler } from '../scheduler/dfs.js';
 import { DporScheduler } from '../scheduler/dpor.js';
 import { PctScheduler } from '../scheduler/pct.js';
 import { RandomScheduler } from '../scheduler/random.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SearchOptions } from './options.js';
 
 /** `STRATEGIES` lists the strategies `--strategy` accepts. */

@@ -1,4 +1,5 @@
 import type { Execution } from '../engine/execution.js';
+import type { Scheduler } from '../engine/scheduling.js';
 import type { Violation, ViolationKind } from '../engine/violation.js';
 import type { StrategyName } from '../model/define.js';
 import { BoundedScheduler } from '../scheduler/bounded.js';
@@ -6,7 +7,6 @@ import { DfsScheduler } from '../scheduler/dfs.js';
 import { DporScheduler } from '../scheduler/dpor.js';
 import { PctScheduler } from '../scheduler/pct.js';
 import { RandomScheduler } from '../scheduler/random.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
 import { beat, yieldRequested } from './parallel-control.js';
 
 /**

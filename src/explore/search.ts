@@ -1,5 +1,6 @@
 import { Execution, type Outcome } from '../engine/execution.js';
 import type { Program } from '../engine/program.js';
+import type { Scheduler } from '../engine/scheduling.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution } from '../executor/threads.js';
@@ -7,7 +8,6 @@ import type { StrategyName } from '../model/define.js';
 import { ModelError, type Target } from '../model/load.js';
 import { DporScheduler } from '../scheduler/dpor.js';
 import { ReplayScheduler } from '../scheduler/replay.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
 import { encodeToken } from '../scheduler/token.js';
 import type { FoundViolation, SearchResult, StopReason } from './found.js';
 import { isExhaustive, makeScheduler } from './make-scheduler.js';
@@ -83,7 +83,7 @@ export async function search(
   // which gives the same trace for the same schedule
   const runner: Runner =
     opts.executor === 'threads'
-      ? await ThreadsExecution.start(
+      ? await ThreadsExecution.launch(
           { model: target.model.ref, variant: target.variantName },
           buildProgram(target),
           opts.maxSteps,

@@ -1,4 +1,5 @@
-import { MAX_CPUS } from '../engine/execution.js';
+import type { CpuSet } from '../engine/cpu-set.js';
+import { MAX_CPUS } from '../engine/scheduling.js';
 import { RandomScheduler } from './random.js';
 
 /**
@@ -36,14 +37,14 @@ export class PctScheduler extends RandomScheduler {
     this.steps = 0;
   }
 
-  override pickCpu(enabled: number, current: number): number {
+  override pickCpu(enabled: CpuSet, current: number): number {
     this.steps++;
     for (let i = 0; i < this.changePoints.length; i++) {
       if (this.changePoints[i] === this.steps && current >= 0) this.priority[current] = this.depth - 1 - i;
     }
     let best = -1;
-    for (let c = 0; c < MAX_CPUS; c++) {
-      if ((enabled >>> c) & 1 && (best < 0 || this.priority[c] > this.priority[best])) best = c;
+    for (let c = enabled.first(); c >= 0; c = enabled.next(c + 1)) {
+      if (best < 0 || this.priority[c] > this.priority[best]) best = c;
     }
     return best;
   }

@@ -1,4 +1,5 @@
-import { ScheduleError, type Scheduler } from './scheduler.js';
+import type { CpuSet } from '../engine/cpu-set.js';
+import { isValueStep, ScheduleError, type Scheduler, stepValue } from '../engine/scheduling.js';
 
 /** `ReplayError` says a schedule does not fit the program it is replayed on. */
 export class ReplayError extends ScheduleError {
@@ -23,9 +24,15 @@ export class ReplayScheduler implements Scheduler {
     return true;
   }
 
-  pickCpu(enabled: number): number {
-    const c = this.take('CPU');
-    if (!((enabled >>> c) & 1)) {
+  pickCpu(enabled: CpuSet): number {
+    const s = this.take('CPU');
+    if (isValueStep(s)) {
+      throw new ReplayError(
+        `schedule step ${this.pos - 1} is a data choice (value ${stepValue(s)}), but the model asks for a CPU there: the schedule does not fit this model`,
+      );
+    }
+    const c = s;
+    if (c >= enabled.capacity || !enabled.has(c)) {
       throw new ReplayError(
         `schedule step ${this.pos - 1} picks cpu${c}, which cannot run there: the schedule does not fit this model`,
       );
@@ -34,7 +41,8 @@ export class ReplayScheduler implements Scheduler {
   }
 
   pickValue(n: number): number {
-    const v = this.take('value');
+    // a v1 token does not tag its steps: an untagged step is taken as the value it names
+    const v = stepValue(this.take('value'));
     if (v >= n)
       throw new ReplayError(
         `schedule step ${this.pos - 1} picks value ${v} of ${n}: the schedule does not fit this model`,
@@ -43,11 +51,6 @@ export class ReplayScheduler implements Scheduler {
   }
 
   endExecution(): void {}
-
-  /** `consumed` is true when the execution used the whole schedule. */
-  get consumed(): boolean {
-    return this.pos === this.choices.length;
-  }
 
   private take(what: string): number {
     if (this.pos >= this.choices.length) {

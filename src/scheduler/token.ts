@@ -1,3 +1,5 @@
+import { stepValue } from '../engine/scheduling.js';
+
 /**
  * A replay token is the printed form of a schedule plus what it needs to be replayed alone: the
  * model, the variant and the step bound. `v1.` then base64url of:
@@ -86,7 +88,9 @@ export function encodeToken(spec: ReplaySpec): string {
   w.str(spec.variant);
   w.varint(spec.maxSteps);
   const runs: [number, number][] = [];
-  for (const c of spec.choices) {
+  // v1 does not tag data choices (engine/scheduling.ts): they are written as their value
+  for (const step of spec.choices) {
+    const c = stepValue(step);
     const last = runs[runs.length - 1];
     if (last && last[0] === c) last[1]++;
     else runs.push([c, 1]);

@@ -65,7 +65,7 @@ afterAll(async () => {
 describe('the threads executor gives the inline executor trace for the same schedule', () => {
   it.each(targets.map((t) => [`${t.model.def.name}:${t.variantName}`, t] as const))('%s', async (_n, t) => {
     const inline = new Execution(buildProgram(t));
-    const threads = await ThreadsExecution.start(
+    const threads = await ThreadsExecution.launch(
       { model: t.model.ref, variant: t.variantName },
       buildProgram(t),
     );
