@@ -93,7 +93,7 @@ describe('bad input', () => {
     );
     expectOneLine(
       pagerace(['replay', 'v9.AAAA']),
-      'pagerace: token version 9 is not supported: this pagerace reads v1 tokens',
+      'pagerace: token version 9 is not supported: this pagerace reads v1 to v2 tokens',
     );
   });
 
