@@ -1,8 +1,7 @@
 import { Execution } from '../engine/execution.js';
 import { formatTrace } from '../engine/trace.js';
-import { buildProgram, traceSchedule } from '../explore/search.js';
-import { loadModel, ModelError, selectVariants } from '../model/load.js';
-import { ReplayError } from '../scheduler/replay.js';
+import { buildProgram, loadTarget } from '../model/target.js';
+import { ReplayError, traceSchedule } from '../scheduler/replay.js';
 import { decodeToken } from '../scheduler/token.js';
 import { ExitCode } from './errors.js';
 
@@ -13,9 +12,8 @@ import { ExitCode } from './errors.js';
  */
 export async function runReplay(token: string, flags: { json?: boolean }): Promise<number> {
   const spec = decodeToken(token);
-  const model = await loadModel(spec.model);
-  const [target] = selectVariants(model, spec.variant).filter((t) => t.variantName === spec.variant);
-  if (!target) throw new ModelError(`model ${spec.model} has no variant '${spec.variant}' any more`);
+  const target = await loadTarget(spec.model, spec.variant);
+  const model = target.model;
   const exec = new Execution(buildProgram(target), spec.maxSteps);
   const { trace, violation, preemptions } = traceSchedule(exec, spec.choices);
   const used = exec.choices.length;

@@ -1,5 +1,8 @@
 import type { CpuSet } from '../engine/cpu-set.js';
+import type { Execution } from '../engine/execution.js';
 import { isValueStep, ScheduleError, type Scheduler, stepValue } from '../engine/scheduling.js';
+import type { TraceStep } from '../engine/trace.js';
+import type { Violation } from '../engine/violation.js';
 
 /** `ReplayError` says a schedule does not fit the program it is replayed on. */
 export class ReplayError extends ScheduleError {
@@ -60,4 +63,20 @@ export class ReplayScheduler implements Scheduler {
     }
     return this.choices[this.pos++];
   }
+}
+
+/** `Traced` is a replayed execution: its trace, its violation, and its preemptions. */
+export interface Traced {
+  trace: TraceStep[];
+  violation: Violation | null;
+  preemptions: number;
+}
+
+/** `traceSchedule` replays `choices` on the inline executor with tracing on. */
+export function traceSchedule(exec: Execution, choices: readonly number[]): Traced {
+  const sched = new ReplayScheduler(choices);
+  sched.startExecution();
+  const trace: TraceStep[] = [];
+  const o = exec.run(sched, trace);
+  return { trace, violation: o.violation, preemptions: o.preemptions };
 }
