@@ -236,6 +236,3 @@ export function* walk_kernel_page_table_range_lockless<P>(
     })(),
   );
 }
-
-/** `PGWALK_NOLOCK` is the v2 spelling of the lockless walk (seed 003): an alias. */
-export const walk_kernel_page_table_range_nolock = walk_kernel_page_table_range_lockless;
