@@ -5,7 +5,13 @@
 export { Cpu, type Steps } from './engine/cpu.js';
 export { type Op, OpKind } from './engine/op.js';
 export type { CpuProgram, Oracle, Program } from './engine/program.js';
-export { Violation, type ViolationKind } from './engine/violation.js';
+export {
+  defineViolationKind,
+  isViolationKind,
+  Violation,
+  type ViolationKind,
+  violationKinds,
+} from './engine/violation.js';
 export { FrameState } from './machine/frame-state.js';
 export { PAGE_SIZE } from './machine/layout.js';
 export type { PhysicalMemory } from './machine/physical-memory.js';

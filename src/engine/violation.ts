@@ -1,25 +1,12 @@
-/**
- * `ViolationKind` names what went wrong in an execution. The engine raises the first four; the
- * kernel oracles add their own (`page-fault`, `use-after-free`, ...).
- */
-export type ViolationKind =
-  | 'assertion'
-  | 'deadlock'
-  | 'step-limit'
-  | 'model-error'
-  | 'double-free'
-  | 'page-fault'
-  | 'use-after-free'
-  | 'lockless-precondition'
-  | 'stale-translation'
-  | 'sync-postcondition'
-  | 'pgd-mismatch'
-  | 'incomplete-clone'
-  | 'bad-entry'
-  | 'lock-order'
-  | 'kernel-bug'
-  | 'torn-read'
-  | 'pte-offset-map';
+import type { ViolationKind } from './violation-kinds.js';
+
+export {
+  defineViolationKind,
+  isViolationKind,
+  type ViolationKind,
+  type ViolationKindInfo,
+  violationKinds,
+} from './violation-kinds.js';
 
 /**
  * `Violation` is thrown by a program, an oracle or the executor to end an execution with a bug.

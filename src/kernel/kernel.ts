@@ -1,3 +1,4 @@
+import './kinds.js';
 import { type KernelLayout, layoutFor } from '../arch/x86-64/layout.js';
 import type { PagingLevels } from '../arch/x86-64/paging.js';
 import { MODEL_PHYS_BASE } from './phys.js';

@@ -1,5 +1,5 @@
 import type { Program } from '../engine/program.js';
-import type { ViolationKind } from '../engine/violation.js';
+import { isViolationKind, type ViolationKind, violationKinds } from '../engine/violation-kinds.js';
 
 /** `Expectation` is what a variant must give: no violation anywhere, or a violation of one kind. */
 export type Expectation = 'clean' | { violation: ViolationKind };
@@ -68,8 +68,20 @@ export function modelProblem(def: unknown): string | null {
       e === 'clean' ||
       (typeof e === 'object' && e !== null && typeof (e as { violation?: unknown }).violation === 'string');
     if (!ok) return `model ${d.name}: variant ${name} must expect 'clean' or { violation: kind }`;
+    if (e !== 'clean') {
+      const kind = (e as { violation: string }).violation;
+      if (!isViolationKind(kind)) return unknownKind(`model ${d.name}: variant ${name}`, kind);
+    }
   }
   return null;
+}
+
+/** `unknownKind` says that `what` expects a kind no loaded code registered, and names the known ones. */
+function unknownKind(what: string, kind: string): string {
+  const known = violationKinds()
+    .map((k) => k.name)
+    .join(', ');
+  return `${what} expects violation '${kind}', which no loaded code defines (known kinds: ${known}); a kind of your own needs defineViolationKind('${kind}', summary)`;
 }
 
 /** `expectationText` prints an expectation the way the verdict table shows it. */

@@ -1,3 +1,4 @@
+import '../kinds.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
 import type { MachineBuilder } from '../../model/builder.js';
 

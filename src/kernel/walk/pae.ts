@@ -1,3 +1,4 @@
+import '../kinds.js';
 import {
   describePae,
   PAE_HIGH_OFFSET,
