@@ -1,4 +1,5 @@
 import { _PAGE_USER } from '../../src/arch/x86-64/entry.js';
+import { X86_64_L4 } from '../../src/arch/x86-64/format.js';
 import type { Cpu, Steps } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
 import { retract_page_tables } from '../../src/kernel/free/khugepaged.js';
@@ -12,7 +13,6 @@ import {
 } from '../../src/kernel/pte-offset-map.js';
 import { Rcu, rcu_read_lock, rcu_read_unlock } from '../../src/kernel/rcu.js';
 import { readEntry } from '../../src/kernel/walk/access.js';
-import { X86_64_L4 } from '../../src/kernel/walk/x86-format.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { defineModel } from '../../src/model/define.js';
 import { X86Tables } from './lib/x86-kernel.js';
@@ -59,7 +59,7 @@ function build(reader: (c: Cpu, s: Setup) => Steps, rcuFree: boolean): Program {
   ] as const) {
     const f = x.kb.m.frame(state, name);
     x.ghost.nameFrame(f, name);
-    x.set(parent, VA, level, X86_64_L4.mkTable(BigInt(f * 4096)));
+    x.set(parent, VA, level, X86_64_L4.mkTable(BigInt(f * 4096), level));
     frames.push(f);
     parent = f;
   }

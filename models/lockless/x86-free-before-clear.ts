@@ -1,9 +1,9 @@
+import { X86_64_L4 } from '../../src/arch/x86-64/format.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
 import { try_remove_memory } from '../../src/kernel/free/memory-hotplug.js';
 import { arch_remove_memory_x86 } from '../../src/kernel/free/x86-hotremove.js';
 import { ptdump_walk_pgd } from '../../src/kernel/walk/ptdump.js';
-import { X86_64_L4 } from '../../src/kernel/walk/x86-format.js';
 import { defineModel } from '../../src/model/define.js';
 import { X86Tables } from './lib/x86-kernel.js';
 

@@ -1,3 +1,4 @@
+import { frameAddr, frameToPfn, pfnToFrame } from '../arch/phys.js';
 import { entryPfn, mkTableEntry } from '../arch/x86-64/entry.js';
 import { layoutFor } from '../arch/x86-64/layout.js';
 import {
@@ -12,7 +13,6 @@ import type { CpuProgram, Oracle, Program } from '../engine/program.js';
 import { FrameState, tableState } from '../machine/frame-state.js';
 import { MachineBuilder } from '../model/builder.js';
 import { type CpuInfo, Kernel, type KernelBugs, type MmInfo } from './kernel.js';
-import { frameAddr, frameToPfn, pfnToFrame } from './phys.js';
 
 /** `KernelBuilderOptions` sizes a kernel machine. */
 export interface KernelBuilderOptions {

@@ -1,3 +1,8 @@
+import type { AccessKind } from '../arch/arch.js';
+import type { WalkStep } from '../arch/hw-walk.js';
+import { translate } from '../arch/hw-walk.js';
+import { frameAddr, pfnToFrame } from '../arch/phys.js';
+import { x86_64Arch } from '../arch/x86-64/arch.js';
 import { entryLeaf, entryPfn, entryPresent } from '../arch/x86-64/entry.js';
 import {
   formatVa,
@@ -7,14 +12,11 @@ import {
   levelIndex,
   levelShift,
 } from '../arch/x86-64/paging.js';
-import { oopsWalkLine, translate, type WalkStep } from '../arch/x86-64/translate.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { Violation } from '../engine/violation.js';
 import { FrameState, frameStateName, tableState } from '../machine/frame-state.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Kernel } from './kernel.js';
-import { type AccessKind, oopsHeadline } from './oops.js';
-import { frameAddr, frameToPfn, pfnToFrame } from './phys.js';
 
 /** `AccessSize` is the width of a data access in bytes. */
 export type AccessSize = 4 | 8;
@@ -31,6 +33,11 @@ export function ghostRead(mem: PhysicalMemory): (pfn: bigint, index: number) => 
 export function currentMmName(k: Kernel, mem: PhysicalMemory, cpu: number): string {
   const id = Number(mem.load(k.cpus[cpu].current)) - 1;
   return k.mms[id]?.name ?? `mm${id}`;
+}
+
+/** the generic level number (src/arch/format.ts) of an x86 level name in this paging mode */
+function hwLevel(k: Kernel, level: Level): number {
+  return level === 'pgd' ? k.levels : LEVEL_NUMBER[level];
 }
 
 function describeStop(level: Level, index: number): string {
@@ -67,7 +74,7 @@ export function* hw_access(
   for (const level of hardwareLevels(k.levels)) {
     const index = levelIndex(level, va, k.levels);
     const e = yield* c.load(table + index * 8, 'walk');
-    steps.push({ level, index, entry: e });
+    steps.push({ level: hwLevel(k, level), index, addr: table + index * 8, entry: e });
     checkTableLive(c, va, level, index, table >>> 12, generation);
     if (!entryPresent(e)) throw pageFault(k, mem, c.id, cr3, va, kind, steps, level, index);
     const frame = pfnToFrame(entryPfn(e), mem.frames);
@@ -136,16 +143,15 @@ function pageFault(
 ): Violation {
   const name = currentMmName(k, mem, cpu);
   const initPgd = k.pgdOf(k.initMm, (a) => mem.load(a));
+  const arch = x86_64Arch(k.levels);
   let whose: string;
   if (cr3 === initPgd) {
     whose = 'init_mm has none either';
   } else {
     // init_mm "has it" when its own walk gets past the level where this one stopped
-    const ref = translate(ghostRead(mem), frameToPfn(initPgd >>> 12), va, k.levels);
-    const order = hardwareLevels(k.levels);
-    const deeper = ref.ok || order.indexOf(ref.stoppedAt!) > order.indexOf(level);
-    whose = deeper ? 'init_mm has it' : 'init_mm has none either';
+    const ref = translate(arch.fmt, (a) => (a >= 0 && a < mem.bytes ? mem.load(a) : 0n), initPgd, va);
+    whose = ref.pa !== null || ref.level < hwLevel(k, level) ? 'init_mm has it' : 'init_mm has none either';
   }
   const msg = `kernel ${kind} to ${formatVa(va)} through ${name}.pgd: ${describeStop(level, index)} is none, ${whose}`;
-  return new Violation('page-fault', msg, oopsHeadline(va, kind, oopsWalkLine(steps, k.levels)));
+  return new Violation('page-fault', msg, arch.faultReport(va, kind, steps));
 }

@@ -1,7 +1,7 @@
 import './kinds.js';
+import { MODEL_PHYS_BASE } from '../arch/phys.js';
 import { type KernelLayout, layoutFor } from '../arch/x86-64/layout.js';
 import type { PagingLevels } from '../arch/x86-64/paging.js';
-import { MODEL_PHYS_BASE } from './phys.js';
 
 /**
  * `MmInfo` is where one mm_struct lives in the machine. Every field is a physical address of a

@@ -1,9 +1,9 @@
+import { frameToPfn } from '../arch/phys.js';
 import { mkTableEntry } from '../arch/x86-64/entry.js';
 import { formatVa, pgd_index } from '../arch/x86-64/paging.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import type { Kernel } from './kernel.js';
 import { checkSyncPostcondition } from './oracles/sync-postcondition.js';
-import { frameToPfn } from './phys.js';
 import { arch_sync_kernel_mappings } from './sync.js';
 
 /**

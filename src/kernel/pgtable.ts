@@ -1,10 +1,10 @@
+import { frameAddr } from '../arch/phys.js';
 import { PTRS_PER_TABLE } from '../arch/x86-64/paging.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { FrameState } from '../machine/frame-state.js';
 import type { Kernel, MmInfo } from './kernel.js';
 import { spin_lock, spin_unlock } from './locks.js';
 import { pgd_list_add, pgd_list_del } from './pgd-list.js';
-import { frameAddr } from './phys.js';
 
 /**
  * `pgd_ctor` (arch/x86/mm/pgtable.c), called with pgd_lock held: clone_pgd_range() copies the

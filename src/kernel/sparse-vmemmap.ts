@@ -1,3 +1,4 @@
+import { frameAddr, frameToPfn, pfnToFrame } from '../arch/phys.js';
 import { __PAGE_KERNEL, entryNone, entryPfn, mkTableEntry, pfn_pte } from '../arch/x86-64/entry.js';
 import {
   PAGE_SIZE,
@@ -12,7 +13,6 @@ import type { Cpu, Steps } from '../engine/cpu.js';
 import { FrameState } from '../machine/frame-state.js';
 import type { Kernel } from './kernel.js';
 import { p4d_populate_kernel, pgd_populate_kernel, pmd_populate_kernel, pud_populate } from './pgalloc.js';
-import { frameAddr, frameToPfn, pfnToFrame } from './phys.js';
 import { vmemmap_check_pmd, vmemmap_set_pmd } from './x86-vmemmap.js';
 
 /**

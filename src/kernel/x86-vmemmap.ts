@@ -1,9 +1,9 @@
+import { frameToPfn } from '../arch/phys.js';
 import { entryLeaf, PAGE_KERNEL_LARGE, pfn_pte } from '../arch/x86-64/entry.js';
 import { PMD_SIZE } from '../arch/x86-64/paging.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { hw_access } from './hw-access.js';
 import type { Kernel } from './kernel.js';
-import { frameToPfn } from './phys.js';
 
 /** `PAGE_UNUSED` (arch/x86/mm/init_64.c): the byte marking unused struct page memory. */
 export const PAGE_UNUSED = 0xfdfdfdfdfdfdfdfdn;

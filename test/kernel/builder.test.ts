@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { frameAddr } from '../../src/arch/phys.js';
 import { pgd_index } from '../../src/arch/x86-64/paging.js';
 import type { Cpu, Steps } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
@@ -10,7 +11,6 @@ import {
   pgd_list_add,
   pgd_list_del,
 } from '../../src/kernel/pgd-list.js';
-import { frameAddr } from '../../src/kernel/phys.js';
 import { switch_mm } from '../../src/kernel/sched.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';

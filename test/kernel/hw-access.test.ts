@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { frameAddr, frameToPfn } from '../../src/arch/phys.js';
 import { mkTableEntry, PAGE_KERNEL_LARGE, pfn_pte } from '../../src/arch/x86-64/entry.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import { formatTrace, type TraceStep } from '../../src/engine/trace.js';
 import { KernelBuilder } from '../../src/kernel/builder.js';
 import { hw_access } from '../../src/kernel/hw-access.js';
-import { frameAddr, frameToPfn } from '../../src/kernel/phys.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { X86Tables } from '../../models/lockless/lib/x86-kernel.js';
 import { _PAGE_PSE } from '../../src/arch/x86-64/entry.js';
+import { X86_64_L4 } from '../../src/arch/x86-64/format.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import {
   __pte_offset_map,
@@ -9,11 +10,10 @@ import {
   pmd_bad,
 } from '../../src/kernel/pte-offset-map.js';
 import { Rcu } from '../../src/kernel/rcu.js';
-import { X86_64_L4 } from '../../src/kernel/walk/x86-format.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { runTraced } from './walk/solo.js';
 
-const TABLE = X86_64_L4.mkTable(0x5000n);
+const TABLE = X86_64_L4.mkTable(0x5000n, 2);
 
 describe('pte_offset_map family (mm/pgtable-generic.c)', () => {
   it('NULL exactly for none, not present, huge and bad snapshots (I8)', () => {
@@ -34,7 +34,7 @@ describe('pte_offset_map family (mm/pgtable-generic.c)', () => {
     x.ghost.nameFrame(pmd, 'pmd');
     x.ghost.nameFrame(pte, 'pte');
     const pmdp = x.kb.m.frameAddr(pmd, 0);
-    x.kb.m.memory.store(pmdp, pmdval === TABLE ? X86_64_L4.mkTable(BigInt(pte * 4096)) : pmdval);
+    x.kb.m.memory.store(pmdp, pmdval === TABLE ? X86_64_L4.mkTable(BigInt(pte * 4096), 2) : pmdval);
     x.kb.cpu(x.k.initMm);
     const ctx: PteMapContext = { w: x.w, rcu, ptlOf: () => -1 };
     let got: unknown = 'unset';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { frameAddr, frameToPfn } from '../../src/arch/phys.js';
 import { mkTableEntry } from '../../src/arch/x86-64/entry.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
@@ -9,7 +10,6 @@ import type { KernelBugs } from '../../src/kernel/kernel.js';
 import { kernelOracles } from '../../src/kernel/oracles/index.js';
 import { ghostPgdList } from '../../src/kernel/pgd-list.js';
 import { pgd_alloc, pgd_free } from '../../src/kernel/pgtable.js';
-import { frameAddr, frameToPfn } from '../../src/kernel/phys.js';
 import { sync_global_pgds } from '../../src/kernel/sync.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 import { DporScheduler } from '../../src/scheduler/dpor.js';

@@ -1,6 +1,7 @@
+import { ARM64_4K_48 } from '../../../src/arch/arm64/format.js';
 import { ARM64_LEVELS } from '../../../src/arch/arm64/pgtable.js';
+import { tableFrameState, vaIndex } from '../../../src/arch/format.js';
 import type { WalkContext } from '../../../src/kernel/walk/access.js';
-import { ARM64_4K_48, tableFrameState, vaIndex } from '../../../src/kernel/walk/format.js';
 import { Ghost } from '../../../src/kernel/walk/ghost.js';
 import type { FrameState } from '../../../src/machine/frame-state.js';
 import { PAGE_SIZE } from '../../../src/machine/layout.js';
@@ -61,7 +62,7 @@ export class KernelTables {
         continue;
       }
       const child = this.frame(tableFrameState(ARM64_4K_48, l - 1), names[l - 1] ?? DEFAULT_NAMES[l - 1]);
-      this.m.memory.store(p, ARM64_4K_48.mkTable(BigInt(child * PAGE_SIZE)));
+      this.m.memory.store(p, ARM64_4K_48.mkTable(BigInt(child * PAGE_SIZE), l));
       t = child;
     }
     return t;

@@ -1,10 +1,10 @@
+import { vaIndex } from '../../../src/arch/format.js';
+import { X86_64_L4 } from '../../../src/arch/x86-64/format.js';
 import type { Level } from '../../../src/arch/x86-64/paging.js';
 import { KernelBuilder } from '../../../src/kernel/builder.js';
 import type { Kernel } from '../../../src/kernel/kernel.js';
 import type { WalkContext } from '../../../src/kernel/walk/access.js';
-import { vaIndex } from '../../../src/kernel/walk/format.js';
 import { Ghost } from '../../../src/kernel/walk/ghost.js';
-import { X86_64_L4 } from '../../../src/kernel/walk/x86-format.js';
 
 const LEVEL_NAMES = ['', 'pte', 'pmd', 'pud', 'pgd'];
 

@@ -1,6 +1,6 @@
+import { addrEnd } from '../../arch/format.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
 import { entryAddr, readEntry, tableOf, type WalkContext, writeEntry } from '../walk/access.js';
-import { addrEnd } from '../walk/format.js';
 import { assertNoLocklessWalk } from '../walk/lockless.js';
 import { flush_tlb_kernel_range, free_pgtable_page } from './free-table.js';
 

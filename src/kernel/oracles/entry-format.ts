@@ -1,10 +1,10 @@
+import { addrFrame, pfnToFrame } from '../../arch/phys.js';
 import { entryLeaf, entryPfn, entryPresent } from '../../arch/x86-64/entry.js';
 import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState, frameStateName, tableLevel, tableState } from '../../machine/frame-state.js';
 import type { Kernel } from '../kernel.js';
-import { addrFrame, pfnToFrame } from '../phys.js';
 
 /**
  * `entryFormatOracle` checks docs/invariants.md I7 after every store into a page-table frame: a present

@@ -1,9 +1,9 @@
+import { addrFrame, frameAddr } from '../../arch/phys.js';
 import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState } from '../../machine/frame-state.js';
 import type { Kernel } from '../kernel.js';
-import { addrFrame, frameAddr } from '../phys.js';
 
 const READS = new Set([OpKind.Load, OpKind.Load32, OpKind.Await]);
 const WRITES = new Set([OpKind.Store, OpKind.Store32, OpKind.Cas]);

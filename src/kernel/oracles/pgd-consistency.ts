@@ -1,3 +1,4 @@
+import { addrFrame } from '../../arch/phys.js';
 import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
@@ -5,7 +6,6 @@ import { FrameState } from '../../machine/frame-state.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
 import type { Kernel } from '../kernel.js';
 import { ghostPgdList } from '../pgd-list.js';
-import { addrFrame } from '../phys.js';
 
 function hex(e: bigint): string {
   return `0x${BigInt.asUintN(64, e).toString(16).padStart(16, '0')}`;

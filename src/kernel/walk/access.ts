@@ -1,7 +1,7 @@
+import type { PageTableFormat } from '../../arch/format.js';
+import { levelName } from '../../arch/format.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
 import { FrameState } from '../../machine/frame-state.js';
-import type { PageTableFormat } from './format.js';
-import { levelName } from './format.js';
 import type { Ghost } from './ghost.js';
 
 /**

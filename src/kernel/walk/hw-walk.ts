@@ -1,6 +1,6 @@
+import { levelName } from '../../arch/format.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
 import { entryAddr, readEntry, tableOf, type WalkContext } from './access.js';
-import { levelName } from './format.js';
 
 /** `HwTranslation` is what a hardware walk found: the leaf's output address and level, or none. */
 export interface HwTranslation {

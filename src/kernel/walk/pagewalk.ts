@@ -1,6 +1,6 @@
+import { addrEnd } from '../../arch/format.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
 import { entryAddr, readEntry, tableOf, type WalkContext, writeEntry } from './access.js';
-import { addrEnd } from './format.js';
 import { locklessWalkBegin, locklessWalkEnd } from './lockless.js';
 
 /** `WalkAction` is walk->action: what the walker does after a p?d_entry callback. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { translate } from '../../../src/arch/hw-walk.js';
 import {
   __PAGE_KERNEL,
   _PAGE_TABLE,
@@ -10,7 +11,9 @@ import {
   PAGE_KERNEL_LARGE,
   pfn_pte,
 } from '../../../src/arch/x86-64/entry.js';
+import { X86_64_L4, X86_64_L5 } from '../../../src/arch/x86-64/format.js';
 import { LAYOUT_L4, LAYOUT_L5, pfn_to_page } from '../../../src/arch/x86-64/layout.js';
+import { oopsWalkLine } from '../../../src/arch/x86-64/oops.js';
 import {
   isCanonical,
   p4d_index,
@@ -20,7 +23,6 @@ import {
   pte_index,
   pud_index,
 } from '../../../src/arch/x86-64/paging.js';
-import { oopsWalkLine, translate } from '../../../src/arch/x86-64/translate.js';
 
 describe('x86-64 paging indices', () => {
   it('the oops address of the mail, ffffe70000000034, is PGD 462, PUD 0, PMD 0 in 4-level paging', () => {
@@ -103,59 +105,59 @@ describe('x86-64 kernel layout', () => {
   });
 });
 
-describe('translate (ghost hardware walk)', () => {
-  /** a tiny table store: tables[pfn][index] */
+describe('translate (ghost hardware walk) and the oops walk line', () => {
+  /** a tiny table store: tables[pfn][index], read by physical address (frame f is pfn 0x4000 + f) */
   function tables(t: Record<string, Record<number, bigint>>) {
-    return (pfn: bigint, index: number) => t[pfn.toString(16)]?.[index] ?? 0n;
+    return (addr: number) => t[(0x4000 + (addr >>> 12)).toString(16)]?.[(addr & 4095) >>> 3] ?? 0n;
   }
+  const PGD = 0x1000; // pfn 0x4001
 
   it('stops at the none PGD slot and prints PGD 0 P4D 0 in 4-level paging', () => {
     const va = 0xffffe70000000034n;
-    const t = translate(tables({}), 0x4001n, va, 4);
-    expect(t.ok).toBe(false);
-    expect(t.stoppedAt).toBe('pgd');
-    expect(oopsWalkLine(t.steps, 4)).toBe('PGD 0 P4D 0');
+    const t = translate(X86_64_L4, tables({}), PGD, va);
+    expect([t.pa, t.level]).toEqual([null, 4]);
+    expect(oopsWalkLine(X86_64_L4, t.steps)).toBe('PGD 0 P4D 0');
   });
 
   it('stops at the none PUD and prints PGD 4003067 P4D 4003067 PUD 0', () => {
     const va = 0xffffe70000000034n;
-    const t = translate(tables({ '4001': { 462: 0x4003067n } }), 0x4001n, va, 4);
-    expect(t.stoppedAt).toBe('pud');
-    expect(oopsWalkLine(t.steps, 4)).toBe('PGD 4003067 P4D 4003067 PUD 0');
+    const t = translate(X86_64_L4, tables({ '4001': { 462: 0x4003067n } }), PGD, va);
+    expect([t.pa, t.level]).toEqual([null, 3]);
+    expect(oopsWalkLine(X86_64_L4, t.steps)).toBe('PGD 4003067 P4D 4003067 PUD 0');
   });
 
   it('5-level: PGD 0 alone when the PGD slot is none; P4D printed when present', () => {
     const va = 0xffd5000000000034n;
-    expect(oopsWalkLine(translate(tables({}), 0x4001n, va, 5).steps, 5)).toBe('PGD 0');
-    const t = translate(tables({ '4001': { 469: 0x4003067n } }), 0x4001n, va, 5);
-    expect(t.stoppedAt).toBe('p4d');
-    expect(oopsWalkLine(t.steps, 5)).toBe('PGD 4003067 P4D 0');
+    expect(oopsWalkLine(X86_64_L5, translate(X86_64_L5, tables({}), PGD, va).steps)).toBe('PGD 0');
+    const t = translate(X86_64_L5, tables({ '4001': { 469: 0x4003067n } }), PGD, va);
+    expect(t.level).toBe(4);
+    expect(oopsWalkLine(X86_64_L5, t.steps)).toBe('PGD 4003067 P4D 0');
   });
 
   it('translates through a 2 MiB leaf and through a 4 KiB PTE', () => {
     const va = 0xffffe70000008034n;
     const huge = translate(
+      X86_64_L4,
       tables({
         '4001': { 462: 0x4003067n },
         '4003': { 0: 0x4004067n },
         '4004': { 0: pfn_pte(0x4005n, PAGE_KERNEL_LARGE) },
       }),
-      0x4001n,
+      PGD,
       va,
-      4,
     );
-    expect(huge).toMatchObject({ ok: true, pfn: 0x4005n, offset: 0x8034n, leafLevel: 'pmd' });
+    expect([huge.pa, huge.level]).toEqual([0x5000n + 0x8034n, 2]);
     const small = translate(
+      X86_64_L4,
       tables({
         '4001': { 462: 0x4003067n },
         '4003': { 0: 0x4004067n },
         '4004': { 0: 0x4006067n },
         '4006': { 8: pfn_pte(0x4007n, __PAGE_KERNEL) },
       }),
-      0x4001n,
+      PGD,
       va,
-      4,
     );
-    expect(small).toMatchObject({ ok: true, pfn: 0x4007n, offset: 0x34n, leafLevel: 'pte' });
+    expect([small.pa, small.level]).toEqual([0x7034n, 1]);
   });
 });

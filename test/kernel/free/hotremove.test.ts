@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { KernelTables } from '../../../models/lockless/lib/arm64-kernel.js';
 import { X86Tables } from '../../../models/lockless/lib/x86-kernel.js';
 import { PAGE_SIZE, PMD_SIZE } from '../../../src/arch/arm64/pgtable.js';
+import { X86_64_L4 } from '../../../src/arch/x86-64/format.js';
 import type { Cpu } from '../../../src/engine/cpu.js';
 import { arch_remove_memory } from '../../../src/kernel/free/arm64-hotremove.js';
 import { try_remove_memory } from '../../../src/kernel/free/memory-hotplug.js';
 import { vmap_try_huge_pmd } from '../../../src/kernel/free/vmap.js';
 import { arch_remove_memory_x86 } from '../../../src/kernel/free/x86-hotremove.js';
-import { X86_64_L4 } from '../../../src/kernel/walk/x86-format.js';
 import { FrameState } from '../../../src/machine/frame-state.js';
 import { runTraced } from '../walk/solo.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { X86Tables } from '../../../models/lockless/lib/x86-kernel.js';
+import { X86_64_L4 } from '../../../src/arch/x86-64/format.js';
 import type { Cpu } from '../../../src/engine/cpu.js';
 import { free_pgtable_page } from '../../../src/kernel/free/free-table.js';
 import { hw_access } from '../../../src/kernel/hw-access.js';
 import { useAfterFreeOracle } from '../../../src/kernel/walk/uaf-oracle.js';
-import { X86_64_L4 } from '../../../src/kernel/walk/x86-format.js';
 import { FrameState } from '../../../src/machine/frame-state.js';
 import { dpor } from './solo.js';
 
