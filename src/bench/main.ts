@@ -14,7 +14,7 @@ import { ThreadsExecution } from '../executor/threads.js';
 import { defaultSearchOptions } from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool } from '../explore/parallel-pool.js';
-import { listBundledModels, loadModel, selectVariants, type Target } from '../model/load.js';
+import { listBundledModels, loadModel, selectVariants, type Target, targetRef } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { writeAtomic } from '../report/write.js';
 import { RandomScheduler } from '../scheduler/random.js';
@@ -93,10 +93,7 @@ async function threadsFigures(models: Target[]): Promise<
   for (const t of models) {
     // measured right before, so that both see the same machine
     const handoffNs = await measureHandoff(3000);
-    const exec = await ThreadsExecution.launch(
-      { model: t.model.ref, variant: t.variantName },
-      buildProgram(t),
-    );
+    const exec = await ThreadsExecution.launch(targetRef(t), buildProgram(t));
     try {
       const warm = new RandomScheduler('warm', 0, 50);
       while (warm.startExecution()) {

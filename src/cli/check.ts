@@ -8,7 +8,7 @@ import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
 import { writeRun } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
-import { parseCount, parseDuration, parseStrategy } from './parse.js';
+import { parseCount, parseDuration, parseRequested, parseStrategy } from './parse.js';
 import { ProgressDisplay } from './progress.js';
 import { readStrategyFlags } from './strategy-flags.js';
 
@@ -25,6 +25,9 @@ export interface CheckFlags {
   minimize: boolean;
   workers?: string;
   executor?: string;
+  /** `--param` values, one per flag */
+  param?: string[];
+  alloc?: string;
 }
 
 /** `parseExecutor` checks `--executor` (PAGERACE_EXECUTOR). */
@@ -85,7 +88,7 @@ export function exitCodeOf(results: readonly SearchResult[]): number {
 export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
   const opts = searchOptions(flags);
   const workers = workerCount(flags.workers);
-  const targets = await resolveTargets(specs);
+  const targets = await resolveTargets(specs, parseRequested(flags.param, flags.alloc));
   const json = flags.json === true;
   const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
   let interrupted = false;

@@ -1,5 +1,6 @@
-import { expectationText } from '../model/define.js';
+import { expectationText, type Variant } from '../model/define.js';
 import { listBundledModels } from '../model/load.js';
+import { describeParam, effectiveSpec, type ParamSpecs } from '../model/params.js';
 
 /** `runList` is `pagerace list`: every bundled model, its variants, expectations and commits. */
 export async function runList(flags: { json?: boolean }): Promise<number> {
@@ -8,9 +9,13 @@ export async function runList(flags: { json?: boolean }): Promise<number> {
     const out = models.map((m) => ({
       name: m.def.name,
       summary: m.def.summary,
+      params: m.def.params ?? {},
+      alloc: m.def.alloc ?? 'lowest',
       variants: Object.entries(m.def.variants).map(([name, v]) => ({
         name,
         summary: v.summary,
+        ...(v.params ? { params: v.params } : {}),
+        ...(v.alloc ? { alloc: v.alloc } : {}),
         expect: expectationText(v.expect),
         strategy: v.strategy ?? 'dfs',
         commits: v.commits ?? {},
@@ -21,11 +26,27 @@ export async function runList(flags: { json?: boolean }): Promise<number> {
   }
   for (const m of models) {
     console.log(`${m.def.name}: ${m.def.summary}`);
+    const specs = m.def.params ?? {};
+    for (const [name, spec] of Object.entries(specs)) console.log(`  --param ${describeParam(name, spec)}`);
+    if (m.def.alloc === 'any') console.log("  --alloc any (the model's default)");
     for (const [name, v] of Object.entries(m.def.variants)) {
       console.log(`  ${name.padEnd(28)} expect ${expectationText(v.expect).padEnd(22)} ${v.summary}`);
+      const own = overrides(specs, v);
+      if (own) console.log(`  ${''.padEnd(28)} ${own}`);
       if (v.commits?.introduced) console.log(`  ${''.padEnd(28)} introduced by ${v.commits.introduced}`);
       if (v.commits?.fixed?.length) console.log(`  ${''.padEnd(28)} fixed by ${v.commits.fixed.join(', ')}`);
     }
   }
   return 0;
+}
+
+/** what a variant changes of the model's parameters and allocator, for `pagerace list` */
+function overrides(specs: ParamSpecs, v: Variant): string {
+  const parts: string[] = [];
+  for (const [name, o] of Object.entries(v.params ?? {})) {
+    if (o && specs[name])
+      parts.push(`--param ${describeParam(name, effectiveSpec(specs[name], o)).replace(/: .*$/, '')}`);
+  }
+  if (v.alloc) parts.push(`--alloc ${v.alloc}`);
+  return parts.length ? `by default ${parts.join(', ')}` : '';
 }

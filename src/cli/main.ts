@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check.js';
 import { describeError, ExitCode } from './errors.js';
 import { runList } from './list.js';
+import { collect } from './parse.js';
 import { runReplay } from './replay.js';
 import { runSoak } from './soak.js';
 import { strategyFlagOptions, strategyHelp } from './strategy-flags.js';
@@ -45,6 +46,20 @@ export function buildCli(): Command {
         'inline (all CPUs in one thread, the default) | threads (each CPU a worker thread; one search at a time)',
       ).env('PAGERACE_EXECUTOR'),
     )
+    .addOption(
+      new Option(
+        '--param <name=value,...>',
+        'size the models: set their parameters (pagerace list shows them); repeatable',
+      )
+        .argParser(collect)
+        .env('PAGERACE_PARAM'),
+    )
+    .addOption(
+      new Option(
+        '--alloc <mode>',
+        'lowest (default: the lowest free frame) | any (the search chooses which free frame each allocation gets)',
+      ).env('PAGERACE_ALLOC'),
+    )
     .option('--keep-going', 'explore the whole budget or space and report each distinct violation once')
     .option('--no-minimize', 'report interleavings as found, without minimizing preemptions')
     .option('--json', 'print the report as JSON on stdout, no progress')
@@ -83,6 +98,14 @@ export function buildCli(): Command {
       ).env('PAGERACE_SOAK_CPUS'),
     )
     .option('--record', 'record the global order of operations: every violation gets a replay token')
+    .addOption(
+      new Option('--param <name=value,...>', 'size the model: set its parameters; repeatable')
+        .argParser(collect)
+        .env('PAGERACE_PARAM'),
+    )
+    .addOption(
+      new Option('--alloc <mode>', 'lowest | any: how the frame allocator chooses').env('PAGERACE_ALLOC'),
+    )
     .addOption(new Option('--seed <seed>', 'seed of the random delays and choices').env('PAGERACE_SEED'))
     .addOption(
       new Option('--max-steps <n>', 'steps one iteration may take (default 100000)').env(

@@ -1,4 +1,6 @@
 import { looksLikePath } from '../model/load.js';
+import { ParamError, parseParamList } from '../model/params.js';
+import type { Requested } from '../model/settings.js';
 import { BUNDLED_STRATEGIES, bundledStrategy } from '../scheduler/registry.js';
 import { UsageError } from './errors.js';
 
@@ -24,4 +26,30 @@ export function parseStrategy(text: string): string {
   if (bundledStrategy(text) || looksLikePath(text)) return text;
   const names = BUNDLED_STRATEGIES.map((s) => s.name).join(', ');
   throw new UsageError(`--strategy must be one of ${names}, or a strategy file, got '${text}'`);
+}
+
+/**
+ * `parseRequested` reads `--param name=value[,...]` (repeatable, PAGERACE_PARAM) and `--alloc
+ * lowest|any` (PAGERACE_ALLOC): what every selected target is sized and allocated with.
+ */
+export function parseRequested(
+  params: readonly string[] | string | undefined,
+  alloc: string | undefined,
+): Requested {
+  const texts = params === undefined ? [] : typeof params === 'string' ? [params] : params;
+  let parsed: Record<string, string>;
+  try {
+    parsed = parseParamList(texts);
+  } catch (e) {
+    if (e instanceof ParamError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (alloc !== undefined && alloc !== 'lowest' && alloc !== 'any')
+    throw new UsageError(`--alloc must be lowest or any, got '${alloc}'`);
+  return { params: parsed, alloc };
+}
+
+/** `collect` gathers a repeatable option's values (`--param a=1 --param b=2`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }

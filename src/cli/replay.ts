@@ -1,9 +1,16 @@
 import { Execution } from '../engine/execution.js';
 import { formatTrace } from '../engine/trace.js';
+import { settingsText } from '../model/settings.js';
 import { buildProgram, loadTarget } from '../model/target.js';
 import { ReplayError, traceSchedule } from '../scheduler/replay.js';
 import { decodeToken } from '../scheduler/token.js';
 import { ExitCode } from './errors.js';
+
+/** the settings a replayed token records, for its first line: ` (tasks=8 forkers=2)` */
+function sizeText(settings: Readonly<Record<string, string>>): string {
+  const text = settingsText(settings);
+  return text ? ` (${text})` : '';
+}
 
 /**
  * `runReplay` is `pagerace replay TOKEN`: rebuild the model variant the token names, follow its
@@ -12,7 +19,11 @@ import { ExitCode } from './errors.js';
  */
 export async function runReplay(token: string, flags: { json?: boolean }): Promise<number> {
   const spec = decodeToken(token);
-  const target = await loadTarget(spec.model, spec.variant);
+  const target = await loadTarget({
+    model: spec.model,
+    variant: spec.variant,
+    settings: spec.settings ?? {},
+  });
   const model = target.model;
   const exec = new Execution(buildProgram(target), spec.maxSteps);
   const { trace, violation, preemptions } = traceSchedule(exec, spec.choices);
@@ -39,7 +50,7 @@ export async function runReplay(token: string, flags: { json?: boolean }): Promi
     console.log(JSON.stringify(out, null, 2));
   } else {
     console.log(
-      `Replaying ${model.def.name}:${spec.variant}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
+      `Replaying ${model.def.name}:${spec.variant}${sizeText(target.settings)}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
     );
     if (v) {
       if (v.headline.length) console.log(v.headline.join('\n'));

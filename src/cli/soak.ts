@@ -4,10 +4,11 @@ import { formatTrace } from '../engine/trace.js';
 import { SOAK_DELAY_MAX, Soak, type SoakSighting } from '../executor/soak.js';
 import { defaultSearchOptions } from '../explore/options.js';
 import { resolveTargets } from '../model/load.js';
+import { buildProgram } from '../model/target.js';
 import { formatSeconds } from '../report/text.js';
 import { runId, writeAtomic } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
-import { parseCount, parseDuration } from './parse.js';
+import { parseCount, parseDuration, parseRequested } from './parse.js';
 import { ProgressDisplay } from './progress.js';
 
 /** `SoakFlags` are the options of `pagerace soak` as commander parsed them. */
@@ -17,6 +18,8 @@ export interface SoakFlags {
   record?: boolean;
   seed?: string;
   maxSteps?: string;
+  param?: string[];
+  alloc?: string;
   out: string | false;
 }
 
@@ -99,7 +102,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const cpusFlag = flags.cpus === undefined ? null : parseCount(flags.cpus, '--cpus');
   if (cpusFlag !== null && cpusFlag > 1024)
     throw new UsageError(`--cpus must be at most 1024, got ${flags.cpus}`);
-  const targets = await resolveTargets([spec]);
+  const targets = await resolveTargets([spec], parseRequested(flags.param, flags.alloc));
   const progress = new ProgressDisplay(process.stderr.isTTY === true);
   let interrupted = false;
   const onSigint = () => {
@@ -115,7 +118,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
       if (interrupted) break;
       const label = `${t.model.def.name}:${t.variantName}`;
       const expected = t.variant.expect === 'clean' ? null : t.variant.expect.violation;
-      const n = t.variant.build().cpus.length;
+      const n = buildProgram(t).cpus.length;
       if (cpusFlag !== null && cpusFlag < n) {
         throw new UsageError(`--cpus must be at least ${n}: ${label} has ${n} CPUs, each its own worker`);
       }

@@ -38,7 +38,7 @@ export interface CpuPorts {
   fn(i: number): string;
   /** `awaitHolds` evaluates the condition of CPU `i`'s pending Await */
   awaitHolds(i: number): boolean;
-  /** `perform` carries out CPU `i`'s pending operation; `value` is a Choose's chosen value */
+  /** `perform` carries out CPU `i`'s pending operation; `value` is a Choose's value, or an Alloc's choice of frame */
   perform(i: number, value: number): bigint;
   /** `resume` runs CPU `i` on with `result` to its next operation; false when it finished */
   resume(i: number, result: bigint): boolean;
@@ -160,6 +160,13 @@ export class StepDriver implements SchedulingView {
           // performing a Choose does nothing and cannot fail: its value is picked first
           value = scheduler.pickValue(op.n);
           choices.push(valueStep(value));
+        } else if (op.kind === OpKind.Alloc && ports.memory.allocMode === 'any') {
+          // which frame an allocation gets is a data choice when more than one would differ
+          const n = ports.memory.allocChoices();
+          if (n > 1) {
+            value = scheduler.pickValue(n);
+            choices.push(valueStep(value));
+          }
         }
         let result: bigint;
         try {

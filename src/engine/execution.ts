@@ -97,7 +97,7 @@ export class Execution implements CpuPorts {
 
   perform(i: number, value: number): bigint {
     const cpu = this.cpus[i];
-    const r = performOp(this.memory, i, cpu.task, cpu.op, this.symbols, this.tracing);
+    const r = performOp(this.memory, i, cpu.task, cpu.op, this.symbols, this.tracing, value);
     return cpu.op.kind === OpKind.Choose ? BigInt(value) : r;
   }
 

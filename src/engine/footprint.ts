@@ -1,5 +1,4 @@
-import { FrameState } from '../machine/frame-state.js';
-import { PAGE_SHIFT, PAGE_SIZE } from '../machine/layout.js';
+import { PAGE_SHIFT } from '../machine/layout.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { type Op, OpKind } from './op.js';
 
@@ -41,14 +40,10 @@ export function conflicts(a: Footprint, b: Footprint): boolean {
   return overlaps(b.writeLo, b.writeHi, a.readLo, a.readHi);
 }
 
-function lowestFreeFrame(mem: PhysicalMemory): number {
-  for (let f = 1; f < mem.frames; f++) if (mem.state(f) === FrameState.Free) return f;
-  return -1;
-}
-
 /**
  * `footprintOf` fills `out` with what `op` touches if performed on `mem` now. An allocation
- * touches the frame it would get (the lowest free one), since the allocator is deterministic.
+ * touches the frame it would get (the lowest free one, in `lowest` mode), or every frame it may
+ * get (from the first candidate to the last, in `any` mode).
  */
 export function footprintOf(op: Op, mem: PhysicalMemory, out: Footprint): void {
   const a = op.addr;
@@ -77,8 +72,14 @@ export function footprintOf(op: Op, mem: PhysicalMemory, out: Footprint): void {
       out.set(op.src, op.src + op.n * 8, a, a + op.n * 8, false);
       return;
     case OpKind.Alloc: {
-      const f = lowestFreeFrame(mem);
-      out.set(0, 0, f << PAGE_SHIFT, (f << PAGE_SHIFT) + (f < 0 ? 0 : PAGE_SIZE), true);
+      const n = mem.allocChoices();
+      if (n === 0) {
+        out.set(0, 0, 0, 0, true);
+        return;
+      }
+      const lo = mem.allocCandidate(0);
+      const hi = n === 1 ? lo : mem.allocCandidate(n - 1);
+      out.set(0, 0, lo << PAGE_SHIFT, (hi + 1) << PAGE_SHIFT, true);
       return;
     }
     case OpKind.Free:

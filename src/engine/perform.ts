@@ -9,7 +9,8 @@ import { Violation } from './violation.js';
  * `performOp` carries out one operation on `mem` for CPU `cpu` (running `task`), for every
  * executor: lock words hold -(cpu + 1) while held exclusively (so a deadlock report can name the
  * holder) and the number of readers while held shared (the step driver knows which CPUs they are). With `tag`, an allocated frame is
- * named in `symbols` for traces.
+ * named in `symbols` for traces. `choice` is an allocation's choice of frame
+ * (`PhysicalMemory.allocCandidate`; 0 unless the allocator runs in `any` mode).
  *
  * Every failure is raised before the operation changes memory, so a failed operation can be
  * performed again elsewhere (the threads executor's scheduler does, to name what failed with the
@@ -22,6 +23,7 @@ export function performOp(
   op: Op,
   symbols: Symbols,
   tag: boolean,
+  choice = 0,
 ): bigint {
   if (op.kind <= OpKind.Await && op.kind !== OpKind.Copy) checkAddress(mem, op.addr);
   switch (op.kind) {
@@ -77,7 +79,7 @@ export function performOp(
       return 0n;
     }
     case OpKind.Alloc: {
-      const f = mem.alloc(op.n as FrameState);
+      const f = mem.alloc(op.n as FrameState, choice);
       if (f < 0)
         throw new Violation('model-error', `out of physical memory: the model has ${mem.frames} frames`);
       if (tag) symbols.tagFrame(f, op.tag ?? 'frame');

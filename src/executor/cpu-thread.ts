@@ -6,6 +6,7 @@ import type { Program } from '../engine/program.js';
 import { Violation } from '../engine/violation.js';
 import { PhysicalMemory } from '../machine/physical-memory.js';
 import { ModelError } from '../model/load.js';
+import type { TargetRef } from '../model/settings.js';
 import { buildProgram, loadTarget } from '../model/target.js';
 import { waitWhile } from './turnstile.js';
 import {
@@ -35,8 +36,8 @@ import {
 /** `CpuWorkerData` is what a CPU worker is started with. */
 export interface CpuWorkerData {
   mode: 'threads' | 'soak';
-  model: string;
-  variant: string;
+  /** the target to rebuild: model, variant and settings */
+  target: TargetRef;
   cpu: number;
   frames: number;
   /** the machine's memory (the scheduler's PhysicalMemory) */
@@ -83,13 +84,14 @@ export interface LoadedCpu {
  * shared buffer. Programs and oracles only reach memory through `c.mem` and the oracle's `mem`.
  */
 export async function loadCpu(d: CpuWorkerData): Promise<LoadedCpu> {
-  const program = buildProgram(await loadTarget(d.model, d.variant));
+  const program = buildProgram(await loadTarget(d.target));
   if (program.memory.frames !== d.frames || d.cpu >= program.cpus.length) {
     throw new ModelError(
-      `${d.model}:${d.variant} builds a different machine in a worker: is it deterministic?`,
+      `${d.target.model}:${d.target.variant} builds a different machine in a worker: is it deterministic?`,
     );
   }
   const mem = new PhysicalMemory(d.frames, d.memory);
+  mem.allocMode = program.memory.allocMode;
   // soak CPUs reset the memory themselves: every worker built the same machine, so its own
   // snapshot is the machine's initial memory (adopted before the worker says it is ready, so
   // before any iteration runs)
@@ -201,7 +203,8 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       let result = 0n;
       let performed = true;
       try {
-        result = performOp(mem, d.cpu, cpu.task, op, program.symbols, false);
+        const choice = op.kind === OpKind.Alloc ? ctl[base + CHOICE] : 0;
+        result = performOp(mem, d.cpu, cpu.task, op, program.symbols, false, choice);
       } catch (e) {
         fail(Status.FailedInOp, e);
         performed = false;

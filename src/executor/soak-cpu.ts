@@ -142,7 +142,8 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       case OpKind.Free: {
         if (!acquire(H_ALLOC_LOCK)) return null;
         try {
-          return performOp(mem, id, cpu.task, op, program.symbols, false);
+          const choice = op.kind === OpKind.Alloc ? Math.floor(rng() * Math.max(1, mem.allocChoices())) : 0;
+          return performOp(mem, id, cpu.task, op, program.symbols, false, choice);
         } finally {
           release(H_ALLOC_LOCK);
         }
@@ -227,8 +228,16 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
           ctl[record + len] = id;
           let extra = 0;
           let value = 0;
-          if (op.kind === OpKind.Choose) {
-            value = Math.floor(rng() * op.n);
+          // a data choice is recorded as the step driver makes it: a Choose's value, and the
+          // frame of an allocation when more than one would differ
+          const n =
+            op.kind === OpKind.Choose
+              ? op.n
+              : op.kind === OpKind.Alloc && mem.allocMode === 'any'
+                ? mem.allocChoices()
+                : 0;
+          if (n > 1 || op.kind === OpKind.Choose) {
+            value = Math.floor(rng() * n);
             ctl[record + len + 1] = valueStep(value);
             extra = 1;
           }
@@ -236,7 +245,7 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
           result =
             op.kind === OpKind.Choose
               ? BigInt(value)
-              : performOp(mem, id, cpu.task, op, program.symbols, false);
+              : performOp(mem, id, cpu.task, op, program.symbols, false, value);
         } else if (op.kind === OpKind.Choose) result = BigInt(Math.floor(rng() * op.n));
         // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one
         performed.copyFrom(op);

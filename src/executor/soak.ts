@@ -2,8 +2,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { Execution } from '../engine/execution.js';
 import type { TraceStep } from '../engine/trace.js';
 import { Violation } from '../engine/violation.js';
-import type { Target } from '../model/load.js';
-import { ModelError } from '../model/load.js';
+import { ModelError, type Target, targetRef } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { traceSchedule } from '../scheduler/replay.js';
 import { encodeToken } from '../scheduler/token.js';
@@ -146,8 +145,7 @@ export class Soak {
       const { port1, port2 } = new MessageChannel();
       const data: CpuWorkerData = {
         mode: 'soak',
-        model: t.model.ref,
-        variant: t.variantName,
+        target: targetRef(t),
         cpu,
         frames: program.memory.frames,
         memory: program.memory.sab,
@@ -203,6 +201,7 @@ export class Soak {
         variant: this.target.variantName,
         maxSteps: this.opts.maxSteps,
         choices: msg.choices,
+        settings: this.target.settings,
       });
       try {
         const r = traceSchedule(this.inline, msg.choices);

@@ -11,6 +11,7 @@ import { Violation } from '../engine/violation.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import { ModelError } from '../model/load.js';
+import type { TargetRef } from '../model/settings.js';
 import type { CpuWorkerData, Failure, PortMessage } from './cpu-thread.js';
 import { post, waitWhile } from './turnstile.js';
 import {
@@ -55,12 +56,6 @@ interface Mirror {
   /** the pending Await's condition as last evaluated, and the words it read then (valid = -1: none) */
   evalResult: number;
   evalWords: bigint[];
-}
-
-/** `ModelRef` names a model variant so that a worker can rebuild it. */
-export interface ModelRef {
-  model: string;
-  variant: string;
 }
 
 /**
@@ -120,7 +115,7 @@ export class ThreadsExecution implements CpuPorts {
    * model and attaches to `program.memory`. Resolves once every worker is ready.
    */
   static async launch(
-    ref: ModelRef,
+    ref: TargetRef,
     program: Program,
     maxSteps = DEFAULT_MAX_STEPS,
   ): Promise<ThreadsExecution> {
@@ -134,8 +129,7 @@ export class ThreadsExecution implements CpuPorts {
       const { port1, port2 } = new MessageChannel();
       const data: CpuWorkerData = {
         mode: 'threads',
-        model: ref.model,
-        variant: ref.variant,
+        target: ref,
         cpu,
         frames: program.memory.frames,
         memory: program.memory.sab,
@@ -201,7 +195,7 @@ export class ThreadsExecution implements CpuPorts {
 
   perform(i: number, value: number): bigint {
     const op = this.mirrors[i].op;
-    if (op.kind === OpKind.Choose) this.ctl[slotBase(i) + CHOICE] = value;
+    if (op.kind === OpKind.Choose || op.kind === OpKind.Alloc) this.ctl[slotBase(i) + CHOICE] = value;
     // one handoff performs the operation, runs the CPU on and runs the oracles: `resume` reads
     // what the CPU posted
     const status = this.command(i, Cmd.Step);

@@ -25,11 +25,11 @@ export const TEST_EXIT_ENV = 'PAGERACE_TEST_EXPLORER_EXIT_AT';
 const executions = new Map<string, Promise<Execution>>();
 
 async function executionFor(spec: UnitSpec): Promise<Execution> {
-  const key = `${spec.model}\0${spec.variant}\0${spec.maxSteps}`;
+  const key = `${spec.model}\0${spec.variant}\0${JSON.stringify(spec.settings)}\0${spec.maxSteps}`;
   let e = executions.get(key);
   if (!e) {
-    e = (async () =>
-      new Execution(buildProgram(await loadTarget(spec.model, spec.variant)), spec.maxSteps))();
+    const ref = { model: spec.model, variant: spec.variant, settings: spec.settings };
+    e = (async () => new Execution(buildProgram(await loadTarget(ref)), spec.maxSteps))();
     executions.set(key, e);
   }
   return e;

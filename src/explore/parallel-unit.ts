@@ -28,6 +28,8 @@ export interface UnitSpec {
   /** how `loadModel` finds the model: bundled name or absolute path */
   model: string;
   variant: string;
+  /** the target's settings (parameters, allocator), as a token records them */
+  settings: Readonly<Record<string, string>>;
   /** how `resolveStrategy` finds the strategy: bundled name or absolute path */
   strategy: string;
   strategyOptions: StrategyOptions;

@@ -3,7 +3,7 @@ import type { Scheduler } from '../engine/scheduling.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution } from '../executor/threads.js';
-import type { Target } from '../model/load.js';
+import { type Target, targetRef } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { RANDOM_BUDGET } from '../scheduler/random.js';
 import { traceSchedule } from '../scheduler/replay.js';
@@ -73,11 +73,7 @@ export async function search(
   // which gives the same trace for the same schedule
   const runner: Runner =
     opts.executor === 'threads'
-      ? await ThreadsExecution.launch(
-          { model: target.model.ref, variant: target.variantName },
-          buildProgram(target),
-          opts.maxSteps,
-        )
+      ? await ThreadsExecution.launch(targetRef(target), buildProgram(target), opts.maxSteps)
       : exec;
   try {
     return await explore(target, opts, hooks, started, exec, runner);
@@ -186,6 +182,7 @@ export function searchResult(
   return {
     model: target.model.def.name,
     variant: target.variantName,
+    settings: target.settings,
     expect: expectKind === null ? 'clean' : 'violation',
     expectKind,
     verdict,
@@ -236,6 +233,7 @@ export function reportSighting(
       variant: target.variantName,
       maxSteps: opts.maxSteps,
       choices: schedule.choices,
+      settings: target.settings,
     }),
     preemptions: replay.preemptions,
     foundPreemptions: s.schedule.preemptions,

@@ -13,6 +13,14 @@ import {
   WORDS_PER_FRAME,
 } from './layout.js';
 
+/**
+ * `AllocMode` is how the frame allocator chooses: `lowest` hands out the lowest free frame (a
+ * just-freed frame is reused at once), `any` lets the scheduler choose (a data choice) among the
+ * frames that make a difference: each free frame freed during this execution, and one frame that
+ * was never used (they are all alike but for their number, so only the lowest is offered).
+ */
+export type AllocMode = 'lowest' | 'any';
+
 /** `POISON_FREE` is what a freed frame is filled with (include/linux/poison.h, 0x6b per byte). */
 export const POISON_FREE = 0x6b6b6b6b6b6b6b6bn;
 
@@ -46,6 +54,8 @@ export class PhysicalMemory {
   private readonly dirtyList: Int32Array;
   private dirtyCount = 0;
   private nextWord = 0;
+  /** how `alloc` chooses; set by the model's settings before the first execution */
+  allocMode: AllocMode = 'lowest';
 
   constructor(frames: number, sab?: SharedArrayBuffer) {
     if (!Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES) {
@@ -123,17 +133,60 @@ export class PhysicalMemory {
   }
 
   /**
-   * `alloc` hands out the lowest free frame in `state`, zeroed, or returns -1 when memory is full.
-   * Lowest-first makes reuse of a just-freed frame immediate, which is what exposes use-after-free.
+   * `allocChoices` is how many frames an allocation may get now: 1 in `lowest` mode (0 when
+   * memory is full); in `any` mode every free frame freed during this execution (its generation
+   * moved) and the lowest free frame never freed.
    */
-  alloc(state: FrameState): number {
+  allocChoices(): number {
+    if (this.allocMode === 'lowest') return this.lowestFree() < 0 ? 0 : 1;
+    let n = 0;
+    let pristine = false;
     for (let f = 1; f < this.frames; f++) {
       if (this.state(f) !== FrameState.Free) continue;
-      this.touch(f);
-      Atomics.store(this.table, f * FRAME_TABLE_INTS + FRAME_STATE, state);
-      this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
-      return f;
+      if (this.generation(f) !== 0) n++;
+      else if (!pristine) {
+        pristine = true;
+        n++;
+      }
     }
+    return n;
+  }
+
+  /**
+   * `allocCandidate` is the frame of choice `choice` (0 .. allocChoices() - 1, in frame order),
+   * or -1 when there is none. Choice 0 is always the lowest free frame, what `lowest` mode takes.
+   */
+  allocCandidate(choice: number): number {
+    if (this.allocMode === 'lowest') return choice === 0 ? this.lowestFree() : -1;
+    let pristine = false;
+    for (let f = 1; f < this.frames; f++) {
+      if (this.state(f) !== FrameState.Free) continue;
+      if (this.generation(f) === 0) {
+        if (pristine) continue;
+        pristine = true;
+      }
+      if (choice-- === 0) return f;
+    }
+    return -1;
+  }
+
+  /**
+   * `alloc` hands out frame `allocCandidate(choice)` in `state`, zeroed, or returns -1 when memory
+   * is full. In `lowest` mode (choice 0) a just-freed frame is reused at once, which is what
+   * exposes most use-after-free bugs; `any` mode explores the other reuses too.
+   */
+  alloc(state: FrameState, choice = 0): number {
+    const f = this.allocCandidate(choice);
+    if (f < 0) return -1;
+    this.touch(f);
+    Atomics.store(this.table, f * FRAME_TABLE_INTS + FRAME_STATE, state);
+    this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
+    return f;
+  }
+
+  /** `lowestFree` is the lowest free frame, or -1. */
+  lowestFree(): number {
+    for (let f = 1; f < this.frames; f++) if (this.state(f) === FrameState.Free) return f;
     return -1;
   }
 

@@ -1,5 +1,7 @@
 import type { Program } from '../engine/program.js';
 import { isViolationKind, type ViolationKind, violationKinds } from '../engine/violation-kinds.js';
+import type { AllocMode } from '../machine/physical-memory.js';
+import { type ParamOverride, type ParamSpecs, type ParamValues, paramSpecProblem } from './params.js';
 
 /** `Expectation` is what a variant must give: no violation anywhere, or a violation of one kind. */
 export type Expectation = 'clean' | { violation: ViolationKind };
@@ -17,12 +19,17 @@ export interface Commits {
 
 /**
  * `Variant` is one version of a scenario: the buggy kernel or the fixed one (or a mutant). `build`
- * makes a fresh program; it is called once per run, and the executions reset its memory.
+ * makes a fresh program of the size its parameters give; it is called once per run, and the
+ * executions reset its memory.
  */
-export interface Variant {
+export interface Variant<P extends ParamSpecs = ParamSpecs> {
   summary: string;
   expect: Expectation;
-  build(): Program;
+  build(params: ParamValues<P>): Program;
+  /** this variant's own default or range of some of the model's parameters */
+  params?: { readonly [K in keyof P]?: ParamOverride };
+  /** how the frame allocator chooses (default: the model's, else `lowest`; `--alloc` overrides) */
+  alloc?: AllocMode;
   commits?: Commits;
   /** the strategy `pagerace check` uses for this variant when none is given (default dfs) */
   strategy?: StrategyName;
@@ -30,18 +37,26 @@ export interface Variant {
   budget?: number;
 }
 
-/** `ModelDefinition` is what a model file default-exports: a named set of variants. */
-export interface ModelDefinition {
+/**
+ * `ModelDefinition` is what a model file default-exports: a named set of variants, and the
+ * parameters that size them (`pagerace check MODEL --param tasks=8`).
+ */
+export interface ModelDefinition<P extends ParamSpecs = ParamSpecs> {
   name: string;
   summary: string;
-  variants: Record<string, Variant>;
+  params?: P;
+  /** how the frame allocator chooses for every variant (default `lowest`) */
+  alloc?: AllocMode;
+  variants: Record<string, Variant<P>>;
 }
 
 /**
  * `defineModel` declares a model. It checks the shape eagerly so that a malformed model fails
- * when it is loaded, with a message naming the model, not in the middle of a search.
+ * when it is loaded, with a message naming the model, not in the middle of a search. The types of
+ * `params` flow into every variant's `build(params)`.
  */
-export function defineModel(def: ModelDefinition): ModelDefinition {
+// biome-ignore lint/complexity/noBannedTypes: a model without parameters has none
+export function defineModel<P extends ParamSpecs = {}>(def: ModelDefinition<P>): ModelDefinition<P> {
   const problem = modelProblem(def);
   if (problem) throw new TypeError(problem);
   return def;
@@ -56,6 +71,10 @@ export function modelProblem(def: unknown): string | null {
     return `a model needs a name of lowercase letters, digits and dashes, got ${JSON.stringify(d.name)}`;
   }
   if (typeof d.summary !== 'string') return `model ${d.name}: summary must be a string`;
+  const params = paramSpecProblem(d.params);
+  if (params) return `model ${d.name}: ${params}`;
+  if (d.alloc !== undefined && !isAllocMode(d.alloc))
+    return `model ${d.name}: alloc must be 'lowest' or 'any'`;
   if (typeof d.variants !== 'object' || d.variants === null || Object.keys(d.variants).length === 0) {
     return `model ${d.name}: variants must name at least one variant`;
   }
@@ -63,6 +82,12 @@ export function modelProblem(def: unknown): string | null {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
       return `model ${d.name}: variant name ${JSON.stringify(name)} must be lowercase letters, digits and dashes`;
     if (typeof v?.build !== 'function') return `model ${d.name}: variant ${name} has no build() function`;
+    if (v.alloc !== undefined && !isAllocMode(v.alloc))
+      return `model ${d.name}: variant ${name}: alloc must be 'lowest' or 'any'`;
+    for (const p of Object.keys(v.params ?? {})) {
+      if (!(p in (d.params ?? {})))
+        return `model ${d.name}: variant ${name} overrides parameter ${p}, which the model does not declare`;
+    }
     const e = v.expect as unknown;
     const ok =
       e === 'clean' ||
@@ -74,6 +99,10 @@ export function modelProblem(def: unknown): string | null {
     }
   }
   return null;
+}
+
+function isAllocMode(x: unknown): x is AllocMode {
+  return x === 'lowest' || x === 'any';
 }
 
 /** `unknownKind` says that `what` expects a kind no loaded code registered, and names the known ones. */

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { AllocMode } from '../machine/physical-memory.js';
 import { type ModelDefinition, modelProblem, type Variant } from './define.js';
+import { nonDefaultParams, ParamError, type ParamValues, resolveParams } from './params.js';
+import { NOTHING_REQUESTED, type Requested, settingsOf, type TargetRef } from './settings.js';
 
 /** `ModelError` is a model that cannot be used: missing, malformed, or failing to load. */
 export class ModelError extends Error {
@@ -16,11 +19,22 @@ export interface LoadedModel {
   file: string;
 }
 
-/** `Target` is one variant of one model, ready to check. */
+/** `Target` is one variant of one model at one size, ready to check. */
 export interface Target {
   model: LoadedModel;
   variantName: string;
   variant: Variant;
+  /** the parameter values the variant is built with */
+  params: ParamValues;
+  /** how the frame allocator chooses */
+  alloc: AllocMode;
+  /** what a token records to rebuild this target (src/model/settings.ts) */
+  settings: Readonly<Record<string, string>>;
+}
+
+/** `targetRef` names a target for a token, a unit of work or a CPU worker. */
+export function targetRef(t: Target): TargetRef {
+  return { model: t.model.ref, variant: t.variantName, settings: t.settings };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -138,9 +152,14 @@ export async function listBundledModels(): Promise<LoadedModel[]> {
 /**
  * `selectVariants` resolves `model[:variant]`: no variant means all of them; an exact name picks
  * one; otherwise every variant whose name starts with `variant-` (so `buggy` picks `buggy-l4-fresh`
- * and `buggy-l5-fresh`).
+ * and `buggy-l5-fresh`). Each is sized by the requested parameters this model declares (others
+ * are left to the models that declare them) and given the requested allocator, else its own.
  */
-export function selectVariants(model: LoadedModel, variant: string | undefined): Target[] {
+export function selectVariants(
+  model: LoadedModel,
+  variant: string | undefined,
+  requested: Requested = NOTHING_REQUESTED,
+): Target[] {
   const all = Object.entries(model.def.variants);
   let picked = all;
   if (variant !== undefined) {
@@ -152,19 +171,50 @@ export function selectVariants(model: LoadedModel, variant: string | undefined):
       );
     }
   }
-  return picked.map(([variantName, v]) => ({ model, variantName, variant: v }));
+  const specs = model.def.params ?? {};
+  const given: Record<string, string> = {};
+  for (const [k, v] of Object.entries(requested.params)) if (k in specs) given[k] = v;
+  return picked.map(([variantName, v]) => {
+    const overrides = v.params as
+      | Record<string, { default?: number; min?: number; max?: number }>
+      | undefined;
+    let params: ParamValues;
+    try {
+      params = resolveParams(`${model.def.name}:${variantName}`, specs, overrides, given);
+    } catch (e) {
+      if (e instanceof ParamError) throw new ModelError(e.message);
+      throw e;
+    }
+    const alloc = requested.alloc ?? v.alloc ?? model.def.alloc ?? 'lowest';
+    const settings = settingsOf(nonDefaultParams(specs, overrides, params), alloc);
+    return { model, variantName, variant: v, params, alloc, settings };
+  });
 }
 
-/** `resolveTargets` turns command-line model specs into targets; none means every bundled model. */
-export async function resolveTargets(specs: readonly string[]): Promise<Target[]> {
-  if (specs.length === 0) return (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
-  const out: Target[] = [];
+/**
+ * `resolveTargets` turns command-line model specs into targets; none means every bundled model.
+ * A requested parameter must be declared by at least one selected model.
+ */
+export async function resolveTargets(
+  specs: readonly string[],
+  requested: Requested = NOTHING_REQUESTED,
+): Promise<Target[]> {
+  const models: [LoadedModel, string | undefined][] = [];
+  if (specs.length === 0) for (const m of await listBundledModels()) models.push([m, undefined]);
   for (const spec of specs) {
     const colon = spec.lastIndexOf(':');
     const hasVariant = colon > 0 && !/^[A-Za-z]:[\\/]/.test(spec) && !spec.slice(colon + 1).includes('/');
     const name = hasVariant ? spec.slice(0, colon) : spec;
     const variant = hasVariant ? spec.slice(colon + 1) : undefined;
-    out.push(...selectVariants(await loadModel(name), variant));
+    models.push([await loadModel(name), variant]);
   }
-  return out;
+  for (const p of Object.keys(requested.params)) {
+    if (models.some(([m]) => p in (m.def.params ?? {}))) continue;
+    const names = [...new Set(models.map(([m]) => m.def.name))];
+    const known = [...new Set(models.flatMap(([m]) => Object.keys(m.def.params ?? {})))];
+    throw new ModelError(
+      `--param ${p}: ${names.length === 1 ? `model ${names[0]} has` : 'none of the selected models has'} no parameter '${p}' (${known.length ? `parameters: ${known.join(', ')}` : 'no parameters at all'})`,
+    );
+  }
+  return models.flatMap(([m, variant]) => selectVariants(m, variant, requested));
 }

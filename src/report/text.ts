@@ -1,5 +1,6 @@
 import { formatTrace } from '../engine/trace.js';
 import type { FoundViolation, SearchResult } from '../explore/found.js';
+import { settingsText } from '../model/settings.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -23,10 +24,16 @@ export function verdictText(r: SearchResult): string {
   return [...new Set(r.violations.map((v) => v.kind))].join(',');
 }
 
+/** `targetText` names a result's target: `model:variant`, with its settings when it has any. */
+export function targetText(r: SearchResult): string {
+  const s = settingsText(r.settings);
+  return `${r.model}:${r.variant}${s ? ` (${s})` : ''}`;
+}
+
 /** `formatTable` is the verdict table `pagerace check` ends with: one row per model variant. */
 export function formatTable(results: readonly SearchResult[]): string[] {
   const rows = results.map((r) => [
-    `${r.model}:${r.variant}`,
+    targetText(r),
     expectText(r),
     verdictText(r),
     r.complete ? 'complete' : r.stoppedBy,
@@ -67,7 +74,7 @@ function formatWhere(v: FoundViolation): string[] {
 export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   const out: string[] = [];
   const expected = r.expectKind === v.kind ? 'expected' : 'NOT expected';
-  out.push(`== ${r.model}:${r.variant}: ${v.kind} (${expected})`);
+  out.push(`== ${targetText(r)}: ${v.kind} (${expected})`);
   if (v.headline.length) out.push(...v.headline);
   else out.push(`${v.kind}: ${v.message}`);
   out.push(...formatWhere(v));
@@ -89,5 +96,5 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
 export function formatSummary(r: SearchResult): string {
   const pruned = r.pruned ? `, ${r.pruned} pruned` : '';
   const bad = r.violatingExecutions ? `, ${r.violatingExecutions} violating` : '';
-  return `${r.model}:${r.variant}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : r.stoppedBy === 'bound' ? 'every execution within the preemption bound' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
+  return `${targetText(r)}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : r.stoppedBy === 'bound' ? 'every execution within the preemption bound' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
 }

@@ -4,7 +4,7 @@ import type { TraceStep } from '../../src/engine/trace.js';
 import { ThreadsExecution } from '../../src/executor/threads.js';
 import { defaultSearchOptions } from '../../src/explore/options.js';
 import { search } from '../../src/explore/search.js';
-import { listBundledModels, selectVariants, type Target } from '../../src/model/load.js';
+import { listBundledModels, selectVariants, type Target, targetRef } from '../../src/model/load.js';
 import { buildProgram } from '../../src/model/target.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 import { ReplayScheduler } from '../../src/scheduler/replay.js';
@@ -66,10 +66,7 @@ afterAll(async () => {
 describe('the threads executor gives the inline executor trace for the same schedule', () => {
   it.each(targets.map((t) => [`${t.model.def.name}:${t.variantName}`, t] as const))('%s', async (_n, t) => {
     const inline = new Execution(buildProgram(t));
-    const threads = await ThreadsExecution.launch(
-      { model: t.model.ref, variant: t.variantName },
-      buildProgram(t),
-    );
+    const threads = await ThreadsExecution.launch(targetRef(t), buildProgram(t));
     open.push(threads);
     const list = await schedules(t, inline);
     expect(list.length).toBeGreaterThan(0);

@@ -1,0 +1,68 @@
+import type { AllocMode } from '../machine/physical-memory.js';
+import { ParamError } from './params.js';
+
+/**
+ * `Requested` is what the user asked of every target, before it is checked against each model:
+ * parameter values by name (`--param tasks=8`) and the allocator mode (`--alloc any`).
+ */
+export interface Requested {
+  params: Readonly<Record<string, string>>;
+  alloc?: AllocMode;
+}
+
+/** `NOTHING_REQUESTED` is `pagerace check` without `--param` or `--alloc`. */
+export const NOTHING_REQUESTED: Requested = { params: {} };
+
+/** `PARAM_SETTING` prefixes a parameter's name in token settings: `param.tasks=8`. */
+export const PARAM_SETTING = 'param.';
+/** `ALLOC_SETTING` is the token setting of the allocator mode; absent means `lowest`. */
+export const ALLOC_SETTING = 'alloc';
+
+/**
+ * `TargetRef` names one target so that another thread or a later run can rebuild it exactly: the
+ * model (bundled name or absolute path), the variant, and the settings that shape its machine,
+ * as a token records them.
+ */
+export interface TargetRef {
+  model: string;
+  variant: string;
+  settings: Readonly<Record<string, string>>;
+}
+
+/**
+ * `settingsOf` is how a token records a target's parameters and allocator: each parameter whose
+ * value is not the variant's default, and `alloc` when it is `any`. A run with neither records
+ * nothing, so its tokens are what they were before parameters existed.
+ */
+export function settingsOf(
+  nonDefault: Readonly<Record<string, string>>,
+  alloc: AllocMode,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(nonDefault)) out[`${PARAM_SETTING}${k}`] = v;
+  if (alloc !== 'lowest') out[ALLOC_SETTING] = alloc;
+  return out;
+}
+
+/**
+ * `requestedOf` reads the parameters and allocator back from token settings; keys it does not
+ * know belong to other settings (the memory model, ...) and are left alone. The allocator is
+ * always given: a token without `alloc` ran with `lowest`.
+ */
+export function requestedOf(settings: Readonly<Record<string, string>>): Requested {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(settings)) {
+    if (k.startsWith(PARAM_SETTING)) params[k.slice(PARAM_SETTING.length)] = v;
+  }
+  const alloc = settings[ALLOC_SETTING] ?? 'lowest';
+  if (alloc !== 'lowest' && alloc !== 'any')
+    throw new ParamError(`the token's allocator '${alloc}' is neither lowest nor any`);
+  return { params, alloc };
+}
+
+/** `settingsText` prints settings for a report: `tasks=8 forkers=2 alloc=any`, empty when none. */
+export function settingsText(settings: Readonly<Record<string, string>>): string {
+  return Object.entries(settings)
+    .map(([k, v]) => `${k.startsWith(PARAM_SETTING) ? k.slice(PARAM_SETTING.length) : k}=${v}`)
+    .join(' ');
+}
