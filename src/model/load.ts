@@ -3,6 +3,7 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AllocMode } from '../machine/physical-memory.js';
 import { type ModelDefinition, modelProblem, type Variant } from './define.js';
+import { PACKAGE_EXPORTS, registerModelHooks } from './module-hooks.js';
 import { nonDefaultParams, ParamError, type ParamValues, resolveParams } from './params.js';
 import { NOTHING_REQUESTED, type Requested, settingsOf, type TargetRef } from './settings.js';
 
@@ -41,6 +42,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** `MODELS_DIR` is the bundled models: `models/` from source, `dist/models/` when compiled. */
 export const MODELS_DIR = resolve(here, '..', '..', 'models');
 const SOURCE_EXT = extname(fileURLToPath(import.meta.url)) === '.ts' ? '.ts' : '.js';
+/** `PACKAGE_JSON` is pagerace's own package.json (src/model/ from source, dist/src/model/ built). */
+const PACKAGE_JSON = resolve(here, SOURCE_EXT === '.ts' ? '../..' : '../../..', 'package.json');
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -63,11 +66,18 @@ export function bundledModelFiles(): string[] {
 
 let tsxRegistered = false;
 
+/** `MODULE_FILE` is what a model, helper or strategy file may be named. */
+const MODULE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+
 async function importFile(file: string): Promise<unknown> {
-  if (file.endsWith('.ts') && SOURCE_EXT === '.js' && !tsxRegistered) {
-    const { register } = await import('tsx/esm/api');
-    register();
+  if (!tsxRegistered) {
+    // from source tsx is already there (the checker itself runs through it)
+    if (SOURCE_EXT === '.js' && /\.[mc]?ts$/.test(file)) {
+      const { register } = await import('tsx/esm/api');
+      register();
+    }
     tsxRegistered = true;
+    registerModelHooks(import.meta.url, SOURCE_EXT === '.ts');
   }
   return import(pathToFileURL(file).href);
 }
@@ -77,14 +87,30 @@ function firstLine(e: unknown): string {
   return msg.split('\n').find((l) => l.trim() !== '') ?? msg;
 }
 
+/** why an import failed, when it is a missing pagerace export: one line naming what exists */
+function missingExport(e: unknown): string | null {
+  const msg = firstLine(e);
+  const code = (e as { code?: string }).code;
+  const named = /The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(msg);
+  if (named) return `imports '${named[2]}' from '${named[1]}', which does not export it`;
+  if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' && msg.includes(PACKAGE_JSON)) {
+    const sub = /subpath '\.\/([^']+)'/.exec(msg)?.[1];
+    return `imports 'pagerace/${sub ?? '?'}', which pagerace does not export (it exports ${PACKAGE_EXPORTS.join(', ')})`;
+  }
+  return null;
+}
+
 /**
- * `importModuleFile` imports a user's file (a model, a strategy), `.ts` through tsx; a file that
- * does not parse or fails to load is a ModelError naming `what` it is.
+ * `importModuleFile` imports a user's file (a model, a strategy), TypeScript through tsx, from
+ * anywhere on disk; a file that does not parse, imports what pagerace does not export, or fails
+ * to load is a ModelError naming `what` it is.
  */
 export async function importModuleFile(file: string, what: string): Promise<unknown> {
   try {
     return await importFile(file);
   } catch (e) {
+    const missing = missingExport(e);
+    if (missing) throw new ModelError(`${what} ${missing}`);
     const kind =
       e instanceof SyntaxError || /Transform failed|Expected|Unexpected/.test(String(e))
         ? 'has a syntax error'
@@ -110,7 +136,7 @@ export async function loadModelFile(file: string, ref: string): Promise<LoadedMo
 
 /** `looksLikePath` says whether a command-line reference names a file rather than a bundled name. */
 export function looksLikePath(spec: string): boolean {
-  return spec.includes('/') || spec.includes(sep) || /\.(ts|js|mjs)$/.test(spec);
+  return spec.includes('/') || spec.includes(sep) || MODULE_FILE.test(spec);
 }
 
 /**
