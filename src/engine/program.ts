@@ -32,4 +32,10 @@ export interface Program {
   symbols: Symbols;
   cpus: CpuProgram[];
   oracles: Oracle[];
+  /**
+   * a kernel machine's program (src/kernel/machine-builder.ts): its violations are reported the
+   * way the kernel reports a bug, with the CPU, RIP and call trace; a plain model's as where its
+   * program was
+   */
+  kernel?: boolean;
 }

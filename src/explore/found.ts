@@ -39,6 +39,8 @@ export type StopReason = 'complete' | 'bound' | 'violation' | 'budget' | 'time' 
 export interface SearchResult {
   model: string;
   variant: string;
+  /** a kernel machine's result: violations print as the kernel reports a bug */
+  kernel: boolean;
   /** the settings that sized the variant (`param.tasks`, `alloc`), when any differ from its defaults */
   settings: Readonly<Record<string, string>>;
   expect: 'violation' | 'clean';

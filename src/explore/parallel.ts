@@ -329,5 +329,6 @@ export async function parallelSearch(
     steps: tally.steps,
     seconds: (performance.now() - started) / 1000,
     stoppedBy: stoppedBy as StopReason,
+    kernel: exec.program.kernel === true,
   });
 }

@@ -153,13 +153,14 @@ async function explore(
     steps,
     seconds: (performance.now() - started) / 1000,
     stoppedBy,
+    kernel: exec.program.kernel === true,
   });
 }
 
 /** `SearchCounts` is what a search counted, whichever way it ran. */
 export type SearchCounts = Pick<
   SearchResult,
-  'executions' | 'pruned' | 'violatingExecutions' | 'steps' | 'seconds' | 'stoppedBy'
+  'executions' | 'pruned' | 'violatingExecutions' | 'steps' | 'seconds' | 'stoppedBy' | 'kernel'
 >;
 
 /** `searchResult` assembles a search's result: verdict, completeness and whether it matches. */
@@ -194,6 +195,7 @@ export function searchResult(
     steps: counts.steps,
     seconds: counts.seconds,
     stoppedBy,
+    kernel: counts.kernel,
     violations,
     matches,
     commits: target.variant.commits ?? {},

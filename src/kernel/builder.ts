@@ -171,6 +171,8 @@ export class KernelBuilder {
     if (cpus.length !== this.cpus.length) {
       throw new Error(`KernelBuilder: ${this.cpus.length} CPUs declared, ${cpus.length} programs given`);
     }
-    return this.m.program(cpus, oracles);
+    const program = this.m.program(cpus, oracles);
+    program.kernel = true;
+    return program;
   }
 }

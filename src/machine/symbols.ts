@@ -30,6 +30,11 @@ export class Symbols {
     this.dynamicFrames.clear();
   }
 
+  /** `staticFrameName` is the name a frame was given before the first execution, if any. */
+  staticFrameName(frame: number): string | undefined {
+    return this.staticFrames.get(frame);
+  }
+
   /** `frameName` is the name of a frame: its static name, its allocation tag, or `frame N`. */
   frameName(frame: number): string {
     return this.dynamicFrames.get(frame) ?? this.staticFrames.get(frame) ?? `frame${frame}`;

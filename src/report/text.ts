@@ -53,10 +53,21 @@ export function formatTable(results: readonly SearchResult[]): string[] {
   return [line(head), ...rows.map(line)];
 }
 
-/** `formatCallTrace` prints where the violation was raised, the way an oops does. */
-function formatWhere(v: FoundViolation): string[] {
+/**
+ * `formatWhere` prints where the violation was raised: for a kernel machine the way an oops does
+ * (CPU and Comm, RIP, Call Trace), for a plain model as the CPU and the functions it was in
+ * (`cpu0 A in increment, called from main`).
+ */
+function formatWhere(r: SearchResult, v: FoundViolation): string[] {
   if (v.cpu < 0) return [];
   const stack = v.kernelStack;
+  if (!r.kernel) {
+    if (stack.length === 0) return [`cpu${v.cpu} ${v.task}`];
+    const callers = stack.slice(0, -1).reverse();
+    return [
+      `cpu${v.cpu} ${v.task} in ${stack[stack.length - 1]}${callers.length ? `, called from ${callers.join(', ')}` : ''}`,
+    ];
+  }
   if (stack.length === 0) return [`CPU: ${v.cpu} Comm: ${v.task}`];
   const out = [`CPU: ${v.cpu} Comm: ${v.task}`, `RIP: ${stack[stack.length - 1]}`];
   if (stack.length > 1)
@@ -77,7 +88,7 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   out.push(`== ${targetText(r)}: ${v.kind} (${expected})`);
   if (v.headline.length) out.push(...v.headline);
   else out.push(`${v.kind}: ${v.message}`);
-  out.push(...formatWhere(v));
+  out.push(...formatWhere(r, v));
   if (r.commits.introduced) out.push(`Introduced by: ${r.commits.introduced}`);
   if (r.commits.fixed?.length) out.push(`Fixed by: ${r.commits.fixed.join(', ')}`);
   const minimized = v.foundPreemptions !== v.preemptions ? ` (minimized from ${v.foundPreemptions})` : '';

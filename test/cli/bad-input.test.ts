@@ -47,7 +47,8 @@ describe('bad input', () => {
     const r = pagerace(['check', 'test/fixtures/models/throws.ts', '--no-out']);
     expectOneLine(r, 'pagerace: model error in throws:default (cpu0 A, step 1): the model threw Error: boom');
     expect(r.stdout).toContain('== throws:default: model-error (NOT expected)');
-    expect(r.stdout).toContain('RIP: do_work');
+    expect(r.stdout).toContain('cpu0 A in do_work');
+    expect(r.stdout).not.toContain('RIP:');
   });
 
   it('a model that loops without yielding: one line and exit 2 after PAGERACE_STALL, and the other variants still reported', () => {
