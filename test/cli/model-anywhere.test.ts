@@ -18,7 +18,7 @@ export default defineModel({
       build() {
         const m = new MachineBuilder(1);
         const w = m.word('w');
-        return m.program([{ name: 'A', *run(c: Cpu) { yield* c.store(w, ${value}); } }]);
+        return m.program([{ name: 'A', *run(c: Cpu) { yield c.store(w, ${value}); } }]);
       },
     },
   },
