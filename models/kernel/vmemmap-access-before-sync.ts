@@ -1,7 +1,7 @@
 import type { PagingLevels } from '../../src/arch/x86-64/paging.js';
 import { defineModel, type Variant } from '../../src/model/define.js';
 import { COMMITS } from '../lib/commits.js';
-import { type HotAdd, hotAddProgram, hotAddVariants } from '../lib/hot-add.js';
+import { HOT_ADD_PARAMS, type HotAdd, hotAddProgram, hotAddVariants } from '../lib/hot-add.js';
 import { type Landing, PMEM_PFN, placement } from '../lib/x86-placement.js';
 
 /**
@@ -10,7 +10,7 @@ import { type Landing, PMEM_PFN, placement } from '../lib/x86-placement.js';
  * before the sync_global_pgds() at its end; on a task whose PGD lacks the new top-level entry
  * that is the vmemmap_set_pmd oops quoted in 6659d0279980. CPU A hot-adds a section's worth of
  * struct pages starting one subsection into a slot; CPU B (another task) then initializes the
- * first struct page. Tasks: init_mm, A, B.
+ * first struct page. Tasks: init_mm, A, B by default; `tasks` and `sections` size it (models/lib/hot-add.ts).
  *
  * Abstracted: a 2 MiB block is one frame (offsets fold modulo 4 KiB, see hw_access); each memset
  * is its first 8-byte store; the base-page fallback when a block allocation fails is not modelled.
@@ -28,7 +28,7 @@ const NR_PAGES = 32768n;
 /** `HOT_ADD` is this model's range and populate path. */
 const HOT_ADD: HotAdd = { startPfn: START_PFN, nrPages: NR_PAGES, compound: false, callers: ['add_pages'] };
 
-function variant(levels: PagingLevels, landing: Landing, buggy: boolean): Variant {
+function variant(levels: PagingLevels, landing: Landing, buggy: boolean): Variant<typeof HOT_ADD_PARAMS> {
   const p = placement(levels, landing);
   const first = (p.page + 512n * 64n).toString(16);
   let summary: string;
@@ -44,11 +44,12 @@ function variant(levels: PagingLevels, landing: Landing, buggy: boolean): Varian
     expect: buggy && landing === 'fresh' ? { violation: 'page-fault' } : 'clean',
     strategy: 'dpor',
     commits: { introduced: COMMITS.subPmd, fixed: [COMMITS.populateKernel, COMMITS.archSync] },
-    build: () => hotAddProgram(HOT_ADD, levels, landing, buggy),
+    build: (n) => hotAddProgram(HOT_ADD, n, levels, landing, buggy),
   };
 }
 
 export default defineModel({
+  params: HOT_ADD_PARAMS,
   name: 'vmemmap-access-before-sync',
   summary:
     'x86 vmemmap_populate memsets the unused part of a new 2 MiB vmemmap block through the vmemmap address before sync_global_pgds (the vmemmap_set_pmd oops)',

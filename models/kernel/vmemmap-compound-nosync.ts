@@ -1,7 +1,7 @@
 import type { PagingLevels } from '../../src/arch/x86-64/paging.js';
 import { defineModel, type Variant } from '../../src/model/define.js';
 import { COMMITS } from '../lib/commits.js';
-import { type HotAdd, hotAddProgram, hotAddVariants } from '../lib/hot-add.js';
+import { HOT_ADD_PARAMS, type HotAdd, hotAddProgram, hotAddVariants } from '../lib/hot-add.js';
 import { type Landing, PMEM_PFN, placement } from '../lib/x86-placement.js';
 
 /**
@@ -9,7 +9,8 @@ import { type Landing, PMEM_PFN, placement } from '../lib/x86-placement.js';
  * compound devmap (memremap_pages -> pagemap_range -> __populate_section_memmap ->
  * vmemmap_populate_compound_pages) under mem_hotplug_lock and publishes it; CPU B, another task
  * with its own PGD, then initializes the struct page (memmap_init_zone_device ->
- * __init_single_page) through its own CR3. Tasks: init_mm, A, B.
+ * __init_single_page) through its own CR3. Tasks: init_mm, A, B by default; `tasks` and `sections`
+ * size it (models/lib/hot-add.ts).
  *
  * Abstracted: one struct page is initialized (its _refcount store, the oops address); only the
  * head page's vmemmap page is populated (tail pages and their reuse add PTEs under the same
@@ -28,7 +29,7 @@ const HOT_ADD: HotAdd = {
   callers: ['memremap_pages', 'pagemap_range'],
 };
 
-function variant(levels: PagingLevels, landing: Landing, buggy: boolean): Variant {
+function variant(levels: PagingLevels, landing: Landing, buggy: boolean): Variant<typeof HOT_ADD_PARAMS> {
   const p = placement(levels, landing);
   const where =
     landing === 'fresh'
@@ -47,11 +48,12 @@ function variant(levels: PagingLevels, landing: Landing, buggy: boolean): Varian
     expect: buggy && landing === 'fresh' ? { violation: 'page-fault' } : 'clean',
     strategy: 'dpor',
     commits: { introduced: COMMITS.compoundDevmaps, fixed: [COMMITS.populateKernel, COMMITS.archSync] },
-    build: () => hotAddProgram(HOT_ADD, levels, landing, buggy),
+    build: (n) => hotAddProgram(HOT_ADD, n, levels, landing, buggy),
   };
 }
 
 export default defineModel({
+  params: HOT_ADD_PARAMS,
   name: 'vmemmap-compound-nosync',
   summary:
     'compound-devmap vmemmap populate installs a new top-level entry in init_mm only; another task initializing the struct pages faults (the 2025 pmem boot oops)',

@@ -1,7 +1,8 @@
-import { LAYOUT_L4, LAYOUT_L5, pfn_to_page } from '../../src/arch/x86-64/layout.js';
+import { LAYOUT_L4, LAYOUT_L5 } from '../../src/arch/x86-64/layout.js';
 import type { Level, PagingLevels } from '../../src/arch/x86-64/paging.js';
 import { pgd_index } from '../../src/arch/x86-64/paging.js';
-import type { KernelBuilder } from '../../src/kernel/builder.js';
+import type { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { pfn_to_page } from '../../src/kernel/struct-page.js';
 
 /**
  * `Landing` is where a hot-added section's struct pages land: in a top-level slot nothing has used
@@ -51,7 +52,7 @@ export function placement(levels: PagingLevels, landing: Landing): Placement {
 
 /** `applyBoot` maps the placement's boot tables in init_mm; call before declaring tasks. */
 export function applyBoot(kb: KernelBuilder, p: Placement): void {
-  if (p.boot) kb.bootTables(p.boot.va, p.boot.level);
+  if (p.boot) kb.table(p.boot.va, p.boot.level, { prefix: 'boot.' });
 }
 
 /** `configName` is the variant suffix of a configuration: `l4-fresh`, `l5-present`. */

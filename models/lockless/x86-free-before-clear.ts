@@ -1,11 +1,11 @@
-import { X86_64_L4 } from '../../src/arch/x86-64/format.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
-import { try_remove_memory } from '../../src/kernel/free/memory-hotplug.js';
-import { arch_remove_memory_x86 } from '../../src/kernel/free/x86-hotremove.js';
-import { ptdump_walk_pgd } from '../../src/kernel/walk/ptdump.js';
+import { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { try_remove_memory } from '../../src/kernel/memory-hotplug.js';
+import { ptdump_walk_pgd } from '../../src/kernel/ptdump.js';
+import { x86_64 } from '../../src/kernel/x86/arch.js';
 import { defineModel } from '../../src/model/define.js';
-import { X86Tables } from './lib/x86-kernel.js';
+import { WALKER_NAMES } from './lib/walkers.js';
 
 /**
  * x86-free-before-clear (x86-64). CPU B hot-removes memory: remove_pagetable clears the PTEs of
@@ -16,48 +16,29 @@ import { X86Tables } from './lib/x86-kernel.js';
  * the freed page and read it. Fixed by 59305202c67f, which takes get_online_mems() inside
  * ptdump_walk_pgd() for every architecture.
  *
- * Abstractions: two pages of the direct map at 4 GiB under one PTE table; the PMD table keeps a
+ * Abstractions: `range` pages (two by default) of the direct map at 4 GiB under one PTE table,
+ * `walkers` CPUs dumping (one by default); the PMD table keeps a
  * 2 MiB mapping of other memory so only the PTE table is freed; ptdump walks only this range;
  * TLB flushes are steps without effect; the 512-entry emptiness check is one step.
  */
-const BASE = 0xffff888100000000n; // direct map of PA 4 GiB: pgd[273] pud[4] pmd[0]
+const PHYS = 0x100000000n; // direct map at 0xffff888100000000: pgd[273] pud[4] pmd[0]
 const PAGE = 0x1000n;
 
-function build(getOnlineMems: boolean): Program {
-  const x = new X86Tables(10, ['A', 'B']);
-  const pte = x.tables(BASE, 'pte');
-  x.set(pte, BASE, 1, X86_64_L4.mkLeaf(0x100000000n, 1));
-  x.set(pte, BASE + PAGE, 1, X86_64_L4.mkLeaf(0x100001000n, 1));
-  const pmd = x.tables(BASE, 'pmd');
-  x.set(pmd, BASE + 0x200000n, 2, X86_64_L4.mkLeaf(0x100200000n, 2)); // keeps the PMD table in use
-  x.kb.cpu(x.k.initMm);
-  x.kb.cpu(x.k.initMm);
-  const range = { start: BASE, end: BASE + 2n * PAGE };
-  return x.kb.program([
-    {
-      name: 'A',
-      *run(c: Cpu) {
-        yield* ptdump_walk_pgd(
-          c,
-          x.w,
-          { mmapLock: x.mmapLock, memHotplugLock: x.k.memHotplugLock },
-          [range],
-          x.pgdAddr,
-          getOnlineMems,
-        );
-      },
-    },
-    {
-      name: 'B',
-      *run(c: Cpu) {
-        const locks = { memHotplugLock: x.k.memHotplugLock, pageTableLock: x.k.initMm.pageTableLock };
-        yield* try_remove_memory(
-          c,
-          locks,
-          arch_remove_memory_x86(c, x.w, locks, x.pgdAddr, range.start, range.end),
-        );
-      },
-    },
+function build(getOnlineMems: boolean, walkers: number, range: number): Program {
+  const names = WALKER_NAMES.slice(0, walkers);
+  const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: [names[0], 'B', ...names.slice(1)], frames: 10 });
+  const base = BigInt.asUintN(64, kb.arch.pageOffset + PHYS);
+  const pte = kb.table(base, 'pte');
+  for (let i = 0n; i < BigInt(range); i++) kb.set(pte, base + i * PAGE, 1, kb.arch.fmt.mkLeaf(PHYS + i * PAGE, 1));
+  const pmd = kb.table(base, 'pmd');
+  kb.set(pmd, base + 0x200000n, 2, kb.arch.fmt.mkLeaf(PHYS + 0x200000n, 2)); // keeps the PMD table in use
+  const dump = [{ start: base, end: base + BigInt(range) * PAGE }];
+  const k = kb.k;
+  const walker = (name: string) => ({ name, run: (c: Cpu) => ptdump_walk_pgd(c, k, dump, getOnlineMems) });
+  return kb.program([
+    walker(names[0]),
+    { name: 'B', run: (c: Cpu) => try_remove_memory(c, k, PHYS, BigInt(range) * PAGE) },
+    ...names.slice(1).map(walker),
   ]);
 }
 
@@ -67,20 +48,24 @@ export default defineModel({
   name: 'x86-free-before-clear',
   summary:
     'x86 free_pte_table frees the PTE table before pmd_clear; a walker without the hotplug lock reads it',
+  params: {
+    walkers: { default: 1, min: 1, max: 3, summary: 'CPUs that dump the kernel page tables' },
+    range: { default: 2, min: 1, max: 8, summary: 'pages of the removed memory, under one PTE table' },
+  },
   variants: {
     buggy: {
       summary: 'ptdump_walk_pgd holds only init_mm.mmap_lock; remove_pagetable runs under mem_hotplug_lock',
       expect: { violation: 'use-after-free' },
       strategy: 'dpor',
       commits: { fixed: [FIX] },
-      build: () => build(false),
+      build: ({ walkers, range }) => build(false, walkers, range),
     },
     fixed: {
       summary: 'ptdump_walk_pgd takes get_online_mems(): hot-remove cannot run during the walk',
       expect: 'clean',
       strategy: 'dpor',
       commits: { fixed: [FIX] },
-      build: () => build(true),
+      build: ({ walkers, range }) => build(true, walkers, range),
     },
   },
 });

@@ -24,6 +24,8 @@ export interface Arch {
   physBase: bigint;
   /** PAGE_OFFSET: the direct map, `__va(pa) = pageOffset + pa` */
   pageOffset: bigint;
+  /** VMEMMAP_START: the struct page array without KASLR */
+  vmemmapStart: bigint;
   /** KERNEL_PGD_BOUNDARY: the first top-level slot of the kernel half */
   kernelPgdBoundary: number;
   /**

@@ -166,19 +166,23 @@ export class Cpu {
   }
 
   /**
-   * `alloc` allocates a zeroed frame in `state`; `tag` names it in traces. The result is the
-   * frame number: `const f = Number(yield c.alloc(FrameState.Pud, 'pud'))`.
+   * `alloc` allocates a zeroed frame in `state` (2^`order` contiguous frames, the first aligned to
+   * the block, as alloc_pages does); `tag` names it in traces. The result is the (first) frame
+   * number: `const f = Number(yield c.alloc(FrameState.Pud, 'pud'))`.
    */
-  alloc(state: FrameState, tag: string, label: string | null = null): Op {
+  alloc(state: FrameState, tag: string, label: string | null = null, order = 0): Op {
     const op = this.refill(OpKind.Alloc, 0, label);
     op.n = state;
     op.tag = tag;
+    op.src = order;
     return op;
   }
 
-  /** `free` frees frame `frame`: it is poisoned and its generation changes. */
-  free(frame: number, label: string | null = null): Op {
-    return this.refill(OpKind.Free, frame, label);
+  /** `free` frees frame `frame` (the 2^`order` frames from it): poisoned, their generations change. */
+  free(frame: number, label: string | null = null, order = 0): Op {
+    const op = this.refill(OpKind.Free, frame, label);
+    op.src = order;
+    return op;
   }
 
   /** `choose` lets the scheduler pick a value in [0, n): every value is explored (`Number(yield c.choose(n))`). */

@@ -162,7 +162,7 @@ export class StepDriver implements SchedulingView {
           choices.push(valueStep(value));
         } else if (op.kind === OpKind.Alloc && ports.memory.allocMode === 'any') {
           // which frame an allocation gets is a data choice when more than one would differ
-          const n = ports.memory.allocChoices();
+          const n = ports.memory.allocChoices(op.src);
           if (n > 1) {
             value = scheduler.pickValue(n);
             choices.push(valueStep(value));

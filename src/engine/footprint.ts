@@ -72,18 +72,18 @@ export function footprintOf(op: Op, mem: PhysicalMemory, out: Footprint): void {
       out.set(op.src, op.src + op.n * 8, a, a + op.n * 8, false);
       return;
     case OpKind.Alloc: {
-      const n = mem.allocChoices();
+      const n = mem.allocChoices(op.src);
       if (n === 0) {
         out.set(0, 0, 0, 0, true);
         return;
       }
-      const lo = mem.allocCandidate(0);
-      const hi = n === 1 ? lo : mem.allocCandidate(n - 1);
-      out.set(0, 0, lo << PAGE_SHIFT, (hi + 1) << PAGE_SHIFT, true);
+      const lo = mem.allocCandidate(0, op.src);
+      const hi = n === 1 ? lo : mem.allocCandidate(n - 1, op.src);
+      out.set(0, 0, lo << PAGE_SHIFT, (hi + (1 << op.src)) << PAGE_SHIFT, true);
       return;
     }
     case OpKind.Free:
-      out.set(0, 0, a << PAGE_SHIFT, (a + 1) << PAGE_SHIFT, true);
+      out.set(0, 0, a << PAGE_SHIFT, (a + (1 << op.src)) << PAGE_SHIFT, true);
       return;
     default:
       out.set(0, 0, 0, 0, false);

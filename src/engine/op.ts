@@ -64,7 +64,7 @@ export class Op {
   kind: OpKind = OpKind.Fence;
   /** physical address (a frame number for Free) */
   addr = 0;
-  /** Copy: source address */
+  /** Copy: source address; Alloc and Free: the order (2^order contiguous frames) */
   src = 0;
   /** Store/Cas/Store32: the value written */
   value = 0n;

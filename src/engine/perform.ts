@@ -79,21 +79,24 @@ export function performOp(
       return 0n;
     }
     case OpKind.Alloc: {
-      const f = mem.alloc(op.n as FrameState, choice);
+      const f = mem.alloc(op.n as FrameState, choice, op.src);
       if (f < 0)
         throw new Violation('model-error', `out of physical memory: the model has ${mem.frames} frames`);
       if (tag) symbols.tagFrame(f, op.tag ?? 'frame');
       return BigInt(f);
     }
     case OpKind.Free: {
-      if (op.addr <= 0 || op.addr >= mem.frames) {
-        throw new Violation('model-error', `free of frame ${op.addr}, which is not an allocatable frame`);
+      const n = 1 << op.src;
+      for (let f = op.addr; f < op.addr + n; f++) {
+        if (f <= 0 || f >= mem.frames) {
+          throw new Violation('model-error', `free of frame ${f}, which is not an allocatable frame`);
+        }
+        if (mem.state(f) === FrameState.Free) {
+          // named by number: allocation tags are only kept while tracing, and a bug's message must not change with that
+          throw new Violation('double-free', `frame ${f} freed twice`);
+        }
       }
-      if (mem.state(op.addr) === FrameState.Free) {
-        // named by number: allocation tags are only kept while tracing, and a bug's message must not change with that
-        throw new Violation('double-free', `frame ${op.addr} freed twice`);
-      }
-      mem.free(op.addr);
+      for (let f = op.addr; f < op.addr + n; f++) mem.free(f);
       return 0n;
     }
     default:

@@ -142,7 +142,7 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       case OpKind.Free: {
         if (!acquire(H_ALLOC_LOCK)) return null;
         try {
-          const choice = op.kind === OpKind.Alloc ? Math.floor(rng() * Math.max(1, mem.allocChoices())) : 0;
+          const choice = op.kind === OpKind.Alloc ? Math.floor(rng() * Math.max(1, mem.allocChoices(op.src))) : 0;
           return performOp(mem, id, cpu.task, op, program.symbols, false, choice);
         } finally {
           release(H_ALLOC_LOCK);
@@ -234,7 +234,7 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
             op.kind === OpKind.Choose
               ? op.n
               : op.kind === OpKind.Alloc && mem.allocMode === 'any'
-                ? mem.allocChoices()
+                ? mem.allocChoices(op.src)
                 : 0;
           if (n > 1 || op.kind === OpKind.Choose) {
             value = Math.floor(rng() * n);

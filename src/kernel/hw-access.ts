@@ -1,157 +1,133 @@
 import type { AccessKind } from '../arch/arch.js';
-import type { WalkStep } from '../arch/hw-walk.js';
-import { translate } from '../arch/hw-walk.js';
-import { frameAddr, pfnToFrame } from '../arch/phys.js';
-import { x86_64Arch } from '../arch/x86-64/arch.js';
-import { entryLeaf, entryPfn, entryPresent } from '../arch/x86-64/entry.js';
-import {
-  formatVa,
-  hardwareLevels,
-  LEVEL_NUMBER,
-  type Level,
-  levelIndex,
-  levelShift,
-} from '../arch/x86-64/paging.js';
+import { levelName } from '../arch/format.js';
+import { hardwareWalk, type Translation, translate, type WalkStep } from '../arch/hw-walk.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { Violation } from '../engine/violation.js';
-import { FrameState, frameStateName, tableState } from '../machine/frame-state.js';
+import { FrameState } from '../machine/frame-state.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
-import type { Kernel } from './kernel.js';
+import { checkTableAccess, tableOf } from './access.js';
+import { PAGE_FAULT, USE_AFTER_FREE } from './kinds.js';
+import type { KernelMachine } from './machine.js';
 
 /** `AccessSize` is the width of a data access in bytes. */
 export type AccessSize = 4 | 8;
 
-/** `ghostRead` reads a table entry by PFN for `translate`, without scheduling points. */
-export function ghostRead(mem: PhysicalMemory): (pfn: bigint, index: number) => bigint {
-  return (pfn, index) => {
-    const f = pfnToFrame(pfn, mem.frames);
-    return f < 0 ? 0n : mem.load(frameAddr(f, index));
-  };
-}
-
-/** `currentMmName` is the name of the mm whose PGD cpu `c` runs on. */
-export function currentMmName(k: Kernel, mem: PhysicalMemory, cpu: number): string {
-  const id = Number(mem.load(k.cpus[cpu].current)) - 1;
-  return k.mms[id]?.name ?? `mm${id}`;
-}
-
-/** the generic level number (src/arch/format.ts) of an x86 level name in this paging mode */
-function hwLevel(k: Kernel, level: Level): number {
-  return level === 'pgd' ? k.levels : LEVEL_NUMBER[level];
-}
-
-function describeStop(level: Level, index: number): string {
-  return level === 'pgd' ? `PGD slot ${index}` : `${level.toUpperCase()} entry ${index}`;
+/**
+ * `hardware_walk` is the MMU of CPU `c` translating `va` from the top table at physical address
+ * `top`: the walk of src/arch/hw-walk.ts, each of its reads a scheduling point (label `hw walk
+ * <level>`) checked by the use-after-free oracle, each table it follows remembered. While it runs,
+ * `hw_walk_in_flight[cpu]` is set, so a TLB flush on another CPU (flush_tlb_kernel_range)
+ * completes only after it: clear, flush, free is safe against hardware walks, clear then free
+ * without the flush is not. With `fault`, an entry that is not present ends the walk with the
+ * violation `fault` builds, raised right after the read that found it.
+ */
+export function* hardware_walk(
+  c: Cpu,
+  k: KernelMachine,
+  top: number,
+  va: bigint,
+  fault: ((steps: readonly WalkStep[]) => Violation) | null = null,
+): Steps<Translation> {
+  const g = k.ghost;
+  const fmt = k.fmt;
+  const mem = c.mem;
+  yield c.store(g.hwWalkWord(c.id), 1n, 'hw walk begins');
+  // the top table comes from CR3 (TTBR): remembered like a pointer read from that register
+  g.rememberTable(mem, c.id, fmt.levels, top >>> 12, k.cpus[c.id].cr3);
+  const walk = hardwareWalk(fmt, top, va);
+  const steps: WalkStep[] = [];
+  for (let r = walk.next(0n); ; ) {
+    if (r.done) {
+      yield c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
+      return r.value;
+    }
+    const { addr, level, index } = r.value;
+    const e = yield c.load(addr, `hw walk ${levelName(fmt, level)}`);
+    steps.push({ addr, level, index, entry: e });
+    checkTableAccess(c, k, addr, level, `hw walk ${levelName(fmt, level)}`);
+    if (!fmt.present(e, level) && fault) {
+      // the walk ends here; the flag is dropped with the fault, in the same step
+      mem.store(g.hwWalkWord(c.id), 0n);
+      throw fault(steps);
+    }
+    if (level > 1 && fmt.present(e, level) && !fmt.leaf(e, level)) tableOf(c, k, e, level - 1, addr);
+    r = walk.next(e);
+  }
 }
 
 /**
- * `hw_access` is a kernel load or store to virtual address `va` by CPU `c`: the MMU walks the page
- * tables from the PGD in this CPU's CR3, one load per level (each a scheduling point, since another
- * CPU may be writing that entry; x86 does not cache non-present entries, so every walk reads
- * memory), then performs the access on the frame the leaf maps.
+ * `hw_access` is a kernel load or store of `size` bytes at virtual address `va` by CPU `c`: the
+ * MMU walks from the table the CPU uses for `va` (its mm's PGD in CR3 on x86; swapper_pg_dir in
+ * TTBR1 for a kernel address on arm64), then performs the access on the frame the leaf maps
+ * (labels `read`, `write`). x86 does not cache non-present entries, so every walk reads memory.
  *
- * A non-present entry at any level is a page fault, and x86-64 has no fixup for kernel addresses:
- * the access raises a `page-fault` violation with the oops text, right after the load that found
- * the entry (so the trace marks that step).
+ * A non-present entry at any level is a page fault; the kernel has no fixup for these kernel
+ * addresses: the access raises `page-fault` with the architecture's oops, right after the read
+ * that found the entry. A leaf that still points to a frame freed since (a stale entry) is a
+ * use-after-free, whatever the frame holds now.
  *
- * Frame granularity: a 2 MiB or 1 GiB leaf is backed by the one frame its PFN names, and the
+ * Frame granularity: a 2 MiB or 1 GiB leaf is backed by the one frame its address names, and the
  * offset within the leaf is taken modulo 4 KiB. Models touch only a few struct pages in a block,
  * so aliasing inside the block changes no outcome the oracles look at.
  */
 export function* hw_access(
   c: Cpu,
-  k: Kernel,
+  k: KernelMachine,
   va: bigint,
   kind: AccessKind,
   size: AccessSize,
   value = 0n,
 ): Steps<bigint> {
   const mem = c.mem;
-  const cr3 = k.fromCr3(mem.load(k.cpus[c.id].cr3)); // a register, not memory: no scheduling point
-  let table = cr3;
-  let generation = mem.generation(table >>> 12);
-  const steps: WalkStep[] = [];
-  for (const level of hardwareLevels(k.levels)) {
-    const index = levelIndex(level, va, k.levels);
-    const e = yield c.load(table + index * 8, 'walk');
-    steps.push({ level: hwLevel(k, level), index, addr: table + index * 8, entry: e });
-    checkTableLive(c, va, level, index, table >>> 12, generation);
-    if (!entryPresent(e)) throw pageFault(k, mem, c.id, cr3, va, kind, steps, level, index);
-    const frame = pfnToFrame(entryPfn(e), mem.frames);
-    if (frame < 0) {
-      throw new Violation(
-        'bad-entry',
-        `walk of ${formatVa(va)} read ${level} entry ${index} = 0x${BigInt.asUintN(64, e).toString(16)}, which points outside memory`,
-      );
-    }
-    if (level === 'pte' || ((level === 'pud' || level === 'pmd') && entryLeaf(e))) {
-      const span = 1n << BigInt(levelShift(level, k.levels));
-      const offset = Number(BigInt.asUintN(64, va) & (span - 1n) & 0xfffn) & ~(size - 1);
-      const phys = frameAddr(frame) + offset;
-      if (kind === 'write') {
-        if (size === 4) yield c.store32(phys, Number(value), 'write');
-        else yield c.store(phys, value, 'write');
-        return 0n;
-      }
-      return size === 4 ? yield c.load32(phys, 'read') : yield c.load(phys, 'read');
-    }
-    table = frameAddr(frame);
-    generation = mem.generation(frame);
-  }
-  throw new Error('hw_access: walk ended without a leaf');
-}
-
-/**
- * `checkTableLive` is I5 for the hardware walker: the table it just read from must still be a
- * table, and the same one whose pointer it read at the level above (its generation unchanged),
- * or the MMU is walking freed or reused memory.
- */
-function checkTableLive(
-  c: Cpu,
-  va: bigint,
-  level: Level,
-  index: number,
-  frame: number,
-  generation: number,
-): void {
-  const mem = c.mem;
-  const state = mem.state(frame);
-  const read = `hardware walk of ${formatVa(va)} by ${c.task} read ${level} entry ${index} from frame ${frame}`;
-  if (state === FrameState.Free) throw new Violation('use-after-free', `${read}, which is free`);
-  if (mem.generation(frame) !== generation) {
+  const top = k.walkTop(mem, c.id, va);
+  const t = yield* hardware_walk(c, k, top, va, (steps) => pageFault(k, mem, top, va, kind, steps));
+  const leaf = t.steps[t.steps.length - 1];
+  const frame = Number(k.fmt.addr(leaf.entry) >> 12n);
+  if (frame <= 0 || frame >= mem.frames) {
     throw new Violation(
-      'use-after-free',
-      `${read}, which was freed and reused since the walk read the pointer to it`,
+      PAGE_FAULT,
+      `kernel ${kind} to ${k.arch.formatVa(va)} maps physical memory outside the machine`,
     );
   }
-  if (state !== tableState(LEVEL_NUMBER[level])) {
-    throw new Violation('bad-entry', `${read}, which holds ${frameStateName(state)}, not a ${level} table`);
+  if (mem.state(frame) === FrameState.Free || k.ghost.isStale(mem, leaf.addr, frame)) {
+    const g = k.ghost;
+    throw new Violation(
+      USE_AFTER_FREE,
+      `${g.cpuName(c.id)} ${kind === 'write' ? 'wrote' : 'read'} ${k.arch.formatVa(va)} in ${c.fn || 'its program'} through ${g.addrName(leaf.addr, mem)}, which still maps ${g.frameName(frame, mem)} after ${g.freedByText(mem, frame)} freed it`,
+    );
   }
+  const phys = frame * 4096 + (Number(BigInt.asUintN(64, va) & 0xfffn) & ~(size - 1));
+  if (kind === 'write') {
+    yield size === 4 ? c.store32(phys, Number(value), 'write') : c.store(phys, value, 'write');
+    return 0n;
+  }
+  return yield size === 4 ? c.load32(phys, 'read') : c.load(phys, 'read');
+}
+
+function describeStop(k: KernelMachine, step: WalkStep): string {
+  const name = levelName(k.fmt, step.level);
+  return name === 'pgd' ? `PGD slot ${step.index}` : `${name.toUpperCase()} entry ${step.index}`;
 }
 
 /** builds the page-fault violation: the oops headline and a message naming the missing entry */
 function pageFault(
-  k: Kernel,
+  k: KernelMachine,
   mem: PhysicalMemory,
-  cpu: number,
-  cr3: number,
+  top: number,
   va: bigint,
   kind: AccessKind,
-  steps: WalkStep[],
-  level: Level,
-  index: number,
+  steps: readonly WalkStep[],
 ): Violation {
-  const name = currentMmName(k, mem, cpu);
-  const initPgd = k.pgdOf(k.initMm, (a) => mem.load(a));
-  const arch = x86_64Arch(k.levels);
+  const stop = steps[steps.length - 1];
+  const swapper = k.swapper(mem);
   let whose: string;
-  if (cr3 === initPgd) {
+  if (top === swapper) {
     whose = 'init_mm has none either';
   } else {
     // init_mm "has it" when its own walk gets past the level where this one stopped
-    const ref = translate(arch.fmt, (a) => (a >= 0 && a < mem.bytes ? mem.load(a) : 0n), initPgd, va);
-    whose = ref.pa !== null || ref.level < hwLevel(k, level) ? 'init_mm has it' : 'init_mm has none either';
+    const ref = translate(k.fmt, (a) => (a >= 0 && a < mem.bytes ? mem.load(a) : 0n), swapper, va);
+    whose = ref.pa !== null || ref.level < stop.level ? 'init_mm has it' : 'init_mm has none either';
   }
-  const msg = `kernel ${kind} to ${formatVa(va)} through ${name}.pgd: ${describeStop(level, index)} is none, ${whose}`;
-  return new Violation('page-fault', msg, arch.faultReport(va, kind, steps));
+  const msg = `kernel ${kind} to ${k.arch.formatVa(va)} through ${k.ghost.frameName(top >>> 12, mem)}: ${describeStop(k, stop)} is none, ${whose}`;
+  return new Violation(PAGE_FAULT, msg, k.arch.faultReport(va, kind, steps));
 }

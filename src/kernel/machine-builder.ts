@@ -1,10 +1,10 @@
-import type { Arch } from '../arch/arch.js';
 import { type LevelName, levelName, levelOf, tableFrameState, vaIndex } from '../arch/format.js';
 import type { CpuProgram, Oracle, Program } from '../engine/program.js';
 import type { FrameState } from '../machine/frame-state.js';
 import { PAGE_SIZE } from '../machine/layout.js';
 import { MachineBuilder } from '../model/builder.js';
 import { Ghost } from './ghost.js';
+import type { KernelArch } from './kernel-arch.js';
 import { type CpuInfo, type KernelBugs, KernelMachine, type MmInfo } from './machine.js';
 import { machineOracles } from './oracles/machine-oracles.js';
 import { Rcu } from './rcu.js';
@@ -16,6 +16,8 @@ export interface KernelBuilderOptions {
   /** physical frames, including frame 0 (named words) and the boot page tables (default 16) */
   frames?: number;
   bugs?: KernelBugs;
+  /** `vmemmap_base` (default: the architecture's VMEMMAP_START, as without KASLR) */
+  vmemmapBase?: bigint;
 }
 
 /** `TableNames` names the tables `table()` creates, by level; unnamed ones get their level's name. */
@@ -44,7 +46,7 @@ export class KernelBuilder {
   private readonly cpus: CpuInfo[] = [];
 
   constructor(
-    readonly arch: Arch,
+    readonly arch: KernelArch,
     opts: KernelBuilderOptions,
   ) {
     if (opts.cpus.length === 0) throw new Error('KernelBuilder: a machine needs at least one CPU');
@@ -71,6 +73,7 @@ export class KernelBuilder {
       unusedPmdStart,
       rcu,
       ghost,
+      opts.vmemmapBase ?? arch.vmemmapStart,
       opts.bugs ?? {},
       machineOracles,
     );

@@ -1,8 +1,8 @@
-import type { Arch } from '../arch/arch.js';
 import type { PageTableFormat } from '../arch/format.js';
 import type { Oracle } from '../engine/program.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Ghost } from './ghost.js';
+import type { KernelArch } from './kernel-arch.js';
 import type { Rcu } from './rcu.js';
 
 /**
@@ -93,14 +93,15 @@ export const LOCK_RANK_NAMES = ['', 'mem_hotplug_lock', 'an mmap_lock', 'pgd_loc
  * per-CPU current mm, RCU, the oracles' ghost state and the bugs of the modelled kernel. It holds
  * no mutable state of its own: everything an execution changes is in PhysicalMemory, so one
  * machine serves every execution and every thread. Walks, freeing, sync and populate all run on
- * it, so one model can combine them. Built by `KernelBuilder` (./machine-builder.ts).
+ * it, so one model can combine them; `arch` reaches the architecture's own code. Built by
+ * `KernelBuilder` (./machine-builder.ts).
  */
 export class KernelMachine {
   readonly fmt: PageTableFormat;
   private readonly ptls = new Map<number, number>();
 
   constructor(
-    readonly arch: Arch,
+    readonly arch: KernelArch,
     /** the machine's frames (physical addresses beyond them are not memory) */
     readonly frames: number,
     readonly mms: readonly MmInfo[],
@@ -115,6 +116,8 @@ export class KernelMachine {
     readonly unusedPmdStart: number,
     readonly rcu: Rcu,
     readonly ghost: Ghost,
+    /** `vmemmap_base`: where the struct page array starts (KASLR moves it on x86-64) */
+    readonly vmemmapBase: bigint,
     readonly bugs: KernelBugs,
     /** the kernel oracles this machine checks (docs/invariants.md), made once the machine is laid out */
     private readonly makeOracles: (k: KernelMachine) => Oracle[],

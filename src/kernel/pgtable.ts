@@ -1,66 +1,60 @@
-import { frameAddr } from '../arch/phys.js';
-import { PTRS_PER_TABLE } from '../arch/x86-64/paging.js';
-import type { Cpu, Steps } from '../engine/cpu.js';
-import { FrameState } from '../machine/frame-state.js';
-import type { Kernel, MmInfo } from './kernel.js';
-import { spin_lock, spin_unlock } from './locks.js';
-import { pgd_list_add, pgd_list_del } from './pgd-list.js';
+import { isFolded, type LevelName, levelOf, vaIndex } from '../arch/format.js';
+import type { PhysicalMemory } from '../machine/physical-memory.js';
+import type { KernelMachine } from './machine.js';
 
 /**
- * `pgd_ctor` (arch/x86/mm/pgtable.c), called with pgd_lock held: clone_pgd_range() copies the
- * kernel half (slots KERNEL_PGD_BOUNDARY..511) from swapper_pg_dir, then pgd_set_mm() and
- * pgd_list_add(). clone_pgd_range is a memcpy under pgd_lock; it is one `copy` step here: every
- * writer of init_mm's top-level slots that could race with it either holds pgd_lock (sync) or is
- * ordered against it through the copy's read of those slots, which the search sees as a conflict.
- *
- * With `bugs.forkJoinsOutsideLock` the caller links the PGD itself after dropping the lock.
+ * `pgtable` holds the generic table arithmetic of include/linux/pgtable.h that reads no memory,
+ * over the machine's format: offsets of entries, and the folding of levels the hardware does not
+ * have (include/asm-generic/pgtable-nop4d.h, pgtable-nopud.h): when a level is folded into the
+ * one above, the upper level's predicates are constants (pgd_none() is 0 with the P4D folded, so
+ * the kernel reads nothing there) and the lower level's entry is the upper one's (p4d_offset()
+ * returns the pgd pointer).
  */
-export function* pgd_ctor(c: Cpu, k: Kernel, mm: MmInfo, pgd: number): Steps {
-  c.enter('pgd_ctor');
-  const boundary = k.layout.kernelPgdBoundary;
-  const swapper = k.pgdOf(k.initMm, (a) => c.mem.load(a));
-  yield c.copy(pgd + boundary * 8, swapper + boundary * 8, PTRS_PER_TABLE - boundary, 'clone_pgd_range');
-  c.mem.store(mm.cloneDone, 1n); // ghost (I4): the clone is complete
-  yield c.store(mm.ptMm, k.__va(mm.pgd), 'pgd_set_mm');
-  if (!k.bugs.forkJoinsOutsideLock) yield* pgd_list_add(c, k, mm);
-  c.leave();
+
+/** `EntryRef` is an entry a step ended on: its physical address and the value read there. */
+export interface EntryRef {
+  addr: number;
+  value: bigint;
+}
+
+/** `Upper` is a level with a level below it. */
+export type Upper = Exclude<LevelName, 'pte'>;
+
+/** `CHILD` is the level below each level. */
+export const CHILD: Record<Upper, LevelName> = { pgd: 'p4d', p4d: 'pud', pud: 'pmd', pmd: 'pte' };
+
+/**
+ * `foldedBelow` says whether the level below `name` is folded into it: then `name`'s entries have
+ * constant predicates (none: false, present: true) and are not read.
+ */
+export function foldedBelow(k: KernelMachine, name: Upper): boolean {
+  return isFolded(k.fmt, CHILD[name]);
+}
+
+/** `pgd_offset_k` is the address of `addr`'s entry in init_mm's PGD (swapper_pg_dir). */
+export function pgd_offset_k(k: KernelMachine, mem: PhysicalMemory, addr: bigint): number {
+  return k.swapper(mem) + 8 * vaIndex(k.fmt, addr, k.fmt.levels);
 }
 
 /**
- * `pgd_alloc` (arch/x86/mm/pgtable.c): allocate a zeroed PGD page outside the lock, set mm->pgd,
- * then "make sure that pre-populating the pmds is atomic with respect to anything walking the
- * pgd_list": spin_lock(&pgd_lock); pgd_ctor(); spin_unlock(&pgd_lock). Returns the PGD's
- * physical address.
+ * `offset` is p4d_offset / pud_offset / pmd_offset / pte_offset_kernel: the address of `addr`'s
+ * entry at level `child` below `parent`, from the value read there (the inlined kernel code uses
+ * the value it has; no second read). A folded `child` is `parent` itself.
  */
-export function* pgd_alloc(c: Cpu, k: Kernel, mm: MmInfo): Steps<number> {
-  const frame = Number(yield c.alloc(FrameState.Pgd, `${mm.name}.pgd`, '_pgd_alloc'));
-  const pgd = frameAddr(frame);
-  yield c.store(mm.pgd, k.__va(pgd), 'mm->pgd');
-  yield* spin_lock(c, k.pgdLock);
-  yield* pgd_ctor(c, k, mm, pgd);
-  yield* spin_unlock(c, k.pgdLock);
-  if (k.bugs.forkJoinsOutsideLock) yield* pgd_list_add(c, k, mm);
-  return pgd;
+export function offset(k: KernelMachine, child: LevelName, parent: EntryRef, addr: bigint): number {
+  if (isFolded(k.fmt, child)) return parent.addr;
+  const level = levelOf(k.fmt, child);
+  return Number(k.fmt.addr(parent.value)) + 8 * vaIndex(k.fmt, addr, level);
 }
 
-/**
- * `pgd_dtor` (arch/x86/mm/pgtable.c): unlink the PGD from pgd_list under pgd_lock (the mutant
- * `bugs.exitWithoutLock` does it without).
- */
-export function* pgd_dtor(c: Cpu, k: Kernel, mm: MmInfo): Steps {
-  c.enter('pgd_dtor');
-  if (!k.bugs.exitWithoutLock) yield* spin_lock(c, k.pgdLock);
-  yield* pgd_list_del(c, k, mm);
-  if (!k.bugs.exitWithoutLock) yield* spin_unlock(c, k.pgdLock);
-  c.leave();
+/** `levelNumber` is the hardware level kernel level `name` lives at (a folded one: the level above). */
+export function levelNumber(k: KernelMachine, name: LevelName): number {
+  return levelOf(k.fmt, name);
 }
 
-/**
- * `pgd_free` (arch/x86/mm/pgtable.c): pgd_dtor() unlinks the PGD from pgd_list, then the page is
- * freed (poisoned, in the model: a sync still holding a pointer to it reads 0x6b6b...).
- */
-export function* pgd_free(c: Cpu, k: Kernel, mm: MmInfo): Steps {
-  yield* pgd_dtor(c, k, mm);
-  const pgd = k.__pa(yield c.load(mm.pgd, 'mm->pgd'));
-  yield c.free(pgd >>> 12, '_pgd_free');
+/** `addrEnd` is p?d_addr_end(addr, end) at kernel level `name`. */
+export function pXdAddrEnd(k: KernelMachine, name: LevelName, addr: bigint, end: bigint): bigint {
+  const size = 1n << k.fmt.shift(levelNumber(k, name));
+  const boundary = (addr + size) & ~(size - 1n);
+  return boundary - 1n < end - 1n ? boundary : end;
 }

@@ -1,7 +1,9 @@
 import { _KERNPG_TABLE, _PAGE_ACCESSED, _PAGE_USER, entryFlags } from '../arch/x86-64/entry.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
-import { type Rcu, rcu_read_lock, rcu_read_unlock } from './rcu.js';
-import { entryAddr, readEntry, tableOf, type WalkContext } from './walk/access.js';
+import { entryAddr, readEntry, tableOf } from './access.js';
+import { PTE_OFFSET_MAP } from './kinds.js';
+import type { KernelMachine } from './machine.js';
+import { rcu_read_lock, rcu_read_unlock } from './rcu.js';
 
 /**
  * The pte_offset_map family (mm/pgtable-generic.c, since Hugh Dickins' 2023 series "mm: allow
@@ -16,17 +18,9 @@ import { entryAddr, readEntry, tableOf, type WalkContext } from './walk/access.j
  * after pte_offset_map_lock() returns the pmd equals the snapshot while the lock is held.
  */
 
-/** `PteMapContext` is what the family needs: walkers' context, RCU, and the PTE locks. */
-export interface PteMapContext {
-  w: WalkContext;
-  rcu: Rcu;
-  /** pte_lockptr(): the split PTE lock word of a PTE table frame (in its struct page) */
-  ptlOf(tableFrame: number): number;
-}
-
 /** `pmd_trans_huge` (x86): present with PSE. */
-function pmd_trans_huge(w: WalkContext, v: bigint): boolean {
-  return w.fmt.leaf(v, 2);
+function pmd_trans_huge(k: KernelMachine, v: bigint): boolean {
+  return k.fmt.leaf(v, 2);
 }
 
 /** `pmd_bad` (arch/x86/include/asm/pgtable.h): flags other than USER/ACCESSED differ from _KERNPG_TABLE. */
@@ -36,10 +30,10 @@ export function pmd_bad(v: bigint): boolean {
 }
 
 /** `nomapReason` is why __pte_offset_map returns NULL for `pmdval`, or null when it maps a table. */
-export function nomapReason(w: WalkContext, pmdval: bigint): string | null {
-  if (w.fmt.none(pmdval)) return 'none';
-  if (!w.fmt.present(pmdval, 2)) return 'not present';
-  if (pmd_trans_huge(w, pmdval)) return 'huge';
+export function nomapReason(k: KernelMachine, pmdval: bigint): string | null {
+  if (k.fmt.none(pmdval)) return 'none';
+  if (!k.fmt.present(pmdval, 2)) return 'not present';
+  if (pmd_trans_huge(k, pmdval)) return 'huge';
   if (pmd_bad(pmdval)) return 'bad';
   return null;
 }
@@ -52,13 +46,13 @@ function hex(v: bigint): string {
  * `checkMapped` is I8's first rule for a PTE table about to be mapped from `mapped` after the
  * predicates were checked on `checked`: both must be the same value, and a page table.
  */
-export function checkMapped(c: Cpu, w: WalkContext, pmdp: number, checked: bigint, mapped: bigint): void {
-  const g = w.ghost;
-  const why = nomapReason(w, mapped);
+export function checkMapped(c: Cpu, k: KernelMachine, pmdp: number, checked: bigint, mapped: bigint): void {
+  const g = k.ghost;
+  const why = nomapReason(k, mapped);
   if (checked === mapped && why === null) return;
   c.fail(
-    'pte-offset-map',
-    `${g.cpuName(c.id)} in ${c.fn} checked ${g.addrName(pmdp)} = ${hex(checked)} (${nomapReason(w, checked) ?? 'a page table'}) but mapped a PTE table from a second read ${hex(mapped)} (${why ?? 'another page table'})`,
+    PTE_OFFSET_MAP,
+    `${g.cpuName(c.id)} in ${c.fn} checked ${g.addrName(pmdp)} = ${hex(checked)} (${nomapReason(k, checked) ?? 'a page table'}) but mapped a PTE table from a second read ${hex(mapped)} (${why ?? 'another page table'})`,
     [
       `BUG: ${c.fn} mapped a PTE table from a pmd value it did not check (I8)`,
       `first read of ${g.addrName(pmdp)}: ${hex(checked)}; second read: ${hex(mapped)}`,
@@ -70,13 +64,13 @@ export function checkMapped(c: Cpu, w: WalkContext, pmdp: number, checked: bigin
  * `checkLocked` is I8's second rule: right after pte_offset_map_lock() returned with the PTE lock
  * held, the pmd still equals the snapshot the table was mapped from.
  */
-export function checkLocked(c: Cpu, w: WalkContext, pmdp: number, snapshot: bigint): void {
+export function checkLocked(c: Cpu, k: KernelMachine, pmdp: number, snapshot: bigint): void {
   const now = c.mem.load(pmdp);
   if (now === snapshot) return;
-  const g = w.ghost;
+  const g = k.ghost;
   c.fail(
-    'pte-offset-map',
-    `${g.cpuName(c.id)} holds the PTE lock of a detached table: ${g.addrName(pmdp)} changed from ${hex(snapshot)} to ${hex(now)} (${nomapReason(w, now) ?? 'another page table'}) and ${c.fn} did not recheck pmd_same`,
+    PTE_OFFSET_MAP,
+    `${g.cpuName(c.id)} holds the PTE lock of a detached table: ${g.addrName(pmdp)} changed from ${hex(snapshot)} to ${hex(now)} (${nomapReason(k, now) ?? 'another page table'}) and ${c.fn} did not recheck pmd_same`,
     [
       `BUG: ${c.fn} returned a PTE table the pmd no longer points to (I8)`,
       `snapshot ${hex(snapshot)}, pmd now ${hex(now)}`,
@@ -99,23 +93,23 @@ export interface MappedPte {
  */
 export function* __pte_offset_map(
   c: Cpu,
-  ctx: PteMapContext,
+  k: KernelMachine,
   pmdp: number,
   addr: bigint,
 ): Steps<MappedPte | null> {
   c.enter('__pte_offset_map');
-  const w = ctx.w;
-  yield* rcu_read_lock(c, ctx.rcu);
-  const pmdval = yield* readEntry(c, w, pmdp, 2, 'pmdp_get_lockless(pmd)');
-  const why = nomapReason(w, pmdval);
+  
+  yield* rcu_read_lock(c, k);
+  const pmdval = yield* readEntry(c, k, pmdp, 2, 'pmdp_get_lockless(pmd)');
+  const why = nomapReason(k, pmdval);
   if (why !== null) {
     if (why === 'bad') yield c.store(pmdp, 0n, 'pmd_clear_bad');
-    yield* rcu_read_unlock(c, ctx.rcu);
+    yield* rcu_read_unlock(c, k);
     return c.leave(null);
   }
-  checkMapped(c, w, pmdp, pmdval, pmdval);
-  const table = tableOf(c, w, pmdval, 1, pmdp);
-  return c.leave({ pte: entryAddr(w, table, addr, 1), pmdval, table: table >>> 12 });
+  checkMapped(c, k, pmdp, pmdval, pmdval);
+  const table = tableOf(c, k, pmdval, 1, pmdp);
+  return c.leave({ pte: entryAddr(k, table, addr, 1), pmdval, table: table >>> 12 });
 }
 
 /**
@@ -125,23 +119,23 @@ export function* __pte_offset_map(
  */
 export function* pte_offset_map_double_fetch(
   c: Cpu,
-  ctx: PteMapContext,
+  k: KernelMachine,
   pmdp: number,
   addr: bigint,
 ): Steps<MappedPte | null> {
   c.enter('pte_offset_map');
-  const w = ctx.w;
-  const checked = yield* readEntry(c, w, pmdp, 2, 'pmd_none(*pmd) || pmd_trans_huge(*pmd)');
-  if (nomapReason(w, checked) !== null) return c.leave(null);
-  const mapped = yield* readEntry(c, w, pmdp, 2, 'pmd_page_vaddr(*pmd)');
-  checkMapped(c, w, pmdp, checked, mapped);
-  const table = tableOf(c, w, mapped, 1, pmdp);
-  return c.leave({ pte: entryAddr(w, table, addr, 1), pmdval: mapped, table: table >>> 12 });
+  
+  const checked = yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd) || pmd_trans_huge(*pmd)');
+  if (nomapReason(k, checked) !== null) return c.leave(null);
+  const mapped = yield* readEntry(c, k, pmdp, 2, 'pmd_page_vaddr(*pmd)');
+  checkMapped(c, k, pmdp, checked, mapped);
+  const table = tableOf(c, k, mapped, 1, pmdp);
+  return c.leave({ pte: entryAddr(k, table, addr, 1), pmdval: mapped, table: table >>> 12 });
 }
 
 /** `pte_unmap` ends the RCU read-side section __pte_offset_map began. */
-export function* pte_unmap(c: Cpu, ctx: PteMapContext): Steps {
-  yield* rcu_read_unlock(c, ctx.rcu);
+export function* pte_unmap(c: Cpu, k: KernelMachine): Steps {
+  yield* rcu_read_unlock(c, k);
 }
 
 /**
@@ -152,34 +146,34 @@ export function* pte_unmap(c: Cpu, ctx: PteMapContext): Steps {
  */
 export function* pte_offset_map_lock(
   c: Cpu,
-  ctx: PteMapContext,
+  k: KernelMachine,
   pmdp: number,
   addr: bigint,
   recheck = true,
 ): Steps<MappedPte | null> {
   c.enter('pte_offset_map_lock');
   for (;;) {
-    const m = yield* __pte_offset_map(c, ctx, pmdp, addr);
+    const m = yield* __pte_offset_map(c, k, pmdp, addr);
     if (!m) return c.leave(null);
-    const ptl = ctx.ptlOf(m.table);
+    const ptl = k.ptlOf(m.table);
     yield c.lock(ptl, 'spin_lock(ptl)');
     if (recheck) {
-      const now = yield* readEntry(c, ctx.w, pmdp, 2, 'pmd_same(pmdval, pmdp_get_lockless(pmd))');
+      const now = yield* readEntry(c, k, pmdp, 2, 'pmd_same(pmdval, pmdp_get_lockless(pmd))');
       if (now !== m.pmdval) {
         yield c.unlock(ptl, 'spin_unlock(ptl)');
-        yield* pte_unmap(c, ctx);
+        yield* pte_unmap(c, k);
         continue;
       }
     }
-    checkLocked(c, ctx.w, pmdp, m.pmdval);
+    checkLocked(c, k, pmdp, m.pmdval);
     return c.leave(m);
   }
 }
 
 /** `pte_unmap_unlock` drops the PTE lock and the RCU section. */
-export function* pte_unmap_unlock(c: Cpu, ctx: PteMapContext, m: MappedPte): Steps {
-  yield c.unlock(ctx.ptlOf(m.table), 'spin_unlock(ptl)');
-  yield* pte_unmap(c, ctx);
+export function* pte_unmap_unlock(c: Cpu, k: KernelMachine, m: MappedPte): Steps {
+  yield c.unlock(k.ptlOf(m.table), 'spin_unlock(ptl)');
+  yield* pte_unmap(c, k);
 }
 
 /**
@@ -188,14 +182,14 @@ export function* pte_unmap_unlock(c: Cpu, ctx: PteMapContext, m: MappedPte): Ste
  */
 export function* pte_offset_map_ro_nolock(
   c: Cpu,
-  ctx: PteMapContext,
+  k: KernelMachine,
   pmdp: number,
   addr: bigint,
 ): Steps<{ m: MappedPte; ptl: number } | null> {
   c.enter('pte_offset_map_ro_nolock');
-  const m = yield* __pte_offset_map(c, ctx, pmdp, addr);
+  const m = yield* __pte_offset_map(c, k, pmdp, addr);
   c.leave();
-  return m ? { m, ptl: ctx.ptlOf(m.table) } : null;
+  return m ? { m, ptl: k.ptlOf(m.table) } : null;
 }
 
 /**
@@ -204,12 +198,12 @@ export function* pte_offset_map_ro_nolock(
  */
 export function* pte_offset_map_rw_nolock(
   c: Cpu,
-  ctx: PteMapContext,
+  k: KernelMachine,
   pmdp: number,
   addr: bigint,
 ): Steps<{ m: MappedPte; ptl: number; pmdval: bigint } | null> {
   c.enter('pte_offset_map_rw_nolock');
-  const m = yield* __pte_offset_map(c, ctx, pmdp, addr);
+  const m = yield* __pte_offset_map(c, k, pmdp, addr);
   c.leave();
-  return m ? { m, ptl: ctx.ptlOf(m.table), pmdval: m.pmdval } : null;
+  return m ? { m, ptl: k.ptlOf(m.table), pmdval: m.pmdval } : null;
 }

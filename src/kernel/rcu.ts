@@ -1,5 +1,7 @@
 import type { Cpu, Steps } from '../engine/cpu.js';
+import { ASSERTION, MODEL_ERROR } from '../engine/violation-kinds.js';
 import type { MachineBuilder } from '../model/builder.js';
+import type { KernelMachine } from './machine.js';
 
 /**
  * `Rcu` is RCU for the models (kernel/rcu/): one word per CPU counts that CPU's read-side
@@ -26,19 +28,19 @@ export class Rcu {
 }
 
 /** `rcu_read_lock` enters a read-side critical section (one store to this CPU's reader word). */
-export function* rcu_read_lock(c: Cpu, rcu: Rcu): Steps {
-  const w = rcu.reader(c.id);
+export function* rcu_read_lock(c: Cpu, k: KernelMachine): Steps {
+  const w = k.rcu.reader(c.id);
   const n = c.mem.load(w); // only this CPU writes its word
-  if ((n & 1n) === 1n) c.fail('model-error', `cpu${c.id}: nested rcu_read_lock is not modelled`);
+  if ((n & 1n) === 1n) c.fail(MODEL_ERROR, `cpu${c.id}: nested rcu_read_lock is not modelled`);
   yield c.store(w, n + 1n, 'rcu_read_lock');
 }
 
 /** `rcu_read_unlock` leaves the read-side critical section. */
-export function* rcu_read_unlock(c: Cpu, rcu: Rcu): Steps {
-  const w = rcu.reader(c.id);
+export function* rcu_read_unlock(c: Cpu, k: KernelMachine): Steps {
+  const w = k.rcu.reader(c.id);
   const n = c.mem.load(w);
   if ((n & 1n) === 0n)
-    c.fail('assertion', `cpu${c.id}: rcu_read_unlock outside a read-side critical section`);
+    c.fail(ASSERTION, `cpu${c.id}: rcu_read_unlock outside a read-side critical section`);
   yield c.store(w, n + 1n, 'rcu_read_unlock');
 }
 
@@ -46,8 +48,9 @@ export function* rcu_read_unlock(c: Cpu, rcu: Rcu): Steps {
  * `synchronize_rcu` waits for a grace period: every CPU that is inside a read-side section when
  * it starts has left that section when it returns.
  */
-export function* synchronize_rcu(c: Cpu, rcu: Rcu): Steps {
+export function* synchronize_rcu(c: Cpu, k: KernelMachine): Steps {
   c.enter('synchronize_rcu');
+  const rcu = k.rcu;
   for (let i = 0; i < rcu.cpus; i++) {
     if (i === c.id) continue;
     const seen = yield c.load(rcu.reader(i), 'rcu: snapshot reader');
@@ -63,9 +66,9 @@ export function* synchronize_rcu(c: Cpu, rcu: Rcu): Steps {
  * caller waits out the grace period and then runs the callback, so nothing the caller does after
  * call_rcu overlaps the callback (a real callback runs later, from softirq, on any CPU).
  */
-export function* call_rcu(c: Cpu, rcu: Rcu, fn: string, callback: Steps): Steps {
+export function* call_rcu(c: Cpu, k: KernelMachine, fn: string, callback: Steps): Steps {
   c.enter('call_rcu');
-  yield* synchronize_rcu(c, rcu);
+  yield* synchronize_rcu(c, k);
   c.enter(fn);
   yield* callback;
   c.leave();

@@ -133,17 +133,18 @@ export class PhysicalMemory {
   }
 
   /**
-   * `allocChoices` is how many frames an allocation may get now: 1 in `lowest` mode (0 when
-   * memory is full); in `any` mode every free frame freed during this execution (its generation
-   * moved) and the lowest free frame never freed.
+   * `allocChoices` is how many blocks of 2^`order` frames an allocation may get now: 1 in
+   * `lowest` mode (0 when none is free); in `any` mode every free block with a frame freed during
+   * this execution (its generation moved) and the lowest free block never freed.
    */
-  allocChoices(): number {
-    if (this.allocMode === 'lowest') return this.lowestFree() < 0 ? 0 : 1;
+  allocChoices(order = 0): number {
+    if (this.allocMode === 'lowest') return this.lowestFree(order) < 0 ? 0 : 1;
     let n = 0;
     let pristine = false;
     for (let f = 1; f < this.frames; f++) {
-      if (this.state(f) !== FrameState.Free) continue;
-      if (this.generation(f) !== 0) n++;
+      const kind = this.blockKind(f, order);
+      if (kind === 0) continue;
+      if (kind === 2) n++;
       else if (!pristine) {
         pristine = true;
         n++;
@@ -153,15 +154,17 @@ export class PhysicalMemory {
   }
 
   /**
-   * `allocCandidate` is the frame of choice `choice` (0 .. allocChoices() - 1, in frame order),
-   * or -1 when there is none. Choice 0 is always the lowest free frame, what `lowest` mode takes.
+   * `allocCandidate` is the first frame of choice `choice` (0 .. allocChoices() - 1, in frame
+   * order), or -1 when there is none. Choice 0 is always the lowest free block, what `lowest`
+   * mode takes.
    */
-  allocCandidate(choice: number): number {
-    if (this.allocMode === 'lowest') return choice === 0 ? this.lowestFree() : -1;
+  allocCandidate(choice: number, order = 0): number {
+    if (this.allocMode === 'lowest') return choice === 0 ? this.lowestFree(order) : -1;
     let pristine = false;
     for (let f = 1; f < this.frames; f++) {
-      if (this.state(f) !== FrameState.Free) continue;
-      if (this.generation(f) === 0) {
+      const kind = this.blockKind(f, order);
+      if (kind === 0) continue;
+      if (kind === 1) {
         if (pristine) continue;
         pristine = true;
       }
@@ -171,23 +174,43 @@ export class PhysicalMemory {
   }
 
   /**
-   * `alloc` hands out frame `allocCandidate(choice)` in `state`, zeroed, or returns -1 when memory
-   * is full. In `lowest` mode (choice 0) a just-freed frame is reused at once, which is what
-   * exposes most use-after-free bugs; `any` mode explores the other reuses too.
+   * `alloc` hands out block `allocCandidate(choice, order)` in `state`, zeroed, and returns its
+   * first frame, or -1 when memory is full. In `lowest` mode (choice 0) a just-freed frame is
+   * reused at once, which is what exposes most use-after-free bugs; `any` mode explores the
+   * other reuses too.
    */
-  alloc(state: FrameState, choice = 0): number {
-    const f = this.allocCandidate(choice);
-    if (f < 0) return -1;
-    this.touch(f);
-    Atomics.store(this.table, f * FRAME_TABLE_INTS + FRAME_STATE, state);
-    this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
-    return f;
+  alloc(state: FrameState, choice = 0, order = 0): number {
+    const first = this.allocCandidate(choice, order);
+    if (first < 0) return -1;
+    for (let f = first; f < first + (1 << order); f++) {
+      this.touch(f);
+      Atomics.store(this.table, f * FRAME_TABLE_INTS + FRAME_STATE, state);
+      this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
+    }
+    return first;
   }
 
-  /** `lowestFree` is the lowest free frame, or -1. */
-  lowestFree(): number {
-    for (let f = 1; f < this.frames; f++) if (this.state(f) === FrameState.Free) return f;
+  /** `lowestFree` is the first frame of the lowest free block of 2^`order` frames, or -1. */
+  lowestFree(order = 0): number {
+    for (let f = 1; f < this.frames; f++) if (this.blockKind(f, order) !== 0) return f;
     return -1;
+  }
+
+  /**
+   * what the block of 2^`order` frames at `f` is: 0 not a free block (misaligned, past memory,
+   * or a frame in use), 1 free and never freed, 2 free with a frame freed during this execution.
+   * Blocks are aligned to their size, as the buddy allocator hands them out; frame 0 holds the
+   * machine's named words and is never free.
+   */
+  private blockKind(f: number, order: number): number {
+    const n = 1 << order;
+    if (f % n !== 0 || f + n > this.frames) return 0;
+    let kind = 1;
+    for (let g = f; g < f + n; g++) {
+      if (this.state(g) !== FrameState.Free) return 0;
+      if (this.generation(g) !== 0) kind = 2;
+    }
+    return kind;
   }
 
   /** `free` returns `frame` to the allocator, fills it with POISON_FREE and bumps its generation. */

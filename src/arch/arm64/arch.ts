@@ -5,6 +5,8 @@ import { ARM64_4K_48 } from './format.js';
 
 /** `PAGE_OFFSET` with 48-bit VAs: -(1 << VA_BITS), the start of the linear map (arch/arm64/include/asm/memory.h). */
 export const ARM64_PAGE_OFFSET = 0xffff000000000000n;
+/** `VMEMMAP_START` with 48-bit VAs and 4 KiB pages (Documentation/arch/arm64/memory.rst: 2 TB of vmemmap). */
+export const ARM64_VMEMMAP_START = 0xfffffc0000000000n;
 /** `VMALLOC_START` = MODULES_END with 48-bit VAs and a 2 GiB module region (as the models place vmalloc). */
 export const ARM64_VMALLOC_START = 0xffff800080000000n;
 
@@ -53,6 +55,7 @@ export const ARM64: Arch = {
   fmt: ARM64_4K_48,
   physBase: 0n,
   pageOffset: ARM64_PAGE_OFFSET,
+  vmemmapStart: ARM64_VMEMMAP_START,
   kernelPgdBoundary: 0,
   kernelHalf: 'shared',
   syncMask: 0,

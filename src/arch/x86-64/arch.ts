@@ -31,6 +31,7 @@ export function x86_64Arch(levels: PagingLevels): X86Arch {
     layout,
     physBase: MODEL_PHYS_BASE,
     pageOffset: layout.pageOffset,
+    vmemmapStart: layout.vmemmapStart,
     kernelPgdBoundary: layout.kernelPgdBoundary,
     kernelHalf: 'copied',
     syncMask: levels === 5 ? PGTBL_PGD_MODIFIED : PGTBL_P4D_MODIFIED,

@@ -34,10 +34,6 @@ export interface KernelLayout {
 
 /** `KASAN_SHADOW_OFFSET` (CONFIG_KASAN_SHADOW_OFFSET on x86-64). */
 export const KASAN_SHADOW_OFFSET = 0xdffffc0000000000n;
-/** `STRUCT_PAGE_SIZE`: sizeof(struct page) without debug options. */
-export const STRUCT_PAGE_SIZE = 64n;
-/** `PAGE_REFCOUNT_OFFSET`: offsetof(struct page, _refcount), 0x34 (the oops address's low byte). */
-export const PAGE_REFCOUNT_OFFSET = 0x34n;
 
 function kasan(virtualMaskShift: number): { start: bigint; end: bigint } {
   const start = BigInt.asUintN(
@@ -81,9 +77,4 @@ export const LAYOUT_L5: KernelLayout = {
 /** `layoutFor` is the kernel map of a paging mode. */
 export function layoutFor(levels: PagingLevels): KernelLayout {
   return levels === 5 ? LAYOUT_L5 : LAYOUT_L4;
-}
-
-/** `pfn_to_page` is the vmemmap address of the struct page of `pfn`: vmemmap_base + 64 * pfn. */
-export function pfn_to_page(pfn: bigint, vmemmapBase: bigint): bigint {
-  return BigInt.asUintN(64, vmemmapBase + STRUCT_PAGE_SIZE * pfn);
 }

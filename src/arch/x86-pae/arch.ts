@@ -45,6 +45,7 @@ export const X86_PAE_ARCH: Arch = {
   fmt: X86_PAE,
   physBase: MODEL_PHYS_BASE,
   pageOffset: PAE_PAGE_OFFSET,
+  vmemmapStart: 0n,
   kernelPgdBoundary: 3,
   kernelHalf: 'copied',
   syncMask: 0,

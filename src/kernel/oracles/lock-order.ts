@@ -1,22 +1,17 @@
 import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
-import type { Kernel } from '../kernel.js';
-
-const RANK_NAMES = ['', 'mem_hotplug_lock', 'pgd_lock', 'a page_table_lock'];
-
-function lockName(k: Kernel, lock: number): string {
-  const mm = k.mms.find((m) => m.pageTableLock === lock);
-  return mm ? `${mm.name}.page_table_lock` : RANK_NAMES[k.lockRank(lock)];
-}
+import { LOCK_ORDER } from '../kinds.js';
+import { type KernelMachine, LOCK_RANK_NAMES, LockRank } from '../machine.js';
 
 /**
- * `lockOrderOracle` checks docs/invariants.md I9: mem_hotplug_lock -> pgd_lock -> page_table_lock. Each
- * CPU's held ranks are a bitmask in a ghost word; taking a lock whose rank is not above every
- * rank held (a page_table_lock inside another, pgd_lock under a page_table_lock, ...) is a
- * `lock-order` violation, found even in interleavings that happen not to deadlock.
+ * `lockOrderOracle` checks docs/invariants.md I9: mem_hotplug_lock -> mmap_lock -> pgd_lock ->
+ * page_table_lock. Each CPU's held ranks are a bitmask in a ghost word; taking a lock whose rank
+ * is not above every rank held (a page_table_lock inside another, pgd_lock under a
+ * page_table_lock, ...) is a `lock-order` violation, found even in interleavings that happen not
+ * to deadlock.
  */
-export function lockOrderOracle(k: Kernel): Oracle {
+export function lockOrderOracle(k: KernelMachine): Oracle {
   return {
     name: 'I9 lock order',
     afterStep(mem, cpu, op) {
@@ -25,7 +20,7 @@ export function lockOrderOracle(k: Kernel): Oracle {
       if (!acquire && !release) return;
       const rank = k.lockRank(op.addr);
       const info = k.cpus[cpu.id];
-      if (rank === 0 || !info) return;
+      if (rank === LockRank.None || !info) return;
       const held = Number(mem.load(info.held));
       if (release) {
         mem.store(info.held, BigInt(held & ~(1 << rank)));
@@ -35,8 +30,8 @@ export function lockOrderOracle(k: Kernel): Oracle {
       if (above !== 0) {
         const top = 31 - Math.clz32(above);
         throw new Violation(
-          'lock-order',
-          `${cpu.task} takes ${lockName(k, op.addr)} while holding ${RANK_NAMES[top]} (order: mem_hotplug_lock -> pgd_lock -> page_table_lock)`,
+          LOCK_ORDER,
+          `${cpu.task} takes ${k.lockName(op.addr)} while holding ${LOCK_RANK_NAMES[top]} (order: mem_hotplug_lock -> mmap_lock -> pgd_lock -> page_table_lock)`,
         );
       }
       mem.store(info.held, BigInt(held | (1 << rank)));

@@ -1,23 +1,23 @@
-import { addrFrame } from '../../arch/phys.js';
 import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
 import { FrameState } from '../../machine/frame-state.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
-import type { Kernel } from '../kernel.js';
-import { ghostPgdList } from '../pgd-list.js';
+import { PGD_MISMATCH } from '../kinds.js';
+import type { KernelMachine } from '../machine.js';
+import { ghostPgdList } from '../x86/pgd-list.js';
 
 function hex(e: bigint): string {
   return `0x${BigInt.asUintN(64, e).toString(16).padStart(16, '0')}`;
 }
 
 /** the mms whose PGD page is live now (allocated and still a PGD), init_mm excluded */
-function livePgds(k: Kernel, mem: PhysicalMemory): { name: string; pgd: number }[] {
+function livePgds(k: KernelMachine, mem: PhysicalMemory): { name: string; pgd: number }[] {
   const out: { name: string; pgd: number }[] = [];
   for (const mm of k.mms) {
     if (mm.id === 0) continue;
     const pgd = k.pgdOf(mm, (a) => mem.load(a));
-    if (pgd >= 0 && mem.state(addrFrame(pgd)) === FrameState.Pgd) out.push({ name: mm.name, pgd });
+    if (pgd >= 0 && mem.state(pgd >>> 12) === FrameState.Pgd) out.push({ name: mm.name, pgd });
   }
   return out;
 }
@@ -28,13 +28,14 @@ function livePgds(k: Kernel, mem: PhysicalMemory): { name: string; pgd: number }
  * when no sync is in flight any more, every PGD on pgd_list equals init_mm in the whole kernel
  * half (the "equal when no sync is in flight" half of I3, also `pgd-mismatch`).
  */
-export function pgdConsistencyOracle(k: Kernel): Oracle {
-  const boundary = k.layout.kernelPgdBoundary;
+export function pgdConsistencyOracle(k: KernelMachine): Oracle {
+  const boundary = k.arch.kernelPgdBoundary;
+  const ptrs = k.fmt.ptrs(k.fmt.levels);
   return {
     name: 'I3 task PGD slots none or equal to init_mm',
     afterStep(mem, _cpu, op) {
       if (op.kind !== OpKind.Store && op.kind !== OpKind.Cas) return;
-      const frame = addrFrame(op.addr);
+      const frame = op.addr >>> 12;
       if (mem.state(frame) !== FrameState.Pgd) return;
       const index = (op.addr & 4095) >>> 3;
       if (index < boundary) return;
@@ -44,7 +45,7 @@ export function pgdConsistencyOracle(k: Kernel): Oracle {
         const e = mem.load(t.pgd + index * 8);
         if (e !== 0n && e !== ref) {
           throw new Violation(
-            'pgd-mismatch',
+            PGD_MISMATCH,
             `${t.name}.pgd[${index}] = ${hex(e)} but init_mm.pgd[${index}] = ${hex(ref)}`,
           );
         }
@@ -55,12 +56,12 @@ export function pgdConsistencyOracle(k: Kernel): Oracle {
       const initPgd = k.pgdOf(k.initMm, load);
       for (const mm of ghostPgdList(k, load)) {
         const pgd = k.pgdOf(mm, load);
-        for (let i = boundary; i < 512; i++) {
+        for (let i = boundary; i < ptrs; i++) {
           const ref = mem.load(initPgd + i * 8);
           const e = mem.load(pgd + i * 8);
           if (e !== ref) {
             throw new Violation(
-              'pgd-mismatch',
+              PGD_MISMATCH,
               `at the end, with no sync in flight, ${mm.name}.pgd[${i}] = ${hex(e)} but init_mm.pgd[${i}] = ${hex(ref)}`,
             );
           }

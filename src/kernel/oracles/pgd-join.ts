@@ -1,8 +1,9 @@
 import { OpKind } from '../../engine/op.js';
 import type { Oracle } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
-import type { Kernel } from '../kernel.js';
-import { ghostPgdList } from '../pgd-list.js';
+import { INCOMPLETE_CLONE, SYNC_POSTCONDITION } from '../kinds.js';
+import type { KernelMachine } from '../machine.js';
+import { ghostPgdList } from '../x86/pgd-list.js';
 import { isSynced } from './sync-postcondition.js';
 
 function hex(e: bigint): string {
@@ -16,7 +17,7 @@ function hex(e: bigint): string {
  * - I2 for PGDs added after a sync: every slot whose sync has returned is equal to init_mm's
  *   (`sync-postcondition`).
  */
-export function pgdJoinOracle(k: Kernel): Oracle {
+export function pgdJoinOracle(k: KernelMachine): Oracle {
   return {
     name: 'I4 complete clone and I2 on joining pgd_list',
     afterStep(mem, _cpu, op) {
@@ -30,19 +31,19 @@ export function pgdJoinOracle(k: Kernel): Oracle {
       }
       if (mem.load(joined.cloneDone) !== 1n) {
         throw new Violation(
-          'incomplete-clone',
+          INCOMPLETE_CLONE,
           `${joined.name}.pgd joined pgd_list before pgd_ctor finished cloning the kernel half`,
         );
       }
       const pgd = k.pgdOf(joined, load);
       const initPgd = k.pgdOf(k.initMm, load);
-      for (let i = k.layout.kernelPgdBoundary; i < 512; i++) {
+      for (let i = k.arch.kernelPgdBoundary; i < k.fmt.ptrs(k.fmt.levels); i++) {
         if (!isSynced(k, mem, i)) continue;
         const e = mem.load(pgd + i * 8);
         const ref = mem.load(initPgd + i * 8);
         if (e !== ref) {
           throw new Violation(
-            'sync-postcondition',
+            SYNC_POSTCONDITION,
             `${joined.name}.pgd joined pgd_list after the sync of slot ${i} returned, with ${joined.name}.pgd[${i}] = ${hex(e)}, init_mm.pgd[${i}] = ${hex(ref)}`,
           );
         }

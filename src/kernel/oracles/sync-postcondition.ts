@@ -1,13 +1,14 @@
 import { Violation } from '../../engine/violation.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
-import type { Kernel } from '../kernel.js';
-import { ghostPgdList } from '../pgd-list.js';
+import { SYNC_POSTCONDITION } from '../kinds.js';
+import type { KernelMachine } from '../machine.js';
+import { ghostPgdList } from '../x86/pgd-list.js';
 
 /** `SyncedSlot` is a top-level slot a sync found present in init_mm, with the entry it copied. */
 export interface SyncedSlot {
   slot: number;
   ref: bigint;
-  /** the address the sync was for, as 16 hex digits */
+  /** the address the sync was for, as the arch prints it */
   va: string;
 }
 
@@ -16,20 +17,19 @@ function hex(e: bigint): string {
 }
 
 /** `isSynced` says whether a sync of top-level slot `slot` has returned (ghost bitmap). */
-export function isSynced(k: Kernel, mem: PhysicalMemory, slot: number): boolean {
+export function isSynced(k: KernelMachine, mem: PhysicalMemory, slot: number): boolean {
   const word = mem.load(k.syncedSlots + (slot >>> 6) * 8);
   return ((word >> BigInt(slot & 63)) & 1n) === 1n;
 }
 
 /**
- * `checkSyncPostcondition` is docs/invariants.md I2 at the return of a sync (or of a `_kernel` populate
- * helper, `fn`): every PGD on pgd_list has
- * each synced slot equal to the entry the sync copied. It also records the slots as synced, so
- * that a PGD joining pgd_list later is checked too (`pgdJoinOracle`). Ghost only: it reads and
- * writes memory between operations, never as one.
+ * `checkSyncPostcondition` is docs/invariants.md I2 at the return of a sync (or of a `_kernel`
+ * populate helper, `fn`): every PGD on pgd_list has each synced slot equal to the entry the sync
+ * copied. It also records the slots as synced, so that a PGD joining pgd_list later is checked
+ * too (`pgdJoinOracle`). Ghost only: it reads and writes memory between operations, never as one.
  */
 export function checkSyncPostcondition(
-  k: Kernel,
+  k: KernelMachine,
   mem: PhysicalMemory,
   synced: readonly SyncedSlot[],
   fn = 'sync_global_pgds',
@@ -41,7 +41,7 @@ export function checkSyncPostcondition(
       const e = mem.load(k.pgdOf(mm, (a) => mem.load(a)) + s.slot * 8);
       if (e !== s.ref) {
         throw new Violation(
-          'sync-postcondition',
+          SYNC_POSTCONDITION,
           `${fn}(${s.va}) returned but ${mm.name}.pgd[${s.slot}] = ${hex(e)}, init_mm.pgd[${s.slot}] = ${hex(s.ref)}`,
         );
       }

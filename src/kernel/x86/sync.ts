@@ -1,11 +1,13 @@
-import { entryNone, entryPfn } from '../arch/x86-64/entry.js';
-import { formatVa, pgd_index, pgdirSize } from '../arch/x86-64/paging.js';
-import type { Cpu, Steps } from '../engine/cpu.js';
-import { Violation } from '../engine/violation.js';
-import type { Kernel, MmInfo } from './kernel.js';
-import { spin_lock, spin_unlock } from './locks.js';
-import { checkSyncPostcondition, type SyncedSlot } from './oracles/sync-postcondition.js';
+import { entryNone, entryPfn } from '../../arch/x86-64/entry.js';
+import { formatVa, pgd_index, pgdirSize } from '../../arch/x86-64/paging.js';
+import type { Cpu, Steps } from '../../engine/cpu.js';
+import { Violation } from '../../engine/violation.js';
+import { KERNEL_BUG } from '../kinds.js';
+import { spin_lock, spin_unlock } from '../locks.js';
+import type { KernelMachine, MmInfo } from '../machine.js';
+import { checkSyncPostcondition, type SyncedSlot } from '../oracles/sync-postcondition.js';
 import { list_first, list_next } from './pgd-list.js';
+import { x86Of } from './x86-arch.js';
 
 function hex(e: bigint): string {
   return `0x${BigInt.asUintN(64, e).toString(16).padStart(16, '0')}`;
@@ -25,12 +27,12 @@ function nextSlot(addr: bigint, size: bigint): bigint | null {
  */
 function* syncOneSlot(
   c: Cpu,
-  k: Kernel,
+  k: KernelMachine,
   addr: bigint,
   fn: string,
   level: 'pgd' | 'p4d',
 ): Steps<SyncedSlot | null> {
-  const slot = pgd_index(addr, k.levels);
+  const slot = pgd_index(addr, x86Of(k).levels);
   const load = (a: number) => c.mem.load(a);
   const refAddr = k.pgdOf(k.initMm, load) + slot * 8; // pgd_offset_k(addr): arithmetic
   const none = `${level}_none`;
@@ -44,7 +46,7 @@ function* syncOneSlot(
     const ptlMm = k.mmOfPtr(yield c.load(mm.ptMm, 'pgd_page_get_mm'));
     if (!ptlMm) {
       throw new Violation(
-        'kernel-bug',
+        KERNEL_BUG,
         `${fn}: pgd_page_get_mm() of ${mm.name}.pgd is NULL (pgd_set_mm not done)`,
         ['BUG: kernel NULL pointer dereference, address: 0000000000000000', 'Oops: 0000 [#1] SMP NOPTI'],
       );
@@ -54,7 +56,7 @@ function* syncOneSlot(
     const e = yield c.load(entry, none);
     if (!entryNone(r) && !entryNone(e) && entryPfn(e) !== entryPfn(r)) {
       throw new Violation(
-        'kernel-bug',
+        KERNEL_BUG,
         `${fn}: ${mm.name}.pgd[${slot}] = ${hex(e)} points to another table than init_mm.pgd[${slot}] = ${hex(r)}`,
         ['kernel BUG at arch/x86/mm/init_64.c!', 'Oops: invalid opcode: 0000 [#1] SMP NOPTI'],
       );
@@ -67,7 +69,7 @@ function* syncOneSlot(
 }
 
 /** `sync_global_pgds_l4` (arch/x86/mm/init_64.c): sync the folded P4D (= PGD) slots of [start, end]. */
-export function* sync_global_pgds_l4(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps<SyncedSlot[]> {
+export function* sync_global_pgds_l4(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps<SyncedSlot[]> {
   c.enter('sync_global_pgds_l4');
   const out: SyncedSlot[] = [];
   const size = pgdirSize(4);
@@ -79,7 +81,7 @@ export function* sync_global_pgds_l4(c: Cpu, k: Kernel, start: bigint, end: bigi
 }
 
 /** `sync_global_pgds_l5` (arch/x86/mm/init_64.c): sync the PGD slots of [start, end]. */
-export function* sync_global_pgds_l5(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps<SyncedSlot[]> {
+export function* sync_global_pgds_l5(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps<SyncedSlot[]> {
   c.enter('sync_global_pgds_l5');
   const out: SyncedSlot[] = [];
   const size = pgdirSize(5);
@@ -95,10 +97,10 @@ export function* sync_global_pgds_l5(c: Cpu, k: Kernel, start: bigint, end: bigi
  * MM have suitable PGD entries in the local PGD level page." On return the sync postcondition
  * (docs/invariants.md I2) is checked for every slot it found present.
  */
-export function* sync_global_pgds(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+export function* sync_global_pgds(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps {
   c.enter('sync_global_pgds');
   const synced =
-    k.levels === 5
+    x86Of(k).levels === 5
       ? yield* sync_global_pgds_l5(c, k, start, end)
       : yield* sync_global_pgds_l4(c, k, start, end);
   checkSyncPostcondition(k, c.mem, synced);
@@ -109,7 +111,7 @@ export function* sync_global_pgds(c: Cpu, k: Kernel, start: bigint, end: bigint)
  * `arch_sync_kernel_mappings` (arch/x86/mm/init_64.c, 6659d0279980): "Make kernel mappings
  * visible in all page tables in the system": sync_global_pgds(start, end).
  */
-export function* arch_sync_kernel_mappings(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+export function* arch_sync_kernel_mappings(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps {
   c.enter('arch_sync_kernel_mappings');
   yield* sync_global_pgds(c, k, start, end);
   c.leave();

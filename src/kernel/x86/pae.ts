@@ -1,4 +1,3 @@
-import '../kinds.js';
 import {
   describePae,
   PAE_HIGH_OFFSET,
@@ -9,7 +8,8 @@ import {
 } from '../../arch/x86-pae/pgtable.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
 import type { PhysicalMemory } from '../../machine/physical-memory.js';
-import type { MachineBuilder } from '../../model/builder.js';
+import { TORN_READ } from '../kinds.js';
+import type { KernelBuilder } from '../machine-builder.js';
 
 /** `HISTORY_SLOTS` bounds the values a watched entry may take in one execution. */
 const HISTORY_SLOTS = 8;
@@ -25,15 +25,15 @@ export class TornReadWatch {
   readonly history: number;
 
   constructor(
-    m: MachineBuilder,
+    kb: KernelBuilder,
     /** physical address of the watched entry */
     readonly entry: number,
     /** its name in messages (`pmd[0]`) */
     readonly name: string,
   ) {
-    this.count = m.word(`ghost.${name}.history_count`);
-    this.history = m.word(`ghost.${name}.history[0]`);
-    for (let i = 1; i < HISTORY_SLOTS; i++) m.word(`ghost.${name}.history[${i}]`);
+    this.count = kb.word(`ghost.${name}.history_count`);
+    this.history = kb.word(`ghost.${name}.history[0]`);
+    for (let i = 1; i < HISTORY_SLOTS; i++) kb.word(`ghost.${name}.history[${i}]`);
   }
 
   /** `init` records the entry's value at build time; call it after the entry is written. */
@@ -78,7 +78,7 @@ export class TornReadWatch {
       return e === undefined ? 'no value it held' : paeHex(e);
     };
     c.fail(
-      'torn-read',
+      TORN_READ,
       `cpu${c.id} ${c.task} read ${this.name} as ${paeHex(v)} with ${how} in ${c.fn}: low half from ${from(paeLow)}, high half from ${from(paeHigh)}; ${this.name} never held it (it held ${hist.map(paeHex).join(', ')})`,
       [
         `BUG: torn read of PAE ${this.name} by cpu${c.id} ${c.task} in ${c.fn}`,

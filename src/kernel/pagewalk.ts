@@ -1,7 +1,9 @@
-import { addrEnd } from '../../arch/format.js';
-import type { Cpu, Steps } from '../../engine/cpu.js';
-import { entryAddr, readEntry, tableOf, type WalkContext, writeEntry } from './access.js';
+import { addrEnd } from '../arch/format.js';
+import type { Cpu, Steps } from '../engine/cpu.js';
+import { ASSERTION } from '../engine/violation-kinds.js';
+import { entryAddr, readEntry, tableOf, writeEntry } from './access.js';
 import { locklessWalkBegin, locklessWalkEnd } from './lockless.js';
+import type { KernelMachine } from './machine.js';
 
 /** `WalkAction` is walk->action: what the walker does after a p?d_entry callback. */
 export enum WalkAction {
@@ -12,7 +14,7 @@ export enum WalkAction {
 
 /** `MmWalk` is struct mm_walk: the callbacks, the action they ask for, and private data. */
 export interface MmWalk<P = unknown> {
-  w: WalkContext;
+  k: KernelMachine;
   ops: MmWalkOps<P>;
   action: WalkAction;
   priv: P;
@@ -31,12 +33,6 @@ export interface MmWalkOps<P = unknown> {
   pte_hole?(c: Cpu, addr: bigint, next: bigint, depth: number, walk: MmWalk<P>): Steps<number>;
 }
 
-/** `InitMmLocks` are the locks of init_mm the kernel walkers assert or take. */
-export interface InitMmLocks {
-  /** init_mm.mmap_lock (rwsem: -(cpu+1) held for write, a reader bitmask held for read) */
-  mmapLock: number;
-}
-
 /** `actionOf` reads walk->action after a callback may have changed it. */
 function actionOf(walk: MmWalk): WalkAction {
   return walk.action;
@@ -47,11 +43,11 @@ function actionOf(walk: MmWalk): WalkAction {
  * clear it (a write!) and return true.
  */
 function* noneOrClearBad(c: Cpu, walk: MmWalk, p: number, level: number, name: string): Steps<boolean> {
-  const fmt = walk.w.fmt;
-  const e = yield* readEntry(c, walk.w, p, level, `${name}_none_or_clear_bad(${name})`);
+  const fmt = walk.k.fmt;
+  const e = yield* readEntry(c, walk.k, p, level, `${name}_none_or_clear_bad(${name})`);
   if (fmt.none(e)) return true;
   if (fmt.bad(e, level)) {
-    yield* writeEntry(c, walk.w, p, level, 0n, `${name}_clear_bad(${name})`);
+    yield* writeEntry(c, walk.k, p, level, 0n, `${name}_clear_bad(${name})`);
     return true;
   }
   return false;
@@ -59,7 +55,7 @@ function* noneOrClearBad(c: Cpu, walk: MmWalk, p: number, level: number, name: s
 
 /** `walk_pte_range_inner` (mm/pagewalk.c): pte_entry for every PTE of [addr, end). */
 function* walk_pte_range_inner(c: Cpu, pte: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
-  const pageSize = 1n << walk.w.fmt.shift(1);
+  const pageSize = 1n << walk.k.fmt.shift(1);
   for (;;) {
     c.enter(`${walk.ops.name}_pte_entry`);
     const err = yield* walk.ops.pte_entry!(c, pte, addr, addr + pageSize, walk);
@@ -74,10 +70,10 @@ function* walk_pte_range_inner(c: Cpu, pte: number, addr: bigint, end: bigint, w
 /** `walk_pte_range` (mm/pagewalk.c), kernel form: pte_offset_kernel(pmd, addr) reads *pmd once more. */
 function* walk_pte_range(c: Cpu, pmdp: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
   c.enter('walk_pte_range');
-  const w = walk.w;
-  const pmd = yield* readEntry(c, w, pmdp, 2, 'pte_offset_kernel(pmd)');
-  const table = tableOf(c, w, pmd, 1, pmdp);
-  return c.leave(yield* walk_pte_range_inner(c, entryAddr(w, table, addr, 1), addr, end, walk));
+  const k = walk.k;
+  const pmd = yield* readEntry(c, k, pmdp, 2, 'pte_offset_kernel(pmd)');
+  const table = tableOf(c, k, pmd, 1, pmdp);
+  return c.leave(yield* walk_pte_range_inner(c, entryAddr(k, table, addr, 1), addr, end, walk));
 }
 
 /**
@@ -86,14 +82,14 @@ function* walk_pte_range(c: Cpu, pmdp: number, addr: bigint, end: bigint, walk: 
  */
 function* walk_pmd_range(c: Cpu, pudp: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
   c.enter('walk_pmd_range');
-  const { w, ops } = walk;
-  const fmt = w.fmt;
-  const pud = yield* readEntry(c, w, pudp, 3, 'pmd_offset(pud)');
-  let pmdp = entryAddr(w, tableOf(c, w, pud, 2, pudp), addr, 2);
+  const { k, ops } = walk;
+  const fmt = k.fmt;
+  const pud = yield* readEntry(c, k, pudp, 3, 'pmd_offset(pud)');
+  let pmdp = entryAddr(k, tableOf(c, k, pud, 2, pudp), addr, 2);
   do {
     const next = addrEnd(fmt, addr, end, 2);
     for (;;) {
-      if (fmt.none(yield* readEntry(c, w, pmdp, 2, 'pmd_none(*pmd)'))) {
+      if (fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)'))) {
         if (ops.pte_hole) {
           const err = yield* ops.pte_hole(c, addr, next, 3, walk);
           if (err) return c.leave(err);
@@ -109,8 +105,8 @@ function* walk_pmd_range(c: Cpu, pudp: number, addr: bigint, end: bigint, walk: 
       }
       if (actionOf(walk) === WalkAction.Again) continue;
       if (actionOf(walk) === WalkAction.Continue || !ops.pte_entry) break;
-      if (fmt.leaf(yield* readEntry(c, w, pmdp, 2, 'pmd_leaf(*pmd)'), 2)) break;
-      if (!fmt.present(yield* readEntry(c, w, pmdp, 2, 'pmd_present(*pmd)'), 2)) break;
+      if (fmt.leaf(yield* readEntry(c, k, pmdp, 2, 'pmd_leaf(*pmd)'), 2)) break;
+      if (!fmt.present(yield* readEntry(c, k, pmdp, 2, 'pmd_present(*pmd)'), 2)) break;
       const err = yield* walk_pte_range(c, pmdp, addr, next, walk);
       if (err) return c.leave(err);
       break;
@@ -124,14 +120,14 @@ function* walk_pmd_range(c: Cpu, pudp: number, addr: bigint, end: bigint, walk: 
 /** `walk_pud_range` (mm/pagewalk.c): the same shape one level up. */
 function* walk_pud_range(c: Cpu, p4dp: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
   c.enter('walk_pud_range');
-  const { w, ops } = walk;
-  const fmt = w.fmt;
-  const p4d = yield* readEntry(c, w, p4dp, 4, 'pud_offset(p4d)');
-  let pudp = entryAddr(w, tableOf(c, w, p4d, 3, p4dp), addr, 3);
+  const { k, ops } = walk;
+  const fmt = k.fmt;
+  const p4d = yield* readEntry(c, k, p4dp, 4, 'pud_offset(p4d)');
+  let pudp = entryAddr(k, tableOf(c, k, p4d, 3, p4dp), addr, 3);
   do {
     const next = addrEnd(fmt, addr, end, 3);
     for (;;) {
-      if (fmt.none(yield* readEntry(c, w, pudp, 3, 'pud_none(*pud)'))) {
+      if (fmt.none(yield* readEntry(c, k, pudp, 3, 'pud_none(*pud)'))) {
         if (ops.pte_hole) {
           const err = yield* ops.pte_hole(c, addr, next, 2, walk);
           if (err) return c.leave(err);
@@ -147,8 +143,8 @@ function* walk_pud_range(c: Cpu, p4dp: number, addr: bigint, end: bigint, walk: 
       }
       if (actionOf(walk) === WalkAction.Again) continue;
       if (actionOf(walk) === WalkAction.Continue || !(ops.pmd_entry || ops.pte_entry)) break;
-      if (fmt.leaf(yield* readEntry(c, w, pudp, 3, 'pud_leaf(*pud)'), 3)) break;
-      if (!fmt.present(yield* readEntry(c, w, pudp, 3, 'pud_present(*pud)'), 3)) break;
+      if (fmt.leaf(yield* readEntry(c, k, pudp, 3, 'pud_leaf(*pud)'), 3)) break;
+      if (!fmt.present(yield* readEntry(c, k, pudp, 3, 'pud_present(*pud)'), 3)) break;
       const err = yield* walk_pmd_range(c, pudp, addr, next, walk);
       if (err) return c.leave(err);
       break;
@@ -164,10 +160,10 @@ function* walk_pud_range(c: Cpu, p4dp: number, addr: bigint, end: bigint, walk: 
  * p4d_none_or_clear_bad() reads nothing and pud_offset() reads the PGD entry again.
  */
 function* walk_pgd_range(c: Cpu, pgd: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
-  const { w } = walk;
-  const fmt = w.fmt;
+  const { k } = walk;
+  const fmt = k.fmt;
   if (fmt.levels !== 4) throw new Error(`walk_pgd_range: only 4-level formats are modelled, got ${fmt.name}`);
-  let pgdp = entryAddr(w, pgd, addr, 4);
+  let pgdp = entryAddr(k, pgd, addr, 4);
   do {
     const next = addrEnd(fmt, addr, end, 4);
     if (yield* noneOrClearBad(c, walk, pgdp, 4, 'pgd')) {
@@ -187,14 +183,14 @@ function* walk_pgd_range(c: Cpu, pgd: number, addr: bigint, end: bigint, walk: M
 
 /**
  * `walk_kernel_page_table_range` (mm/pagewalk.c) walks init_mm's tables over [start, end) from
- * `pgd` (the physical address of the top table). It asserts `mmap_assert_locked(&init_mm)`: the
+ * `pgd` (the physical address of the top table: swapper_pg_dir, `k.swapper(mem)`, unless the
+ * caller walks another). It asserts `mmap_assert_locked(&init_mm)`: the
  * lock keeps the intermediate tables of the range from being freed only if every freer takes it
  * too, which is the caller's business.
  */
 export function* walk_kernel_page_table_range<P>(
   c: Cpu,
-  w: WalkContext,
-  locks: InitMmLocks,
+  k: KernelMachine,
   start: bigint,
   end: bigint,
   ops: MmWalkOps<P>,
@@ -202,13 +198,13 @@ export function* walk_kernel_page_table_range<P>(
   priv: P,
 ): Steps<number> {
   c.enter('walk_kernel_page_table_range');
-  if (c.mem.load(locks.mmapLock) === 0n) {
+  if (c.mem.load(k.mmapLock) === 0n) {
     c.fail(
-      'assertion',
-      `${w.ghost.cpuName(c.id)}: walk_kernel_page_table_range without init_mm.mmap_lock (mmap_assert_locked)`,
+      ASSERTION,
+      `${k.ghost.cpuName(c.id)}: walk_kernel_page_table_range without init_mm.mmap_lock (mmap_assert_locked)`,
     );
   }
-  const walk: MmWalk<P> = { w, ops, action: WalkAction.Subtree, priv };
+  const walk: MmWalk<P> = { k, ops, action: WalkAction.Subtree, priv };
   return c.leave(yield* walk_pgd_range(c, pgd, start, end, walk as MmWalk));
 }
 
@@ -220,7 +216,7 @@ export function* walk_kernel_page_table_range<P>(
  */
 export function* walk_kernel_page_table_range_lockless<P>(
   c: Cpu,
-  w: WalkContext,
+  k: KernelMachine,
   start: bigint,
   end: bigint,
   ops: MmWalkOps<P>,
@@ -228,9 +224,9 @@ export function* walk_kernel_page_table_range_lockless<P>(
   priv: P,
 ): Steps<number> {
   c.enter('walk_kernel_page_table_range_lockless');
-  yield* locklessWalkBegin(c, w, start, end);
-  const walk: MmWalk<P> = { w, ops, action: WalkAction.Subtree, priv };
+  yield* locklessWalkBegin(c, k, start, end);
+  const walk: MmWalk<P> = { k, ops, action: WalkAction.Subtree, priv };
   const err = yield* walk_pgd_range(c, pgd, start, end, walk as MmWalk);
-  yield* locklessWalkEnd(c, w);
+  yield* locklessWalkEnd(c, k);
   return c.leave(err);
 }

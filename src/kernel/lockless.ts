@@ -1,5 +1,6 @@
-import type { Cpu, Steps } from '../../engine/cpu.js';
-import type { WalkContext } from './access.js';
+import type { Cpu, Steps } from '../engine/cpu.js';
+import { LOCKLESS_PRECONDITION } from './kinds.js';
+import type { KernelMachine } from './machine.js';
 
 function hex(v: bigint): string {
   return `0x${BigInt.asUintN(64, v).toString(16)}`;
@@ -10,14 +11,14 @@ function hex(v: bigint): string {
  * `end` is written first without a scheduling point; `start` with a real store, so partial-order
  * reduction orders it against every modifier's `assertNoLocklessWalk` (a real read of these words).
  */
-export function* locklessWalkBegin(c: Cpu, w: WalkContext, start: bigint, end: bigint): Steps {
-  c.mem.store(w.ghost.locklessEnd(c.id), end);
-  yield c.store(w.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
+export function* locklessWalkBegin(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps {
+  c.mem.store(k.ghost.locklessEnd(c.id), end);
+  yield c.store(k.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
 }
 
 /** `locklessWalkEnd` marks the end of CPU `c`'s lockless walk. */
-export function* locklessWalkEnd(c: Cpu, w: WalkContext): Steps {
-  yield c.store(w.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
+export function* locklessWalkEnd(c: Cpu, k: KernelMachine): Steps {
+  yield c.store(k.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
 }
 
 /**
@@ -27,9 +28,9 @@ export function* locklessWalkEnd(c: Cpu, w: WalkContext): Steps {
  * caller with exclusive control of its range. It is one real read of the ghost registry (shown in
  * traces as `ghost: lockless walks?`), so the search orders it against walks beginning and ending.
  */
-export function* assertNoLocklessWalk(c: Cpu, w: WalkContext, lo: bigint, hi: bigint, what: string): Steps {
-  const g = w.ghost;
-  const n = g.cpuNames.length;
+export function* assertNoLocklessWalk(c: Cpu, k: KernelMachine, lo: bigint, hi: bigint, what: string): Steps {
+  const g = k.ghost;
+  const n = k.cpus.length;
   yield c.awaitRange(g.lockless, 2 * n, () => true, 'ghost: lockless walks?');
   for (let cpu = 0; cpu < n; cpu++) {
     if (cpu === c.id) continue;
@@ -38,7 +39,7 @@ export function* assertNoLocklessWalk(c: Cpu, w: WalkContext, lo: bigint, hi: bi
     const e = BigInt.asUintN(64, c.mem.load(g.locklessEnd(cpu)));
     if (s < hi && lo < e) {
       c.fail(
-        'lockless-precondition',
+        LOCKLESS_PRECONDITION,
         `${g.cpuName(c.id)} in ${c.fn} is about to ${what} (mapping [${hex(lo)}, ${hex(hi)})) inside [${hex(s)}, ${hex(e)}), the range of ${g.cpuName(cpu)}'s lockless walk in flight`,
         [
           'WARNING: lockless kernel page-table walk without exclusive control of its range',

@@ -1,6 +1,7 @@
-import type { Cpu, Steps } from '../engine/cpu.js';
-import { Violation } from '../engine/violation.js';
-import type { Kernel, MmInfo } from './kernel.js';
+import type { Cpu, Steps } from '../../engine/cpu.js';
+import { Violation } from '../../engine/violation.js';
+import { KERNEL_BUG } from '../kinds.js';
+import type { KernelMachine, MmInfo } from '../machine.js';
 
 /**
  * `pgd-list` is pgd_list (arch/x86/mm/pgtable.c): a list_head threaded through the `lru` of every
@@ -13,7 +14,7 @@ import type { Kernel, MmInfo } from './kernel.js';
  * `pgd_list_add` is list_add(&page->lru, &pgd_list) (include/linux/list.h __list_add):
  * next->prev = new; new->next = next; new->prev = head; WRITE_ONCE(head->next, new).
  */
-export function* pgd_list_add(c: Cpu, k: Kernel, mm: MmInfo): Steps {
+export function* pgd_list_add(c: Cpu, k: KernelMachine, mm: MmInfo): Steps {
   c.enter('pgd_list_add');
   const head = k.pgdListHead;
   const next = k.__pa(yield c.load(head, 'list_add'));
@@ -36,7 +37,7 @@ export const LIST_POISON2 = BigInt.asIntN(64, 0xdead000000000122n);
  * `pgd_list_del` is list_del(&page->lru) (include/linux/list.h __list_del_entry):
  * next->prev = prev; WRITE_ONCE(prev->next, next); then the entry is poisoned.
  */
-export function* pgd_list_del(c: Cpu, k: Kernel, mm: MmInfo): Steps {
+export function* pgd_list_del(c: Cpu, k: KernelMachine, mm: MmInfo): Steps {
   c.enter('pgd_list_del');
   const next = k.__pa(yield c.load(mm.lruNext, 'list_del'));
   const prev = k.__pa(yield c.load(mm.lruPrev, 'list_del'));
@@ -52,15 +53,15 @@ export function* pgd_list_del(c: Cpu, k: Kernel, mm: MmInfo): Steps {
  * each entry's next, until the head comes back. They return the mm of the entry, or null at the
  * end of the list.
  */
-export function* list_first(c: Cpu, k: Kernel): Steps<MmInfo | null> {
+export function* list_first(c: Cpu, k: KernelMachine): Steps<MmInfo | null> {
   return entryMm(k, yield c.load(k.pgdListHead, 'list_for_each'));
 }
 
-export function* list_next(c: Cpu, k: Kernel, mm: MmInfo): Steps<MmInfo | null> {
+export function* list_next(c: Cpu, k: KernelMachine, mm: MmInfo): Steps<MmInfo | null> {
   return entryMm(k, yield c.load(mm.lruNext, 'list_for_each'));
 }
 
-function entryMm(k: Kernel, ptr: bigint): MmInfo | null {
+function entryMm(k: KernelMachine, ptr: bigint): MmInfo | null {
   const next = k.__pa(ptr);
   if (next === k.pgdListHead) return null;
   const mm = k.mmOfLru(next);
@@ -69,7 +70,7 @@ function entryMm(k: Kernel, ptr: bigint): MmInfo | null {
   if (ptr === LIST_POISON1 || ptr === LIST_POISON2) {
     // the walker followed the next pointer of an entry list_del() had already removed
     throw new Violation(
-      'kernel-bug',
+      KERNEL_BUG,
       `list_for_each_entry on pgd_list followed a deleted entry's next (${hex})`,
       [`general protection fault, probably for non-canonical address 0x${hex}: 0000 [#1] SMP NOPTI`],
     );
@@ -78,7 +79,7 @@ function entryMm(k: Kernel, ptr: bigint): MmInfo | null {
 }
 
 /** `ghostPgdList` lists the mms on pgd_list now, reading memory without scheduling points (oracles). */
-export function ghostPgdList(k: Kernel, load: (addr: number) => bigint): MmInfo[] {
+export function ghostPgdList(k: KernelMachine, load: (addr: number) => bigint): MmInfo[] {
   const out: MmInfo[] = [];
   let next = k.__pa(load(k.pgdListHead));
   for (let guard = 0; next !== k.pgdListHead && guard < k.mms.length + 1; guard++) {

@@ -1,9 +1,11 @@
-import { frameToPfn } from '../arch/phys.js';
-import { entryLeaf, PAGE_KERNEL_LARGE, pfn_pte } from '../arch/x86-64/entry.js';
-import { PMD_SIZE } from '../arch/x86-64/paging.js';
-import type { Cpu, Steps } from '../engine/cpu.js';
-import { hw_access } from './hw-access.js';
-import type { Kernel } from './kernel.js';
+import { frameToPfn } from '../../arch/phys.js';
+import { entryLeaf, PAGE_KERNEL_LARGE, pfn_pte } from '../../arch/x86-64/entry.js';
+import { PMD_SIZE } from '../../arch/x86-64/paging.js';
+import type { Cpu, Steps } from '../../engine/cpu.js';
+import { hw_access } from '../hw-access.js';
+import type { KernelMachine } from '../machine.js';
+import { vmemmap_populate_basepages, vmemmap_populate_hugepages } from '../sparse-vmemmap.js';
+import { sync_global_pgds } from './sync.js';
 
 /** `PAGE_UNUSED` (arch/x86/mm/init_64.c): the byte marking unused struct page memory. */
 export const PAGE_UNUSED = 0xfdfdfdfdfdfdfdfdn;
@@ -21,7 +23,7 @@ function aligned(a: bigint, size: bigint): boolean {
  * tail (`unused_pmd_start`), memset it to PAGE_UNUSED through its vmemmap address, and forget it.
  * Every memset in the model is its first 8-byte store: the page walk is what matters.
  */
-export function* vmemmap_flush_unused_pmd(c: Cpu, k: Kernel): Steps {
+export function* vmemmap_flush_unused_pmd(c: Cpu, k: KernelMachine): Steps {
   c.enter('vmemmap_flush_unused_pmd');
   const start = yield c.load(k.unusedPmdStart);
   if (start === 0n) return c.leave();
@@ -37,7 +39,7 @@ export function* vmemmap_flush_unused_pmd(c: Cpu, k: Kernel): Steps {
  * the vmemmap address, i.e. through the current CPU's PGD. Before the sync fix this is the access
  * of the vmemmap_set_pmd oops in 6659d0279980.
  */
-export function* __vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint): Steps {
+export function* __vmemmap_use_sub_pmd(c: Cpu, k: KernelMachine, start: bigint): Steps {
   c.enter('__vmemmap_use_sub_pmd');
   yield* hw_access(c, k, start, 'write', 8, 0n);
   c.leave();
@@ -47,7 +49,7 @@ export function* __vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint): Steps 
  * `vmemmap_use_sub_pmd` (arch/x86/mm/init_64.c): a range in an existing 2 MiB block is used again;
  * extend the remembered unused tail or flush it.
  */
-export function* vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+export function* vmemmap_use_sub_pmd(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps {
   c.enter('vmemmap_use_sub_pmd');
   const unused = yield c.load(k.unusedPmdStart);
   if (BigInt.asUintN(64, unused) === start) {
@@ -65,7 +67,7 @@ export function* vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint, end: bigi
  * unused head to PAGE_UNUSED, and remember an unused tail. All of it writes through vmemmap
  * addresses, before vmemmap_populate() reaches sync_global_pgds().
  */
-export function* vmemmap_use_new_sub_pmd(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+export function* vmemmap_use_new_sub_pmd(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps {
   c.enter('vmemmap_use_new_sub_pmd');
   const page = alignDown(start, PMD_SIZE);
   yield* vmemmap_flush_unused_pmd(c, k);
@@ -86,7 +88,7 @@ export function* vmemmap_use_new_sub_pmd(c: Cpu, k: Kernel, start: bigint, end: 
  */
 export function* vmemmap_set_pmd(
   c: Cpu,
-  k: Kernel,
+  k: KernelMachine,
   pmd: number,
   block: number,
   addr: bigint,
@@ -106,7 +108,7 @@ export function* vmemmap_set_pmd(
  */
 export function* vmemmap_check_pmd(
   c: Cpu,
-  k: Kernel,
+  k: KernelMachine,
   pmdValue: bigint,
   addr: bigint,
   next: bigint,
@@ -115,4 +117,30 @@ export function* vmemmap_check_pmd(
   if (!entryLeaf(pmdValue)) return c.leave(false);
   yield* vmemmap_use_sub_pmd(c, k, addr, next);
   return c.leave(true);
+}
+
+/**
+ * `vmemmap_populate` (arch/x86/mm/init_64.c): a range smaller than one section's memmap
+ * (PAGES_PER_SECTION * sizeof(struct page) = 2 MiB) gets base pages, otherwise 2 MiB blocks
+ * (X86_FEATURE_PSE); then sync_global_pgds(start, end - 1) copies new top-level entries into
+ * every PGD. Anything that touches the vmemmap before that sync, on a CPU whose PGD lacks the
+ * entry, faults (8d400913c231).
+ */
+export function* vmemmap_populate(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps {
+  c.enter('vmemmap_populate');
+  if (end - start < PMD_SIZE) yield* vmemmap_populate_basepages(c, k, start, end);
+  else yield* vmemmap_populate_hugepages(c, k, start, end);
+  yield* sync_global_pgds(c, k, start, end - 1n);
+  c.leave();
+}
+
+/**
+ * `vmemmap_pmd_is_unused` (arch/x86/mm/init_64.c): whether the 2 MiB block of [addr, end) holds
+ * no struct page in use any more: the part being removed is memset to PAGE_UNUSED, and the block
+ * is unused when it starts with PAGE_UNUSED (the model checks the block's first word, the one
+ * each memset of the model writes). Read through the frame, as the kernel's memchr_inv does
+ * through the direct map of the block.
+ */
+export function vmemmap_pmd_is_unused(c: Cpu, blockFrame: number): boolean {
+  return c.mem.load(blockFrame * 4096) === PAGE_UNUSED;
 }
