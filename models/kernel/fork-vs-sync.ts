@@ -46,7 +46,12 @@ const PARAMS = {
     max: 16,
     summary: 'tasks on pgd_list besides init_mm: A hot-adds, B, C, ... may fork or exit',
   },
-  forkers: { default: 1, min: 0, max: 8, summary: 'tasks that fork a child while A populates and syncs (B first)' },
+  forkers: {
+    default: 1,
+    min: 0,
+    max: 8,
+    summary: 'tasks that fork a child while A populates and syncs (B first)',
+  },
   exits: {
     default: 0,
     min: 0,
@@ -117,7 +122,9 @@ function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs, n: Size
   const actors = n.forkers + Math.max(0, n.exits - n.forkers);
   const cpus = n.cpus === 0 ? 1 + actors : n.cpus;
   if (cpus < 2 || cpus > 1 + actors) {
-    throw new Error(`cpus=${n.cpus}: A and ${actors} forking or exiting tasks run on 2 to ${1 + actors} CPUs`);
+    throw new Error(
+      `cpus=${n.cpus}: A and ${actors} forking or exiting tasks run on 2 to ${1 + actors} CPUs`,
+    );
   }
   const p = placement(levels, landing);
   const taskNames = NAMES.slice(0, n.tasks).split('');
@@ -139,7 +146,7 @@ function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs, n: Size
     const child = i <= n.forkers ? children[i - 1] : null;
     list.push({ task: tasks[i], child, exits: i <= n.exits });
   }
-  cpuNames.forEach((name, j) => kb.run(name, tasks[j]));
+  for (let j = 0; j < cpuNames.length; j++) kb.run(cpuNames[j], tasks[j]);
   const k = kb.k;
   return kb.program(
     cpuNames.map((name, j) =>

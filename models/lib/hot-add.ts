@@ -8,7 +8,15 @@ import { __populate_section_memmap, memmap_init_zone_device } from '../../src/ke
 import { PAGES_PER_SECTION } from '../../src/kernel/struct-page.js';
 import { x86_64 } from '../../src/kernel/x86/arch.js';
 import type { Variant } from '../../src/model/define.js';
-import { applyBoot, configName, LANDINGS, type Landing, PAGING_MODES, type Placement, placement } from './x86-placement.js';
+import {
+  applyBoot,
+  configName,
+  LANDINGS,
+  type Landing,
+  PAGING_MODES,
+  type Placement,
+  placement,
+} from './x86-placement.js';
 
 /**
  * `HotAdd` is the scenario both vmemmap models share: CPU A hot-adds pmem (populating the vmemmap
@@ -35,7 +43,12 @@ export const HOT_ADD_PARAMS = {
     max: 8,
     summary: 'tasks besides init_mm, each on its own CPU: A hot-adds, the others touch the new struct pages',
   },
-  sections: { default: 1, min: 1, max: 4, summary: 'sections hot-added one after another, in one top-level slot' },
+  sections: {
+    default: 1,
+    min: 1,
+    max: 4,
+    summary: 'sections hot-added one after another, in one top-level slot',
+  },
 } as const;
 
 /** `HotAddSize` is what the parameters set. */
@@ -66,9 +79,17 @@ function* populator(c: Cpu, k: KernelMachine, h: HotAdd, n: HotAddSize, p: Place
 }
 
 /** every other CPU: once the pgmap is published, initialize the first new struct page of each section. */
-function* initializer(c: Cpu, k: KernelMachine, h: HotAdd, n: HotAddSize, p: Placement, ready: number): Steps {
+function* initializer(
+  c: Cpu,
+  k: KernelMachine,
+  h: HotAdd,
+  n: HotAddSize,
+  p: Placement,
+  ready: number,
+): Steps {
   yield c.awaitValue(ready, (v) => v === 1n, 'wait pgmap');
-  for (let i = 0; i < n.sections; i++) yield* memmap_init_zone_device(c, k, sectionPfn(h, i), 1n, p.vmemmapBase);
+  for (let i = 0; i < n.sections; i++)
+    yield* memmap_init_zone_device(c, k, sectionPfn(h, i), 1n, p.vmemmapBase);
 }
 
 /** `hotAddProgram` builds the scenario for one paging mode and landing, on the buggy or fixed kernel. */

@@ -1,6 +1,8 @@
 import { PAE_NX, PAE_PSE, PAE_TABLE } from '../../src/arch/x86-pae/pgtable.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
+import { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { x86_pae } from '../../src/kernel/x86/arch.js';
 import {
   native_pmd_clear,
   native_set_pmd,
@@ -9,8 +11,6 @@ import {
   TornReadWatch,
 } from '../../src/kernel/x86/pae.js';
 import { FrameState } from '../../src/machine/frame-state.js';
-import { KernelBuilder } from '../../src/kernel/machine-builder.js';
-import { x86_pae } from '../../src/kernel/x86/arch.js';
 import { defineModel } from '../../src/model/define.js';
 import { WALKER_NAMES } from './lib/walkers.js';
 

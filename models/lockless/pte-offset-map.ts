@@ -46,7 +46,10 @@ interface Setup {
 
 function build(reader: (c: Cpu, s: Setup) => Steps, rcuFree: boolean, walkers: number): Program {
   const names = WALKER_NAMES.slice(0, walkers);
-  const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: [names[0], 'B', ...names.slice(1)], frames: 10 });
+  const kb = new KernelBuilder(x86_64({ levels: 4 }), {
+    cpus: [names[0], 'B', ...names.slice(1)],
+    frames: 10,
+  });
   const mmA = kb.task('A');
   // the user half of A's PGD: pgd -> pud -> pmd -> pte
   let parent = mmA.bootPgdFrame;

@@ -26,10 +26,14 @@ const PAGE = 0x1000n;
 
 function build(getOnlineMems: boolean, walkers: number, range: number): Program {
   const names = WALKER_NAMES.slice(0, walkers);
-  const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: [names[0], 'B', ...names.slice(1)], frames: 10 });
+  const kb = new KernelBuilder(x86_64({ levels: 4 }), {
+    cpus: [names[0], 'B', ...names.slice(1)],
+    frames: 10,
+  });
   const base = BigInt.asUintN(64, kb.arch.pageOffset + PHYS);
   const pte = kb.table(base, 'pte');
-  for (let i = 0n; i < BigInt(range); i++) kb.set(pte, base + i * PAGE, 1, kb.arch.fmt.mkLeaf(PHYS + i * PAGE, 1));
+  for (let i = 0n; i < BigInt(range); i++)
+    kb.set(pte, base + i * PAGE, 1, kb.arch.fmt.mkLeaf(PHYS + i * PAGE, 1));
   const pmd = kb.table(base, 'pmd');
   kb.set(pmd, base + 0x200000n, 2, kb.arch.fmt.mkLeaf(PHYS + 0x200000n, 2)); // keeps the PMD table in use
   const dump = [{ start: base, end: base + BigInt(range) * PAGE }];

@@ -142,7 +142,8 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       case OpKind.Free: {
         if (!acquire(H_ALLOC_LOCK)) return null;
         try {
-          const choice = op.kind === OpKind.Alloc ? Math.floor(rng() * Math.max(1, mem.allocChoices(op.src))) : 0;
+          const choice =
+            op.kind === OpKind.Alloc ? Math.floor(rng() * Math.max(1, mem.allocChoices(op.src))) : 0;
           return performOp(mem, id, cpu.task, op, program.symbols, false, choice);
         } finally {
           release(H_ALLOC_LOCK);

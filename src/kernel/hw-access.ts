@@ -89,6 +89,12 @@ export function* hw_access(
       `kernel ${kind} to ${k.arch.formatVa(va)} maps physical memory outside the machine`,
     );
   }
+  const phys = frame * 4096 + (Number(BigInt.asUintN(64, va) & 0xfffn) & ~(size - 1));
+  let result = 0n;
+  if (kind === 'write')
+    yield size === 4 ? c.store32(phys, Number(value), 'write') : c.store(phys, value, 'write');
+  else result = yield size === 4 ? c.load32(phys, 'read') : c.load(phys, 'read');
+  // checked right after the access, as the walkers' reads are: the access is the step that races
   if (mem.state(frame) === FrameState.Free || k.ghost.isStale(mem, leaf.addr, frame)) {
     const g = k.ghost;
     throw new Violation(
@@ -96,12 +102,7 @@ export function* hw_access(
       `${g.cpuName(c.id)} ${kind === 'write' ? 'wrote' : 'read'} ${k.arch.formatVa(va)} in ${c.fn || 'its program'} through ${g.addrName(leaf.addr, mem)}, which still maps ${g.frameName(frame, mem)} after ${g.freedByText(mem, frame)} freed it`,
     );
   }
-  const phys = frame * 4096 + (Number(BigInt.asUintN(64, va) & 0xfffn) & ~(size - 1));
-  if (kind === 'write') {
-    yield size === 4 ? c.store32(phys, Number(value), 'write') : c.store(phys, value, 'write');
-    return 0n;
-  }
-  return yield size === 4 ? c.load32(phys, 'read') : c.load(phys, 'read');
+  return result;
 }
 
 function describeStop(k: KernelMachine, step: WalkStep): string {

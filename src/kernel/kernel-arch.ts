@@ -9,6 +9,8 @@ import type { KernelMachine, MmInfo } from './machine.js';
  * every architecture-specific piece through this one interface (`k.arch`).
  */
 export interface KernelArch extends Arch {
+  /** pages of a PGD: 2 with x86's page-table isolation (the user copy follows the kernel one), else 1 */
+  pgdPages?: number;
   /** arch_sync_kernel_mappings(start, end): make new kernel mappings visible in every page table */
   arch_sync_kernel_mappings(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps;
   /** pgd_alloc(mm): a new PGD for `mm`; returns its physical address */

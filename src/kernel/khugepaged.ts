@@ -29,7 +29,13 @@ export function* pte_free(c: Cpu, k: KernelMachine, frame: number): Steps {
  * pte_free_defer (or, with `rcuFree` false, at once with pte_free). pmd_lock is `mm`'s
  * page_table_lock (no split PMD locks in the model); the PTE lock is the table's split lock.
  */
-export function* retract_page_tables(c: Cpu, k: KernelMachine, mm: MmInfo, pmdp: number, rcuFree = true): Steps {
+export function* retract_page_tables(
+  c: Cpu,
+  k: KernelMachine,
+  mm: MmInfo,
+  pmdp: number,
+  rcuFree = true,
+): Steps {
   c.enter('retract_page_tables');
   const pml = mm.pageTableLock;
   yield c.lock(pml, 'pmd_lock');

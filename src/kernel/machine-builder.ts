@@ -112,6 +112,10 @@ export class KernelBuilder {
     let bootPgdFrame = -1;
     if (pgdName !== null) {
       bootPgdFrame = m.frame(tableFrameState(this.arch.fmt, this.arch.fmt.levels), pgdName);
+      // with PTI the user copy is the next page (kernel_to_user_pgdp)
+      for (let i = 1; i < (this.arch.pgdPages ?? 1); i++) {
+        m.frame(tableFrameState(this.arch.fmt, this.arch.fmt.levels), `${pgdName}.user`);
+      }
       m.memory.store(pgd, this.k.__va(bootPgdFrame * PAGE_SIZE));
     }
     const mm: MmInfo = {
@@ -203,8 +207,10 @@ export class KernelBuilder {
     if (this.arch.kernelHalf === 'copied') {
       const fmt = this.arch.fmt;
       const boundary = this.arch.kernelPgdBoundary;
-      const src = this.pgdAddr + 8 * boundary;
-      mem.copy(mm.bootPgdFrame * PAGE_SIZE + 8 * boundary, src, fmt.ptrs(fmt.levels) - boundary);
+      for (let i = 0; i < (this.arch.pgdPages ?? 1); i++) {
+        const at = i * PAGE_SIZE + 8 * boundary;
+        mem.copy(mm.bootPgdFrame * PAGE_SIZE + at, this.pgdAddr + at, fmt.ptrs(fmt.levels) - boundary);
+      }
       mem.store(mm.ptMm, k.__va(mm.pgd));
       mem.store(mm.cloneDone, 1n);
       const head = k.pgdListHead;

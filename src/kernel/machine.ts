@@ -154,6 +154,14 @@ export class KernelMachine {
     return off >= 0n && off < BigInt(this.frames * 4096) ? Number(off) : -1;
   }
 
+  /**
+   * `page_to_phys` is the physical address the page tables use for model frame `frame` (a leaf
+   * mapping the frame holds it: `fmt.mkLeaf(k.page_to_phys(f), 1)`).
+   */
+  page_to_phys(frame: number): bigint {
+    return this.arch.physBase + BigInt(frame * 4096);
+  }
+
   /** `cr3Of` is the CR3 (TTBR) value for a top table at model physical address `addr`. */
   cr3Of(addr: number): bigint {
     return this.arch.physBase + BigInt(addr);

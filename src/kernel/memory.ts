@@ -3,7 +3,14 @@ import { FrameState } from '../machine/frame-state.js';
 import { childEntry, readEntry } from './access.js';
 import { spin_lock, spin_unlock } from './locks.js';
 import type { KernelMachine, MmInfo } from './machine.js';
-import { alloc_pgtable, free_pgtable_page, p4d_populate, pgd_populate, pmd_populate_kernel, pud_populate } from './pgalloc.js';
+import {
+  alloc_pgtable,
+  free_pgtable_page,
+  p4d_populate,
+  pgd_populate,
+  pmd_populate_kernel,
+  pud_populate,
+} from './pgalloc.js';
 import { foldedBelow, levelNumber } from './pgtable.js';
 
 /**
@@ -32,7 +39,9 @@ function* installOrFree(
   install: Steps,
   free: string,
 ): Steps {
-  const taken = k.bugs.allocWithoutRecheck ? false : k.fmt.present(yield* readEntry(c, k, entry, level, what), level);
+  const taken = k.bugs.allocWithoutRecheck
+    ? false
+    : k.fmt.present(yield* readEntry(c, k, entry, level, what), level);
   if (taken) yield* free_pgtable_page(c, k, table, free);
   else {
     yield c.fence('smp_wmb');
@@ -77,11 +86,19 @@ export function* __pmd_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, pudp: number)
  * `pmd_install`: under pmd_lock, if the pmd is still none, smp_wmb() and pmd_populate() with the
  * PTE table `pte`; returns whether the table was used (else the caller frees it).
  */
-export function* pmd_install(c: Cpu, k: KernelMachine, mm: MmInfo, pmdp: number, pte: number): Steps<boolean> {
+export function* pmd_install(
+  c: Cpu,
+  k: KernelMachine,
+  mm: MmInfo,
+  pmdp: number,
+  pte: number,
+): Steps<boolean> {
   c.enter('pmd_install');
   yield* spin_lock(c, mm.pageTableLock);
   let used = false;
-  const none = k.bugs.allocWithoutRecheck ? true : k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)'));
+  const none = k.bugs.allocWithoutRecheck
+    ? true
+    : k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)'));
   if (none) {
     yield c.fence('smp_wmb');
     yield* pmd_populate_kernel(c, k, pmdp, pte);
@@ -106,7 +123,9 @@ export function* __pte_alloc_kernel(c: Cpu, k: KernelMachine, pmdp: number): Ste
   const mm = k.initMm;
   yield* spin_lock(c, mm.pageTableLock);
   const install = pmd_populate_kernel(c, k, pmdp, pte);
-  const none = k.bugs.allocWithoutRecheck ? true : k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)'));
+  const none = k.bugs.allocWithoutRecheck
+    ? true
+    : k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)'));
   if (none) {
     yield c.fence('smp_wmb');
     yield* install;
@@ -134,7 +153,10 @@ export function* p4d_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, pgdp: number, a
 export function* pud_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, p4dp: number, addr: bigint): Steps<number> {
   if (foldedBelow(k, 'p4d')) return p4dp;
   const level = levelNumber(k, 'p4d');
-  if (k.fmt.none(yield* readEntry(c, k, p4dp, level, 'p4d_none(*p4d)')) && (yield* __pud_alloc(c, k, mm, p4dp)))
+  if (
+    k.fmt.none(yield* readEntry(c, k, p4dp, level, 'p4d_none(*p4d)')) &&
+    (yield* __pud_alloc(c, k, mm, p4dp))
+  )
     return ENOMEM;
   const p4d = yield* readEntry(c, k, p4dp, level, 'pud_offset(p4d, addr)');
   return childEntry(c, k, 'pud', p4dp, p4d, addr);
@@ -144,7 +166,10 @@ export function* pud_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, p4dp: number, a
 export function* pmd_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, pudp: number, addr: bigint): Steps<number> {
   if (foldedBelow(k, 'pud')) return pudp;
   const level = levelNumber(k, 'pud');
-  if (k.fmt.none(yield* readEntry(c, k, pudp, level, 'pud_none(*pud)')) && (yield* __pmd_alloc(c, k, mm, pudp)))
+  if (
+    k.fmt.none(yield* readEntry(c, k, pudp, level, 'pud_none(*pud)')) &&
+    (yield* __pmd_alloc(c, k, mm, pudp))
+  )
     return ENOMEM;
   const pud = yield* readEntry(c, k, pudp, level, 'pmd_offset(pud, addr)');
   return childEntry(c, k, 'pmd', pudp, pud, addr);
@@ -152,7 +177,10 @@ export function* pmd_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, pudp: number, a
 
 /** `pte_alloc_kernel`: if the pmd is none, __pte_alloc_kernel; then pte_offset_kernel. */
 export function* pte_alloc_kernel(c: Cpu, k: KernelMachine, pmdp: number, addr: bigint): Steps<number> {
-  if (k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)')) && (yield* __pte_alloc_kernel(c, k, pmdp)))
+  if (
+    k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)')) &&
+    (yield* __pte_alloc_kernel(c, k, pmdp))
+  )
     return ENOMEM;
   const pmd = yield* readEntry(c, k, pmdp, 2, 'pte_offset_kernel(pmd, addr)');
   return childEntry(c, k, 'pte', pmdp, pmd, addr);

@@ -1,4 +1,9 @@
-import { PGTBL_P4D_MODIFIED, PGTBL_PGD_MODIFIED, PGTBL_PMD_MODIFIED, PGTBL_PUD_MODIFIED } from '../arch/pgtbl-mask.js';
+import {
+  PGTBL_P4D_MODIFIED,
+  PGTBL_PGD_MODIFIED,
+  PGTBL_PMD_MODIFIED,
+  PGTBL_PUD_MODIFIED,
+} from '../arch/pgtbl-mask.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { childEntry, readEntry } from './access.js';
 import type { KernelMachine, MmInfo } from './machine.js';

@@ -14,7 +14,12 @@ import { checkSyncPostcondition } from './oracles/sync-postcondition.js';
  * (pgtable-nop4d.h: pgd_populate with 4-level paging).
  */
 
-const CHILD: Record<Exclude<LevelName, 'pte'>, LevelName> = { pgd: 'p4d', p4d: 'pud', pud: 'pmd', pmd: 'pte' };
+const CHILD: Record<Exclude<LevelName, 'pte'>, LevelName> = {
+  pgd: 'p4d',
+  p4d: 'pud',
+  pud: 'pmd',
+  pmd: 'pte',
+};
 const LABEL: Record<Exclude<LevelName, 'pte'>, string> = {
   pgd: 'set_pgd',
   p4d: 'set_p4d',
@@ -23,7 +28,13 @@ const LABEL: Record<Exclude<LevelName, 'pte'>, string> = {
 };
 
 /** `populate` is `name`_populate(): point the `name` entry at `entry` to table frame `table`. */
-export function* populate(c: Cpu, k: KernelMachine, name: Exclude<LevelName, 'pte'>, entry: number, table: number): Steps {
+export function* populate(
+  c: Cpu,
+  k: KernelMachine,
+  name: Exclude<LevelName, 'pte'>,
+  entry: number,
+  table: number,
+): Steps {
   if (isFolded(k.fmt, CHILD[name])) return;
   yield c.store(entry, k.fmt.mkTable(BigInt(table * 4096), levelOf(k.fmt, name)), LABEL[name]);
 }

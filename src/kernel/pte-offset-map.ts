@@ -98,7 +98,7 @@ export function* __pte_offset_map(
   addr: bigint,
 ): Steps<MappedPte | null> {
   c.enter('__pte_offset_map');
-  
+
   yield* rcu_read_lock(c, k);
   const pmdval = yield* readEntry(c, k, pmdp, 2, 'pmdp_get_lockless(pmd)');
   const why = nomapReason(k, pmdval);
@@ -124,7 +124,7 @@ export function* pte_offset_map_double_fetch(
   addr: bigint,
 ): Steps<MappedPte | null> {
   c.enter('pte_offset_map');
-  
+
   const checked = yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd) || pmd_trans_huge(*pmd)');
   if (nomapReason(k, checked) !== null) return c.leave(null);
   const mapped = yield* readEntry(c, k, pmdp, 2, 'pmd_page_vaddr(*pmd)');

@@ -39,8 +39,7 @@ export function* rcu_read_lock(c: Cpu, k: KernelMachine): Steps {
 export function* rcu_read_unlock(c: Cpu, k: KernelMachine): Steps {
   const w = k.rcu.reader(c.id);
   const n = c.mem.load(w);
-  if ((n & 1n) === 0n)
-    c.fail(ASSERTION, `cpu${c.id}: rcu_read_unlock outside a read-side critical section`);
+  if ((n & 1n) === 0n) c.fail(ASSERTION, `cpu${c.id}: rcu_read_unlock outside a read-side critical section`);
   yield c.store(w, n + 1n, 'rcu_read_unlock');
 }
 

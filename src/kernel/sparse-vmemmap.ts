@@ -33,7 +33,12 @@ export function* vmemmap_pgd_populate(c: Cpu, k: KernelMachine, addr: bigint): S
  * `vmemmap_p4d_populate`: p4d_offset(pgd, addr) (the PGD slot itself with the P4D folded); if
  * none, allocate a zeroed PUD page and p4d_populate_kernel().
  */
-export function* vmemmap_p4d_populate(c: Cpu, k: KernelMachine, pgd: EntryRef, addr: bigint): Steps<EntryRef> {
+export function* vmemmap_p4d_populate(
+  c: Cpu,
+  k: KernelMachine,
+  pgd: EntryRef,
+  addr: bigint,
+): Steps<EntryRef> {
   c.enter('vmemmap_p4d_populate');
   const p4d = offset(k, 'p4d', pgd, addr);
   let e = yield c.load(p4d, 'p4d_none');
@@ -46,7 +51,12 @@ export function* vmemmap_p4d_populate(c: Cpu, k: KernelMachine, pgd: EntryRef, a
 }
 
 /** `vmemmap_pud_populate`: if the PUD entry is none, allocate a PMD page and pud_populate(). */
-export function* vmemmap_pud_populate(c: Cpu, k: KernelMachine, p4d: EntryRef, addr: bigint): Steps<EntryRef> {
+export function* vmemmap_pud_populate(
+  c: Cpu,
+  k: KernelMachine,
+  p4d: EntryRef,
+  addr: bigint,
+): Steps<EntryRef> {
   c.enter('vmemmap_pud_populate');
   const pud = offset(k, 'pud', p4d, addr);
   let e = yield c.load(pud, 'pud_none');
@@ -59,7 +69,12 @@ export function* vmemmap_pud_populate(c: Cpu, k: KernelMachine, p4d: EntryRef, a
 }
 
 /** `vmemmap_pmd_populate`: if the PMD entry is none, allocate a PTE page and pmd_populate_kernel(). */
-export function* vmemmap_pmd_populate(c: Cpu, k: KernelMachine, pud: EntryRef, addr: bigint): Steps<EntryRef> {
+export function* vmemmap_pmd_populate(
+  c: Cpu,
+  k: KernelMachine,
+  pud: EntryRef,
+  addr: bigint,
+): Steps<EntryRef> {
   c.enter('vmemmap_pmd_populate');
   const pmd = offset(k, 'pmd', pud, addr);
   let e = yield c.load(pmd, 'pmd_none');
@@ -75,13 +90,18 @@ export function* vmemmap_pmd_populate(c: Cpu, k: KernelMachine, pud: EntryRef, a
  * `vmemmap_pte_populate`: if the PTE is none, allocate a page for the struct pages
  * (vmemmap_alloc_block_buf) and set_pte_at(PAGE_KERNEL).
  */
-export function* vmemmap_pte_populate(c: Cpu, k: KernelMachine, pmd: EntryRef, addr: bigint): Steps<EntryRef> {
+export function* vmemmap_pte_populate(
+  c: Cpu,
+  k: KernelMachine,
+  pmd: EntryRef,
+  addr: bigint,
+): Steps<EntryRef> {
   c.enter('vmemmap_pte_populate');
   const pte = offset(k, 'pte', pmd, addr);
   let e = yield c.load(pte, 'pte_none');
   if (k.fmt.none(e)) {
     const page = Number(yield c.alloc(FrameState.Data, 'vmemmap', 'vmemmap_alloc_block_buf'));
-    e = k.fmt.mkLeaf(k.arch.physBase + BigInt(page * 4096), 1);
+    e = k.fmt.mkLeaf(k.page_to_phys(page), 1);
     yield c.store(pte, e, 'set_pte_at');
   }
   return c.leave({ addr: pte, value: e });
@@ -114,7 +134,12 @@ export function* vmemmap_populate_basepages(c: Cpu, k: KernelMachine, start: big
  * nothing about syncing and are left out. The path never calls an arch sync itself: before
  * f2d2f9598ebb its top-level entry reached init_mm only.
  */
-export function* vmemmap_populate_compound_pages(c: Cpu, k: KernelMachine, start: bigint, _end: bigint): Steps {
+export function* vmemmap_populate_compound_pages(
+  c: Cpu,
+  k: KernelMachine,
+  start: bigint,
+  _end: bigint,
+): Steps {
   c.enter('vmemmap_populate_compound_pages');
   yield* vmemmap_populate_address(c, k, start);
   c.leave();

@@ -1,9 +1,9 @@
 import {
+  PGTBL_P4D_MODIFIED,
   PGTBL_PGD_MODIFIED,
   PGTBL_PMD_MODIFIED,
   PGTBL_PTE_MODIFIED,
   PGTBL_PUD_MODIFIED,
-  PGTBL_P4D_MODIFIED,
 } from '../arch/pgtbl-mask.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { childEntry, readEntry, writeEntry } from './access.js';
@@ -40,7 +40,15 @@ function* syncIfNeeded(c: Cpu, k: KernelMachine, start: bigint, end: bigint, mas
 }
 
 /** `vmap_pte_range`: a PTE for each page of [addr, end), mapping phys_addr on (BUG_ON a PTE already there). */
-function* vmap_pte_range(c: Cpu, k: KernelMachine, pmdp: number, addr: bigint, end: bigint, phys: bigint, mask: PgtblMask): Steps<number> {
+function* vmap_pte_range(
+  c: Cpu,
+  k: KernelMachine,
+  pmdp: number,
+  addr: bigint,
+  end: bigint,
+  phys: bigint,
+  mask: PgtblMask,
+): Steps<number> {
   c.enter('vmap_pte_range');
   let pte = yield* pte_alloc_kernel_track(c, k, pmdp, addr, mask);
   if (pte < 0) return c.leave(-1);
@@ -173,14 +181,23 @@ export function* vmap_range_noflush(
   return c.leave(err);
 }
 
-function* vmap_pages_pte_range(c: Cpu, k: KernelMachine, pmdp: number, addr: bigint, end: bigint, pages: readonly number[], nr: { i: number }, mask: PgtblMask): Steps<number> {
+function* vmap_pages_pte_range(
+  c: Cpu,
+  k: KernelMachine,
+  pmdp: number,
+  addr: bigint,
+  end: bigint,
+  pages: readonly number[],
+  nr: { i: number },
+  mask: PgtblMask,
+): Steps<number> {
   c.enter('vmap_pages_pte_range');
   let pte = yield* pte_alloc_kernel_track(c, k, pmdp, addr, mask);
   if (pte < 0) return c.leave(-1);
   for (; addr !== end; addr += 4096n, pte += 8) {
     if (!k.fmt.none(yield* readEntry(c, k, pte, 1, 'ptep_get(pte)'))) return c.leave(-16); // WARN_ON: -EBUSY
     const page = pages[nr.i++];
-    yield* writeEntry(c, k, pte, 1, k.fmt.mkLeaf(k.arch.physBase + BigInt(page * 4096), 1), 'set_pte_at');
+    yield* writeEntry(c, k, pte, 1, k.fmt.mkLeaf(k.page_to_phys(page), 1), 'set_pte_at');
   }
   mask.bits |= PGTBL_PTE_MODIFIED;
   return c.leave(0);
@@ -254,13 +271,24 @@ function* ptep_get_and_clear(c: Cpu, k: KernelMachine, pte: number): Steps<bigin
   }
 }
 
-function* vunmap_pte_range(c: Cpu, k: KernelMachine, pmdp: number, pmd: bigint, addr: bigint, end: bigint, mask: PgtblMask): Steps {
+function* vunmap_pte_range(
+  c: Cpu,
+  k: KernelMachine,
+  pmdp: number,
+  pmd: bigint,
+  addr: bigint,
+  end: bigint,
+  mask: PgtblMask,
+): Steps {
   c.enter('vunmap_pte_range');
   let pte = childEntry(c, k, 'pte', pmdp, pmd, addr);
   for (; addr !== end; addr += 4096n, pte += 8) {
     const ptent = yield* ptep_get_and_clear(c, k, pte);
     if (!k.fmt.none(ptent) && !k.fmt.present(ptent, 1))
-      c.fail(KERNEL_BUG, `vunmap_pte_range: WARN_ON(!pte_none(ptent) && !pte_present(ptent)) at ${k.arch.formatVa(addr)}`);
+      c.fail(
+        KERNEL_BUG,
+        `vunmap_pte_range: WARN_ON(!pte_none(ptent) && !pte_present(ptent)) at ${k.arch.formatVa(addr)}`,
+      );
   }
   mask.bits |= PGTBL_PTE_MODIFIED;
   c.leave();
@@ -274,14 +302,23 @@ function* clearHuge(c: Cpu, k: KernelMachine, p: number, level: number, name: st
 }
 
 /** one level of vunmap's walk (pud or pmd): clear a huge leaf, note a bad entry, skip a none one, descend */
-function* vunmap_level(c: Cpu, k: KernelMachine, name: 'pud' | 'pmd', p: number, addr: bigint, end: bigint, mask: PgtblMask): Steps {
+function* vunmap_level(
+  c: Cpu,
+  k: KernelMachine,
+  name: 'pud' | 'pmd',
+  p: number,
+  addr: bigint,
+  end: bigint,
+  mask: PgtblMask,
+): Steps {
   c.enter(`vunmap_${name}_range`);
   const level = levelNumber(k, name);
   const bit = name === 'pud' ? PGTBL_PUD_MODIFIED : PGTBL_PMD_MODIFIED;
   for (let next: bigint; addr !== end; p += 8, addr = next) {
     next = pXdAddrEnd(k, name, addr, end);
     const cleared = yield* clearHuge(c, k, p, level, name);
-    if (cleared || k.fmt.bad(yield* readEntry(c, k, p, level, `${name}_bad(*${name})`), level)) mask.bits |= bit;
+    if (cleared || k.fmt.bad(yield* readEntry(c, k, p, level, `${name}_bad(*${name})`), level))
+      mask.bits |= bit;
     if (cleared) continue;
     const e = yield* readEntry(c, k, p, level, `${name}_none_or_clear_bad(${name})`);
     if (k.fmt.none(e)) continue;
@@ -289,7 +326,8 @@ function* vunmap_level(c: Cpu, k: KernelMachine, name: 'pud' | 'pmd', p: number,
       yield* writeEntry(c, k, p, level, 0n, `${name}_clear_bad(${name})`);
       continue;
     }
-    if (name === 'pud') yield* vunmap_level(c, k, 'pmd', childEntry(c, k, 'pmd', p, e, addr), addr, next, mask);
+    if (name === 'pud')
+      yield* vunmap_level(c, k, 'pmd', childEntry(c, k, 'pmd', p, e, addr), addr, next, mask);
     else yield* vunmap_pte_range(c, k, p, e, addr, next, mask);
   }
   c.leave();

@@ -4,8 +4,9 @@ import { mkTableEntry, PAGE_KERNEL_LARGE, pfn_pte } from '../../src/arch/x86-64/
 import type { Cpu } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import { formatTrace, type TraceStep } from '../../src/engine/trace.js';
-import { KernelBuilder } from '../../src/kernel/builder.js';
 import { hw_access } from '../../src/kernel/hw-access.js';
+import { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { x86_64 } from '../../src/kernel/x86/arch.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 
@@ -14,9 +15,9 @@ const VA = 0xffffe70000000034n;
 function runOne(
   build: (kb: KernelBuilder) => (c: Cpu) => Generator<never, void, bigint> | ReturnType<typeof hw_access>,
 ) {
-  const kb = new KernelBuilder({ levels: 4 });
+  const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['B'] });
   const run = build(kb);
-  const prog = kb.program([{ name: 'B', run: run as never }]);
+  const prog = kb.program([{ name: 'B', run: run as never }], []);
   const exec = new Execution(prog);
   const s = new DfsScheduler();
   s.startExecution();
@@ -29,8 +30,8 @@ describe('hw_access: the hardware walk of a kernel access', () => {
   it('faults on a none PGD slot that init_mm has, with the oops of the mail', () => {
     const { o, trace } = runOne((kb) => {
       const b = kb.task('B');
-      kb.bootTables(VA, 'pud'); // after B's fork: init_mm has slot 462, B does not
-      kb.cpu(b);
+      kb.table(VA, 'pud', { prefix: 'boot.' }); // after B's fork: init_mm has slot 462, B does not
+      kb.run('B', b);
       return (c) => c.call('__init_single_page', hw_access(c, kb.k, VA, 'write', 4, 1n));
     });
     expect(o.violation?.kind).toBe('page-fault');
@@ -46,15 +47,16 @@ describe('hw_access: the hardware walk of a kernel access', () => {
     ]);
     expect(o.violation?.kernelStack).toEqual(['__init_single_page']);
     expect(formatTrace(trace)).toEqual([
-      '  cpu0 B   __init_single_page walk   B.pgd[462] -> 0   <-- page-fault',
+      '  cpu0 B   __init_single_page hw walk begins hw_walk_in_flight[B] = 1',
+      '  cpu0 B   __init_single_page hw walk pgd B.pgd[462] -> 0   <-- page-fault',
     ]);
   });
 
   it('faults at the PUD of a present slot and prints PGD 4002067 P4D 4002067 PUD 0 for a read', () => {
     const { o } = runOne((kb) => {
-      kb.bootTables(VA, 'pud'); // frame 1 is init_mm.pgd, the boot PUD lands in frame 2
+      kb.table(VA, 'pud', { prefix: 'boot.' }); // frame 1 is init_mm.pgd, the boot PUD lands in frame 2
       const b = kb.task('B');
-      kb.cpu(b);
+      kb.run('B', b);
       return (c) => c.call('reader', hw_access(c, kb.k, VA, 'read', 8));
     });
     expect(o.violation?.message).toBe(
@@ -70,10 +72,10 @@ describe('hw_access: the hardware walk of a kernel access', () => {
   });
 
   it('writes through a 2 MiB leaf into the frame that backs it', () => {
-    const kb = new KernelBuilder({ levels: 4 });
-    kb.bootTables(VA, 'pmd');
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['B'] });
+    kb.table(VA, 'pmd', { prefix: 'boot.' });
     const b = kb.task('B');
-    kb.cpu(b);
+    kb.run('B', b);
     const data = kb.m.frame(FrameState.Data, 'block');
     const mem = kb.m.memory;
     // find the boot PMD by following the boot entries
@@ -98,25 +100,25 @@ describe('hw_access: the hardware walk of a kernel access', () => {
       false,
       [
         'page-fault: kernel read to ffffe70000000034 through B.pgd: PTE entry 0 is none, init_mm has none either',
-        'use-after-free: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which is free',
+        'use-after-free: cpu1 B read boot.pte[0] (hw walk pte) in reader after an unrecorded free freed boot.pte, a pte table; the pointer to it was read from boot.pmd[0], which now holds 0x4004067',
       ],
     ],
     [
+      // freed and reused as data: a use-after-free whatever the new use, never a bad entry
       true,
       [
-        'bad-entry: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which holds data, not a pte table',
         'page-fault: kernel read to ffffe70000000034 through B.pgd: PTE entry 0 is none, init_mm has none either',
-        'use-after-free: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which is free',
-        'use-after-free: hardware walk of ffffe70000000034 by B read pte entry 0 from frame 4, which was freed and reused since the walk read the pointer to it',
+        'use-after-free: cpu1 B read boot.pte[0] (hw walk pte) in reader after an unrecorded free freed boot.pte, a pte table; the pointer to it was read from boot.pmd[0], which now holds 0x4004067',
+        'use-after-free: cpu1 B read boot.pte[0] (hw walk pte) in reader reused after an unrecorded free freed boot.pte, a pte table; the pointer to it was read from boot.pmd[0], which now holds 0x4004067',
       ],
     ],
   ])('is a use-after-free when the PTE table it walks into was freed (reused: %s) under it', (reuse, found) => {
-    const kb = new KernelBuilder({ levels: 4 });
-    kb.bootTables(VA, 'pte');
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['A', 'B'] });
+    kb.table(VA, 'pte', { prefix: 'boot.' });
     const a = kb.task('A');
     const b = kb.task('B');
-    kb.cpu(a);
-    kb.cpu(b);
+    kb.run('A', a);
+    kb.run('B', b);
     const mem = kb.m.memory;
     const follow = (frame: number, index: number) =>
       Number((BigInt.asUintN(64, mem.load(frameAddr(frame, index))) >> 12n) - frameToPfn(0)) & 0xfff;
@@ -134,6 +136,7 @@ describe('hw_access: the hardware walk of a kernel access', () => {
       },
       { name: 'B', run: (c: Cpu) => c.call('reader', hw_access(c, kb.k, VA, 'read', 8)) },
     ]);
+    void a;
     const exec = new Execution(prog);
     const s = new DfsScheduler();
     const kinds = new Set<string>();

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ARM64 } from '../../src/arch/arm64/arch.js';
-import { x86_64Arch } from '../../src/arch/x86-64/arch.js';
-import { X86_PAE_ARCH } from '../../src/arch/x86-pae/arch.js';
+import type { Cpu, Steps } from '../../src/engine/cpu.js';
+import { Execution } from '../../src/engine/execution.js';
+import { arm64 } from '../../src/kernel/arm64/arch.js';
 import { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { switch_mm } from '../../src/kernel/sched.js';
+import { x86_64, x86_pae } from '../../src/kernel/x86/arch.js';
+import { list_first, list_next, pgd_list_add, pgd_list_del } from '../../src/kernel/x86/pgd-list.js';
 import { FrameState } from '../../src/machine/frame-state.js';
+import { DfsScheduler } from '../../src/scheduler/dfs.js';
 
 /** the mms on pgd_list, head first, read from memory */
 function pgdList(kb: KernelBuilder): string[] {
@@ -18,7 +22,7 @@ function pgdList(kb: KernelBuilder): string[] {
 
 describe('KernelBuilder: one builder for every architecture', () => {
   it('x86-64 4-level: init_mm at frame 1, tasks with the kernel half cloned, pgd_list newest first', () => {
-    const kb = new KernelBuilder(x86_64Arch(4), { cpus: ['A', 'B'] });
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['A', 'B'] });
     const pud = kb.table(0xffffea0000000000n, 'pud', { prefix: 'boot.' });
     const a = kb.task('A');
     kb.task('B');
@@ -40,7 +44,7 @@ describe('KernelBuilder: one builder for every architecture', () => {
   });
 
   it('arm64: swapper_pg_dir, tables named by level, TTBR0 words; the kernel half is not copied', () => {
-    const kb = new KernelBuilder(ARM64, { cpus: ['A'] });
+    const kb = new KernelBuilder(arm64(), { cpus: ['A'] });
     kb.map(0xffff800080000000n, 1, 0x90000000n, { names: { 1: 'pte0' } });
     const t = kb.task('T');
     const names = [2, 3, 4].map((f) => kb.m.symbols.frameName(f));
@@ -52,7 +56,7 @@ describe('KernelBuilder: one builder for every architecture', () => {
   });
 
   it('x86 PAE: a PDPT whose kernel entry (3) tasks copy', () => {
-    const kb = new KernelBuilder(X86_PAE_ARCH, { cpus: ['A', 'B'] });
+    const kb = new KernelBuilder(x86_pae(), { cpus: ['A', 'B'] });
     const pmd = kb.table(0xc0000000n, 'pmd');
     const a = kb.task('A');
     const mem = kb.m.memory;
@@ -63,10 +67,44 @@ describe('KernelBuilder: one builder for every architecture', () => {
   });
 
   it('refuses a program whose CPUs are not the machine\u2019s', () => {
-    const kb = new KernelBuilder(ARM64, { cpus: ['A', 'B'] });
+    const kb = new KernelBuilder(arm64(), { cpus: ['A', 'B'] });
     expect(() => kb.program([{ name: 'A', *run() {} }])).toThrow(
       "KernelBuilder: the machine's CPUs are A, B; the program's are A",
     );
     expect(() => kb.run('C', kb.k.initMm)).toThrow('KernelBuilder: no CPU named C (CPUs: A, B)');
+  });
+
+  it('list_add, list_for_each and list_del keep pgd_list a well-formed list', () => {
+    const kb = new KernelBuilder(x86_64({ levels: 5 }), { cpus: ['A'] });
+    const a = kb.task('A');
+    const c = kb.futureTask('C');
+    kb.run('A', a);
+    const k = kb.k;
+    const seen: string[][] = [];
+    function* walk(cpu: Cpu): Steps<string[]> {
+      const names: string[] = [];
+      for (let mm = yield* list_first(cpu, k); mm; mm = yield* list_next(cpu, k, mm)) names.push(mm.name);
+      return names;
+    }
+    const prog = kb.program(
+      [
+        {
+          name: 'A',
+          *run(cpu: Cpu) {
+            yield* pgd_list_add(cpu, k, c);
+            seen.push(yield* walk(cpu));
+            yield* pgd_list_del(cpu, k, a);
+            seen.push(yield* walk(cpu));
+            yield* switch_mm(cpu, k, c);
+          },
+        },
+      ],
+      [], // the list alone: C joins without a clone, which the pgd-join oracle would report
+    );
+    const s = new DfsScheduler();
+    s.startExecution();
+    expect(new Execution(prog).run(s).violation).toBeNull();
+    expect(seen).toEqual([['C', 'A'], ['C']]);
+    expect(prog.memory.load(k.cpus[0].current)).toBe(BigInt(c.id + 1));
   });
 });

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { X86Tables } from '../../models/lockless/lib/x86-kernel.js';
 import { _PAGE_PSE } from '../../src/arch/x86-64/entry.js';
 import { X86_64_L4 } from '../../src/arch/x86-64/format.js';
 import type { Cpu } from '../../src/engine/cpu.js';
-import {
-  __pte_offset_map,
-  nomapReason,
-  type PteMapContext,
-  pmd_bad,
-} from '../../src/kernel/pte-offset-map.js';
-import { Rcu } from '../../src/kernel/rcu.js';
+import { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { __pte_offset_map, nomapReason, pmd_bad } from '../../src/kernel/pte-offset-map.js';
+import { x86_64 } from '../../src/kernel/x86/arch.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { runTraced } from './walk/solo.js';
 
@@ -17,7 +12,7 @@ const TABLE = X86_64_L4.mkTable(0x5000n, 2);
 
 describe('pte_offset_map family (mm/pgtable-generic.c)', () => {
   it('NULL exactly for none, not present, huge and bad snapshots (I8)', () => {
-    const w = { fmt: X86_64_L4, ghost: null as never };
+    const w = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['A'] }).k;
     expect(nomapReason(w, 0n)).toBe('none');
     expect(nomapReason(w, TABLE & ~1n)).toBe('not present');
     expect(nomapReason(w, TABLE | _PAGE_PSE)).toBe('huge');
@@ -27,22 +22,18 @@ describe('pte_offset_map family (mm/pgtable-generic.c)', () => {
   });
 
   function setup(pmdval: bigint) {
-    const x = new X86Tables(6, ['A']);
-    const rcu = new Rcu(x.kb.m, 1);
-    const pmd = x.kb.m.frame(FrameState.Pmd, 'pmd');
-    const pte = x.kb.m.frame(FrameState.Pte, 'pte');
-    x.ghost.nameFrame(pmd, 'pmd');
-    x.ghost.nameFrame(pte, 'pte');
-    const pmdp = x.kb.m.frameAddr(pmd, 0);
-    x.kb.m.memory.store(pmdp, pmdval === TABLE ? X86_64_L4.mkTable(BigInt(pte * 4096), 2) : pmdval);
-    x.kb.cpu(x.k.initMm);
-    const ctx: PteMapContext = { w: x.w, rcu, ptlOf: () => -1 };
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['A'], frames: 6 });
+    const pmd = kb.frame(FrameState.Pmd, 'pmd');
+    const pte = kb.frame(FrameState.Pte, 'pte');
+    const pmdp = pmd * 4096;
+    kb.m.memory.store(pmdp, pmdval === TABLE ? X86_64_L4.mkTable(BigInt(pte * 4096), 2) : pmdval);
+    const k = kb.k;
     let got: unknown = 'unset';
-    const prog = x.kb.program([
+    const prog = kb.program([
       {
         name: 'A',
         *run(c: Cpu) {
-          const m = yield* __pte_offset_map(c, ctx, pmdp, 0x1000n);
+          const m = yield* __pte_offset_map(c, k, pmdp, 0x1000n);
           got = m && { pte: m.pte - pte * 4096, table: m.table === pte };
         },
       },

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Cpu } from '../../src/engine/cpu.js';
-import { call_rcu, Rcu, rcu_read_lock, rcu_read_unlock } from '../../src/kernel/rcu.js';
+import { arm64 } from '../../src/kernel/arm64/arch.js';
+import { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { call_rcu, rcu_read_lock, rcu_read_unlock } from '../../src/kernel/rcu.js';
 import { FrameState } from '../../src/machine/frame-state.js';
-import { MachineBuilder } from '../../src/model/builder.js';
 import { dpor, runTraced } from './walk/solo.js';
 
 /**
@@ -10,43 +11,46 @@ import { dpor, runTraced } from './walk/solo.js';
  * section; the writer unpublishes it and frees it with call_rcu.
  */
 function program(readerLocks: boolean) {
-  const m = new MachineBuilder(3);
-  const t = m.frame(FrameState.Data, 'obj');
-  const ptr = m.word('gp', BigInt(m.frameAddr(t)));
-  const rcu = new Rcu(m, 2);
+  const kb = new KernelBuilder(arm64(), { cpus: ['R', 'W'], frames: 3 });
+  const t = kb.frame(FrameState.Data, 'obj');
+  const ptr = kb.word('gp', BigInt(t * 4096));
+  const k = kb.k;
   const check = (c: Cpu) => {
     if (c.mem.state(t) === FrameState.Free) c.fail('use-after-free', 'reader read obj after it was freed');
   };
-  return m.program([
-    {
-      name: 'R',
-      *run(c: Cpu) {
-        if (readerLocks) yield* rcu_read_lock(c, rcu);
-        const p = Number(yield c.load(ptr, 'rcu_dereference(gp)'));
-        if (p !== 0) {
-          yield c.load(p, 'read obj');
-          check(c);
-          yield c.load(p, 'read obj');
-          check(c);
-        }
-        if (readerLocks) yield* rcu_read_unlock(c, rcu);
+  return kb.program(
+    [
+      {
+        name: 'R',
+        *run(c: Cpu) {
+          if (readerLocks) yield* rcu_read_lock(c, k);
+          const p = Number(yield c.load(ptr, 'rcu_dereference(gp)'));
+          if (p !== 0) {
+            yield c.load(p, 'read obj');
+            check(c);
+            yield c.load(p, 'read obj');
+            check(c);
+          }
+          if (readerLocks) yield* rcu_read_unlock(c, k);
+        },
       },
-    },
-    {
-      name: 'W',
-      *run(c: Cpu) {
-        yield c.store(ptr, 0n, 'rcu_assign_pointer(gp, NULL)');
-        yield* call_rcu(
-          c,
-          rcu,
-          'free_obj',
-          (function* () {
-            yield c.free(t, 'kfree');
-          })(),
-        );
+      {
+        name: 'W',
+        *run(c: Cpu) {
+          yield c.store(ptr, 0n, 'rcu_assign_pointer(gp, NULL)');
+          yield* call_rcu(
+            c,
+            k,
+            'free_obj',
+            (function* () {
+              yield c.free(t, 'kfree');
+            })(),
+          );
+        },
       },
-    },
-  ]);
+    ],
+    [],
+  );
 }
 
 describe('RCU', () => {
@@ -66,7 +70,7 @@ describe('RCU', () => {
     expect(o.violation).toBeNull();
     expect(lines).toEqual([
       '0  rcu_read_lock rcu.reader[cpu0] = 1',
-      '0  rcu_dereference(gp) gp -> 0x0000000000001000',
+      '0  rcu_dereference(gp) gp -> 0x0000000000002000',
       '0  read obj obj[0] -> 0',
       '0  read obj obj[0] -> 0',
       '0  rcu_read_unlock rcu.reader[cpu0] = 2',

@@ -5,12 +5,12 @@ import type { Cpu } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import type { Oracle } from '../../src/engine/program.js';
 import { formatTrace, type TraceStep } from '../../src/engine/trace.js';
-import { KernelBuilder } from '../../src/kernel/builder.js';
-import type { KernelBugs } from '../../src/kernel/kernel.js';
-import { kernelOracles } from '../../src/kernel/oracles/index.js';
-import { ghostPgdList } from '../../src/kernel/pgd-list.js';
-import { pgd_alloc, pgd_free } from '../../src/kernel/pgtable.js';
-import { sync_global_pgds } from '../../src/kernel/sync.js';
+import type { KernelBugs } from '../../src/kernel/machine.js';
+import { KernelBuilder } from '../../src/kernel/machine-builder.js';
+import { x86_64 } from '../../src/kernel/x86/arch.js';
+import { ghostPgdList } from '../../src/kernel/x86/pgd-list.js';
+import { pgd_alloc, pgd_free } from '../../src/kernel/x86/pgtable.js';
+import { sync_global_pgds } from '../../src/kernel/x86/sync.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 import { DporScheduler } from '../../src/scheduler/dpor.js';
 
@@ -19,11 +19,11 @@ const FRESH_L5 = 0xffd5000000000000n;
 
 /** a kernel with tasks A and B forked at boot and one CPU, whose init_mm then gains slot of `va` */
 function machine(levels: 4 | 5, va: bigint, bugs: KernelBugs = {}) {
-  const kb = new KernelBuilder({ levels, frames: 12, bugs });
+  const kb = new KernelBuilder(x86_64({ levels }), { cpus: ['A'], frames: 12, bugs });
   const a = kb.task('A');
   const b = kb.task('B');
-  kb.bootTables(va, levels === 5 ? 'p4d' : 'pud'); // after the forks: only init_mm has the slot
-  kb.cpu(a);
+  kb.table(va, levels === 5 ? 'p4d' : 'pud', { prefix: 'boot.' }); // after the forks: only init_mm has the slot
+  kb.run('A', a);
   return { kb, a, b, k: kb.k };
 }
 
@@ -39,10 +39,9 @@ function runOnce(prog: ReturnType<KernelBuilder['program']>) {
 describe('sync_global_pgds (arch/x86/mm/init_64.c)', () => {
   it('4-level: copies init_mm slot 462 into every PGD on pgd_list, under pgd_lock and each page_table_lock', () => {
     const { kb, a, b, k } = machine(4, FRESH_L4);
-    const prog = kb.program(
-      [{ name: 'A', run: (c: Cpu) => c.call('sync', sync_global_pgds(c, k, FRESH_L4, FRESH_L4)) }],
-      kernelOracles(k),
-    );
+    const prog = kb.program([
+      { name: 'A', run: (c: Cpu) => c.call('sync', sync_global_pgds(c, k, FRESH_L4, FRESH_L4)) },
+    ]);
     const { o, trace } = runOnce(prog);
     expect(o.violation).toBeNull();
     const mem = prog.memory;
@@ -53,15 +52,15 @@ describe('sync_global_pgds (arch/x86/mm/init_64.c)', () => {
     expect(formatTrace(trace)).toEqual([
       '  cpu0 A   sync_global_pgds_l4 p4d_none init_mm.pgd[462] -> 0x0000000004004067',
       '  cpu0 A   sync_global_pgds_l4 spin_lock pgd_lock',
-      '  cpu0 A   sync_global_pgds_l4 list_for_each pgd_list.next -> 0xffff8880040000d8',
-      '  cpu0 A   sync_global_pgds_l4 pgd_page_get_mm B.pgd_page.pt_mm -> 0xffff8880040000c8',
+      '  cpu0 A   sync_global_pgds_l4 list_for_each pgd_list.next -> 0xffff888004000238',
+      '  cpu0 A   sync_global_pgds_l4 pgd_page_get_mm B.pgd_page.pt_mm -> 0xffff888004000220',
       '  cpu0 A   sync_global_pgds_l4 spin_lock B.page_table_lock',
       '  cpu0 A   sync_global_pgds_l4 p4d_none init_mm.pgd[462] -> 0x0000000004004067',
       '  cpu0 A   sync_global_pgds_l4 p4d_none B.pgd[462] -> 0',
       '  cpu0 A   sync_global_pgds_l4 set_p4d B.pgd[462] = 0x0000000004004067',
       '  cpu0 A   sync_global_pgds_l4 spin_unlock B.page_table_lock',
-      '  cpu0 A   sync_global_pgds_l4 list_for_each B.pgd_page.lru.next -> 0xffff8880040000a8',
-      '  cpu0 A   sync_global_pgds_l4 pgd_page_get_mm A.pgd_page.pt_mm -> 0xffff888004000098',
+      '  cpu0 A   sync_global_pgds_l4 list_for_each B.pgd_page.lru.next -> 0xffff888004000200',
+      '  cpu0 A   sync_global_pgds_l4 pgd_page_get_mm A.pgd_page.pt_mm -> 0xffff8880040001e8',
       '  cpu0 A   sync_global_pgds_l4 spin_lock A.page_table_lock',
       '  cpu0 A   sync_global_pgds_l4 p4d_none init_mm.pgd[462] -> 0x0000000004004067',
       '  cpu0 A   sync_global_pgds_l4 p4d_none A.pgd[462] -> 0',
@@ -74,10 +73,7 @@ describe('sync_global_pgds (arch/x86/mm/init_64.c)', () => {
 
   it('5-level: syncs PGD slot 469 with set_pgd', () => {
     const { kb, b, k } = machine(5, FRESH_L5);
-    const prog = kb.program(
-      [{ name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, FRESH_L5, FRESH_L5) }],
-      kernelOracles(k),
-    );
+    const prog = kb.program([{ name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, FRESH_L5, FRESH_L5) }]);
     const { o, trace } = runOnce(prog);
     expect(o.violation).toBeNull();
     expect(prog.memory.load(frameAddr(b.bootPgdFrame, 469))).toBe(mkTableEntry(frameToPfn(4)));
@@ -87,7 +83,7 @@ describe('sync_global_pgds (arch/x86/mm/init_64.c)', () => {
   it('skips a slot init_mm does not have, without taking pgd_lock', () => {
     const { kb, k } = machine(4, FRESH_L4);
     const other = 0xffffe80000000000n; // slot 464: none everywhere
-    const prog = kb.program([{ name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, other, other) }]);
+    const prog = kb.program([{ name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, other, other) }], []);
     const { o, trace } = runOnce(prog);
     expect(o.violation).toBeNull();
     expect(formatTrace(trace)).toEqual(['  cpu0 A   sync_global_pgds_l4 p4d_none init_mm.pgd[464] -> 0']);
@@ -96,7 +92,7 @@ describe('sync_global_pgds (arch/x86/mm/init_64.c)', () => {
   it('BUG()s when a task entry points to another table than init_mm (the sync BUG_ON)', () => {
     const { kb, b, k } = machine(4, FRESH_L4);
     kb.m.memory.store(frameAddr(b.bootPgdFrame, 462), mkTableEntry(frameToPfn(9)));
-    const prog = kb.program([{ name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, FRESH_L4, FRESH_L4) }]);
+    const prog = kb.program([{ name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, FRESH_L4, FRESH_L4) }], []);
     const { o } = runOnce(prog);
     expect(o.violation?.kind).toBe('kernel-bug');
     expect(o.violation?.message).toBe(
@@ -109,23 +105,24 @@ describe('sync_global_pgds (arch/x86/mm/init_64.c)', () => {
   });
 
   it('without pgd_lock (mutant) the walk races with list_add only: 2 classes, both clean when the slot predates the fork', () => {
-    const kb = new KernelBuilder({ levels: 4, frames: 12, bugs: { syncWithoutLock: true } });
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), {
+      cpus: ['A', 'B'],
+      frames: 12,
+      bugs: { syncWithoutLock: true },
+    });
     const a = kb.task('A');
     const b = kb.task('B');
     const child = kb.futureTask('C');
-    kb.bootTables(FRESH_L4, 'pud');
-    kb.cpu(a);
-    kb.cpu(b);
+    kb.table(FRESH_L4, 'pud', { prefix: 'boot.' });
+    kb.run('A', a);
+    kb.run('B', b);
     const k = kb.k;
     // the slot is in init_mm before either CPU starts, so C's clone has it whatever the order;
     // the unlocked walk reads pgd_list.next before or after C is linked: two classes under DPOR
-    const prog = kb.program(
-      [
-        { name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, FRESH_L4, FRESH_L4) },
-        { name: 'B', run: (c: Cpu) => pgd_alloc(c, k, child) },
-      ],
-      kernelOracles(k),
-    );
+    const prog = kb.program([
+      { name: 'A', run: (c: Cpu) => sync_global_pgds(c, k, FRESH_L4, FRESH_L4) },
+      { name: 'B', run: (c: Cpu) => pgd_alloc(c, k, child) },
+    ]);
     const exec = new Execution(prog);
     const s = new DporScheduler();
     let executions = 0;
@@ -147,9 +144,9 @@ describe('kernel oracles', () => {
     ) => (c: Cpu) => Generator<never, void, bigint> | ReturnType<typeof sync_global_pgds>,
     oracles: (kb: KernelBuilder) => Oracle[],
   ) {
-    const kb = new KernelBuilder({ levels: 4, frames: 12 });
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['A'], frames: 12 });
     const a = kb.task('A');
-    kb.cpu(a);
+    kb.run('A', a);
     const run = build(kb);
     return runOnce(kb.program([{ name: 'A', run: run as never }], oracles(kb))).o.violation;
   }
@@ -160,7 +157,7 @@ describe('kernel oracles', () => {
         function* (c: Cpu) {
           yield c.store(frameAddr(kb.k.mm('A').bootPgdFrame, 470), mkTableEntry(frameToPfn(3)), 'set_p4d');
         },
-      (kb) => kernelOracles(kb.k),
+      (kb) => kb.k.oracles(),
     );
     expect([v?.kind, v?.message]).toEqual([
       'pgd-mismatch',
@@ -175,7 +172,7 @@ describe('kernel oracles', () => {
           const init = kb.k.initMm.bootPgdFrame;
           yield c.store(frameAddr(init, 470), mkTableEntry(frameToPfn(kb.k.mm('A').bootPgdFrame)), 'set_p4d');
         },
-      (kb) => kernelOracles(kb.k),
+      (kb) => kb.k.oracles(),
     );
     expect([v?.kind, v?.message]).toEqual([
       'bad-entry',
@@ -192,33 +189,30 @@ describe('kernel oracles', () => {
           yield c.lock(kb.k.pgdLock, 'spin_lock');
           c.leave();
         },
-      (kb) => kernelOracles(kb.k),
+      (kb) => kb.k.oracles(),
     );
     expect([v?.kind, v?.message]).toEqual([
       'lock-order',
-      'A takes pgd_lock while holding a page_table_lock (order: mem_hotplug_lock -> pgd_lock -> page_table_lock)',
+      'A takes pgd_lock while holding a page_table_lock (order: mem_hotplug_lock -> mmap_lock -> pgd_lock -> page_table_lock)',
     ]);
   });
 
   it('I4: linking a PGD on pgd_list before pgd_ctor cloned the kernel half is incomplete-clone', () => {
-    const kb = new KernelBuilder({ levels: 4, frames: 12 });
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['A'], frames: 12 });
     const a = kb.task('A');
     const child = kb.futureTask('C');
-    kb.cpu(a);
+    kb.run('A', a);
     const k = kb.k;
-    const prog = kb.program(
-      [
-        {
-          name: 'A',
-          *run(c: Cpu) {
-            yield c.store(child.pgd, k.__va(frameAddr(9)), 'mm->pgd');
-            yield c.store(child.lruNext, k.__va(a.lruNext), 'list_add');
-            yield c.store(k.pgdListHead, k.__va(child.lruNext), 'list_add');
-          },
+    const prog = kb.program([
+      {
+        name: 'A',
+        *run(c: Cpu) {
+          yield c.store(child.pgd, k.__va(frameAddr(9)), 'mm->pgd');
+          yield c.store(child.lruNext, k.__va(a.lruNext), 'list_add');
+          yield c.store(k.pgdListHead, k.__va(child.lruNext), 'list_add');
         },
-      ],
-      kernelOracles(k),
-    );
+      },
+    ]);
     const v = runOnce(prog).o.violation;
     expect([v?.kind, v?.message]).toEqual([
       'incomplete-clone',
@@ -229,34 +223,31 @@ describe('kernel oracles', () => {
 
 describe('pgd_free (arch/x86/mm/pgtable.c)', () => {
   it('unlinks the PGD under pgd_lock, poisons lru and frees the page; a later read of it is use-after-free', () => {
-    const kb = new KernelBuilder({ levels: 4, frames: 12 });
+    const kb = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['A'], frames: 12 });
     const a = kb.task('A');
     const b = kb.task('B');
-    kb.cpu(a);
+    kb.run('A', a);
     const k = kb.k;
-    const prog = kb.program(
-      [
-        {
-          name: 'A',
-          *run(c: Cpu) {
-            yield* c.call('mmdrop', pgd_free(c, k, b));
-            yield c.load(frameAddr(b.bootPgdFrame, 462), 'p4d_none');
-          },
+    const prog = kb.program([
+      {
+        name: 'A',
+        *run(c: Cpu) {
+          yield* c.call('mmdrop', pgd_free(c, k, b));
+          yield c.load(frameAddr(b.bootPgdFrame, 462), 'p4d_none');
         },
-      ],
-      kernelOracles(k),
-    );
+      },
+    ]);
     const { o, trace } = runOnce(prog);
     expect([o.violation?.kind, o.violation?.message]).toEqual([
       'use-after-free',
-      'A reads B.pgd[462] after the page was freed',
+      'cpu0 A read B.pgd[462] in its program after cpu0 A in _pgd_free freed B.pgd',
     ]);
     expect(formatTrace(trace)).toEqual([
       '  cpu0 A   pgd_dtor     spin_lock pgd_lock',
-      '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.next -> 0xffff8880040000a8',
+      '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.next -> 0xffff888004000200',
       '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.prev -> 0xffff888004000000',
       '  cpu0 A   pgd_list_del list_del A.pgd_page.lru.prev = 0xffff888004000000',
-      '  cpu0 A   pgd_list_del list_del pgd_list.next = 0xffff8880040000a8',
+      '  cpu0 A   pgd_list_del list_del pgd_list.next = 0xffff888004000200',
       '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.next = 0xdead000000000100',
       '  cpu0 A   pgd_list_del list_del B.pgd_page.lru.prev = 0xdead000000000122',
       '  cpu0 A   pgd_dtor     spin_unlock pgd_lock',

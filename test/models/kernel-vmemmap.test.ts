@@ -43,21 +43,21 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
   it.each([
     [
       'vmemmap-compound-nosync:buggy-l4-fresh',
-      'v1.ARd2bWVtbWFwLWNvbXBvdW5kLW5vc3luYw5idWdneS1sNC1mcmVzaKCNBgIADwECIPKs2A',
+      'v1.ARd2bWVtbWFwLWNvbXBvdW5kLW5vc3luYw5idWdneS1sNC1mcmVzaKCNBgIADwEDIfKuaw',
       'kernel write to ffffe70000000034 through B.pgd: PGD slot 462 is none, init_mm has it',
       oops('ffffe70000000034', 'PGD 0 P4D 0'),
       ['memmap_init_zone_device', '__init_zone_device_page', '__init_single_page'],
     ],
     [
       'vmemmap-compound-nosync:buggy-l5-fresh',
-      'v1.ARd2bWVtbWFwLWNvbXBvdW5kLW5vc3luYw5idWdneS1sNS1mcmVzaKCNBgIAEgECkqr7WA',
+      'v1.ARd2bWVtbWFwLWNvbXBvdW5kLW5vc3luYw5idWdneS1sNS1mcmVzaKCNBgIAEgEDk6r86w',
       'kernel write to ffd5000000000034 through B.pgd: PGD slot 469 is none, init_mm has it',
       oops('ffd5000000000034', 'PGD 0'),
       ['memmap_init_zone_device', '__init_zone_device_page', '__init_single_page'],
     ],
     [
       'vmemmap-access-before-sync:buggy-l4-fresh',
-      'v1.ARp2bWVtbWFwLWFjY2Vzcy1iZWZvcmUtc3luYw5idWdneS1sNC1mcmVzaKCNBgEADFUq90I',
+      'v1.ARp2bWVtbWFwLWFjY2Vzcy1iZWZvcmUtc3luYw5idWdneS1sNC1mcmVzaKCNBgEADVYq-NU',
       'kernel write to ffffe70000008000 through A.pgd: PGD slot 462 is none, init_mm has it',
       oops('ffffe70000008000', 'PGD 0 P4D 0'),
       [
@@ -72,7 +72,7 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
     ],
     [
       'vmemmap-access-before-sync:buggy-l5-fresh',
-      'v1.ARp2bWVtbWFwLWFjY2Vzcy1iZWZvcmUtc3luYw5idWdneS1sNS1mcmVzaKCNBgEAD6AuPUg',
+      'v1.ARp2bWVtbWFwLWFjY2Vzcy1iZWZvcmUtc3luYw5idWdneS1sNS1mcmVzaKCNBgEAEI8uIoU',
       'kernel write to ffd5000000008000 through A.pgd: PGD slot 469 is none, init_mm has it',
       oops('ffd5000000008000', 'PGD 0'),
       [
@@ -138,7 +138,8 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
       '  cpu0 A   pagemap_range        mem_hotplug_done mem_hotplug_lock',
       '  cpu0 A   pagemap_range        pgmap ready pgmap_ready = 1',
       '  cpu1 B                        wait pgmap pgmap_ready -> 1',
-      '  cpu1 B   __init_single_page   walk   B.pgd[462] -> 0   <-- page-fault',
+      '  cpu1 B   __init_single_page   hw walk begins hw_walk_in_flight[B] = 1',
+      '  cpu1 B   __init_single_page   hw walk pgd B.pgd[462] -> 0   <-- page-fault',
     ]);
   });
 
@@ -236,11 +237,11 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
   it('pagerace replay reproduces the oops of the mail from its token', () => {
     const run = pagerace([
       'replay',
-      'v1.ARd2bWVtbWFwLWNvbXBvdW5kLW5vc3luYw5idWdneS1sNC1mcmVzaKCNBgIADwECIPKs2A',
+      'v1.ARd2bWVtbWFwLWNvbXBvdW5kLW5vc3luYw5idWdneS1sNC1mcmVzaKCNBgIADwEDIfKuaw',
     ]);
     expect(run.code).toBe(1);
     expect(run.stdout.split('\n').slice(0, 6)).toEqual([
-      'Replaying vmemmap-compound-nosync:buggy-l4-fresh, 17 steps, 0 preemptions',
+      'Replaying vmemmap-compound-nosync:buggy-l4-fresh, 18 steps, 0 preemptions',
       ...oops('ffffe70000000034', 'PGD 0 P4D 0'),
     ]);
   });

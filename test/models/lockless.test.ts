@@ -44,7 +44,7 @@ describe('models/lockless: each bug pinned by its replay token', () => {
       3,
       'use-after-free',
       'cpu0 A read pte[1] (ptep_get_lockless(pte)) in ptdump_pte_entry after cpu1 B in free_empty_pte_table freed pte, a pte table; the pointer to it was read from pmd[0], which now holds 0x0',
-      'v1.ARNob3RyZW1vdmUtdnMtcHRkdW1wBWJ1Z2d5oI0GAwANAR4AAf5aEkk',
+      'v1.ARNob3RyZW1vdmUtdnMtcHRkdW1wBWJ1Z2d5oI0GAwANASAAAYTx3oc',
     ],
     [
       'lockless-walk-vs-free:buggy',
@@ -58,7 +58,7 @@ describe('models/lockless: each bug pinned by its replay token', () => {
       3,
       'use-after-free',
       'cpu0 A read pte[1] (ptep_get_lockless(pte)) in ptdump_pte_entry after cpu1 B in free_pagetable freed pte, a pte table; the pointer to it was read from pmd[0], which now holds 0x4004067',
-      'v1.ARV4ODYtZnJlZS1iZWZvcmUtY2xlYXIFYnVnZ3mgjQYDAA0BGgABitjEWA',
+      'v1.ARV4ODYtZnJlZS1iZWZvcmUtY2xlYXIFYnVnZ3mgjQYDAA0BHAABBED4Gg',
     ],
     [
       'pte-offset-map:buggy',
@@ -86,7 +86,7 @@ describe('models/lockless: each bug pinned by its replay token', () => {
       201,
       'page-fault',
       'kernel write to ffffe70040008000 through B.pgd: PGD slot 462 is none, init_mm has it',
-      'v1.AQ50d28tcG9wdWxhdG9ycwVidWdneaCNBgIACgEJvTmV0A',
+      'v1.AQ50d28tcG9wdWxhdG9ycwVidWdneaCNBgIACgEKwDmaiQ',
     ],
     [
       'pae-torn-read:buggy',

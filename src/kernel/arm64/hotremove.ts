@@ -87,7 +87,13 @@ function* unmap_hotplug_pmd_range(
  * `unmap_hotplug_range`: from swapper_pg_dir (the P4D is folded) down to every leaf of
  * [addr, end): clear it, flush, and with `freeMapped` (the vmemmap) free the page it mapped.
  */
-export function* unmap_hotplug_range(c: Cpu, k: KernelMachine, addr: bigint, end: bigint, freeMapped: boolean): Steps {
+export function* unmap_hotplug_range(
+  c: Cpu,
+  k: KernelMachine,
+  addr: bigint,
+  end: bigint,
+  freeMapped: boolean,
+): Steps {
   c.enter('unmap_hotplug_range');
   const pgd = k.swapper(c.mem);
   do {

@@ -83,6 +83,7 @@ export function* vmemmap_set_pmd(c: Cpu, k: KernelMachine, pmdp: number, block: 
 }
 
 /** `vmemmap_check_pmd`: reuse an existing block (vmemmap_verify is a warning): return pmd_sect(). */
+// biome-ignore lint/correctness/useYield: it reads nothing more, but it is one of the arch's step functions
 export function* vmemmap_check_pmd(_c: Cpu, k: KernelMachine, pmdval: bigint): Steps<boolean> {
   return k.fmt.leaf(pmdval, 2);
 }
@@ -93,15 +94,31 @@ export function* vmemmap_check_pmd(_c: Cpu, k: KernelMachine, pmdval: bigint): S
  * again; BUG on a bad one. Returns the entry's value. arm64 publishes a table before filling it,
  * top down: a walker meanwhile sees a table of none entries.
  */
-function* allocInit(c: Cpu, k: KernelMachine, p: number, level: number, state: FrameState, tag: string): Steps<bigint> {
+function* allocInit(
+  c: Cpu,
+  k: KernelMachine,
+  p: number,
+  level: number,
+  state: FrameState,
+  tag: string,
+): Steps<bigint> {
   let e = yield* readEntry(c, k, p, level, 'READ_ONCE(*p)');
   if (k.fmt.none(e)) {
     const t = yield* alloc_pgtable(c, state, tag, 'pgd_pgtable_alloc_init_mm');
-    yield* writeEntry(c, k, p, level, k.fmt.mkTable(BigInt(t * 4096), level), `__${tag === 'pud' ? 'p4d' : tag === 'pmd' ? 'pud' : 'pmd'}_populate`);
+    yield* writeEntry(
+      c,
+      k,
+      p,
+      level,
+      k.fmt.mkTable(BigInt(t * 4096), level),
+      `__${tag === 'pud' ? 'p4d' : tag === 'pmd' ? 'pud' : 'pmd'}_populate`,
+    );
     e = yield* readEntry(c, k, p, level, 'READ_ONCE(*p)');
   }
   if (k.fmt.bad(e, level) || !k.fmt.table(e, level))
-    c.fail(KERNEL_BUG, `__create_pgd_mapping: BUG_ON(p?d_bad) at ${k.ghost.addrName(p, c.mem)}`, ['kernel BUG at arch/arm64/mm/mmu.c!']);
+    c.fail(KERNEL_BUG, `__create_pgd_mapping: BUG_ON(p?d_bad) at ${k.ghost.addrName(p, c.mem)}`, [
+      'kernel BUG at arch/arm64/mm/mmu.c!',
+    ]);
   return e;
 }
 
@@ -112,7 +129,13 @@ function* allocInit(c: Cpu, k: KernelMachine, p: number, level: number, state: F
  * alloc_init_cont_pmd, alloc_init_cont_pte, init_pte). fixmap_lock is not modelled:
  * mem_hotplug_lock serializes the hot-adds.
  */
-export function* __create_pgd_mapping(c: Cpu, k: KernelMachine, phys: bigint, virt: bigint, size: bigint): Steps {
+export function* __create_pgd_mapping(
+  c: Cpu,
+  k: KernelMachine,
+  phys: bigint,
+  virt: bigint,
+  size: bigint,
+): Steps {
   c.enter('__create_pgd_mapping');
   const end = virt + size;
   for (let addr = virt, next: bigint; addr !== end; phys += next - addr, addr = next) {

@@ -67,7 +67,15 @@ export function* __change_memory_common(
   c.enter('__change_memory_common');
   c.enter('update_range_prot');
   const pgd = k.swapper(c.mem);
-  const ret = yield* walk_kernel_page_table_range_lockless(c, k, start, start + size, pageattr_ops, pgd, data);
+  const ret = yield* walk_kernel_page_table_range_lockless(
+    c,
+    k,
+    start,
+    start + size,
+    pageattr_ops,
+    pgd,
+    data,
+  );
   c.leave();
   yield* flush_tlb_kernel_range(c, k);
   return c.leave(ret);

@@ -1,5 +1,5 @@
-import type { PagingLevels } from '../../arch/x86-64/paging.js';
 import { x86_64Arch } from '../../arch/x86-64/arch.js';
+import type { PagingLevels } from '../../arch/x86-64/paging.js';
 import { X86_PAE_ARCH } from '../../arch/x86-pae/arch.js';
 import type { KernelArch } from '../kernel-arch.js';
 import { arch_add_memory, arch_remove_memory } from './hotadd.js';
@@ -26,6 +26,7 @@ export function x86_64(opts: X86Options = {}): X86KernelArch {
     ...x86_64Arch(opts.levels ?? 4),
     id: 'x86-64',
     pti: opts.pti ?? false,
+    pgdPages: opts.pti ? 2 : 1,
     arch_sync_kernel_mappings,
     pgd_alloc,
     pgd_free,
@@ -39,7 +40,8 @@ export function x86_64(opts: X86Options = {}): X86KernelArch {
   };
 }
 
-function* notModelled(what: string): Generator<never, never> {
+/** a kernel function that does not exist on this machine: calling it is a model error */
+function notModelled(what: string): never {
   throw new Error(`${what} is not modelled on x86 PAE`);
 }
 

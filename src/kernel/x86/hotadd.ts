@@ -43,7 +43,14 @@ function* phys_pte_init(c: Cpu, k: KernelMachine, table: number, paddr: bigint, 
 }
 
 /** `phys_pmd_init`: per 2 MiB of [paddr, end): descend into an existing PTE table, set a 2 MiB leaf, or build a new PTE table and populate it. */
-function* phys_pmd_init(c: Cpu, k: KernelMachine, table: number, paddr: bigint, end: bigint, mask: number): Steps {
+function* phys_pmd_init(
+  c: Cpu,
+  k: KernelMachine,
+  table: number,
+  paddr: bigint,
+  end: bigint,
+  mask: number,
+): Steps {
   c.enter('phys_pmd_init');
   for (let p = paddr, next: bigint; p < end; p = next) {
     next = (p & ~(PMD - 1n)) + PMD;
@@ -75,7 +82,14 @@ function* phys_pmd_init(c: Cpu, k: KernelMachine, table: number, paddr: bigint, 
 }
 
 /** `phys_pud_init`: per 1 GiB of [paddr, end): descend into an existing PMD table, or build a new one and populate it. */
-function* phys_pud_init(c: Cpu, k: KernelMachine, table: number, paddr: bigint, end: bigint, mask: number): Steps {
+function* phys_pud_init(
+  c: Cpu,
+  k: KernelMachine,
+  table: number,
+  paddr: bigint,
+  end: bigint,
+  mask: number,
+): Steps {
   c.enter('phys_pud_init');
   for (let p = paddr, next: bigint; p < end; p = next) {
     next = (p & ~(PUD - 1n)) + PUD;
@@ -99,7 +113,14 @@ function* phys_pud_init(c: Cpu, k: KernelMachine, table: number, paddr: bigint, 
 }
 
 /** `phys_p4d_init`: with 4 levels the "P4D table" is the PUD table (phys_pud_init); with 5, per P4D entry as one level up. */
-function* phys_p4d_init(c: Cpu, k: KernelMachine, table: number, paddr: bigint, end: bigint, mask: number): Steps {
+function* phys_p4d_init(
+  c: Cpu,
+  k: KernelMachine,
+  table: number,
+  paddr: bigint,
+  end: bigint,
+  mask: number,
+): Steps {
   c.enter('phys_p4d_init');
   if (x86Of(k).levels === 4) {
     yield* phys_pud_init(c, k, table, paddr, end, mask);
@@ -144,7 +165,7 @@ export function* kernel_physical_mapping_init(
   const span = 1n << k.fmt.shift(top);
   let changed = false;
   for (let p = paddr, next: bigint; p < end; p = next) {
-    next = ((va(k, p) & ~(span - 1n)) + span) - k.arch.pageOffset;
+    next = (va(k, p) & ~(span - 1n)) + span - k.arch.pageOffset;
     const pgdp = pgd_offset_k(k, c.mem, va(k, p));
     const stop = next < end ? next : end;
     const pgd = yield* readEntry(c, k, pgdp, top, 'pgd_val(*pgd)');
@@ -154,10 +175,22 @@ export function* kernel_physical_mapping_init(
       continue;
     }
     const l5 = !foldedBelow(k, 'pgd');
-    const t = yield* alloc_pgtable(c, l5 ? FrameState.P4d : FrameState.Pud, l5 ? 'p4d' : 'pud', 'alloc_low_page');
+    const t = yield* alloc_pgtable(
+      c,
+      l5 ? FrameState.P4d : FrameState.Pud,
+      l5 ? 'p4d' : 'pud',
+      'alloc_low_page',
+    );
     yield* phys_p4d_init(c, k, t * 4096, p, stop, mask);
     yield* spin_lock(c, k.initMm.pageTableLock);
-    yield* writeEntry(c, k, pgdp, top, k.fmt.mkTable(BigInt(t * 4096), top), l5 ? 'pgd_populate_init' : 'p4d_populate_init');
+    yield* writeEntry(
+      c,
+      k,
+      pgdp,
+      top,
+      k.fmt.mkTable(BigInt(t * 4096), top),
+      l5 ? 'pgd_populate_init' : 'p4d_populate_init',
+    );
     yield* spin_unlock(c, k.initMm.pageTableLock);
     changed = true;
   }

@@ -71,7 +71,14 @@ function* free_table(
 }
 
 /** `remove_pte_table`: clear each present PTE of [addr, end) under the lock (freeing its page unless `direct`); flush_tlb_all. */
-function* remove_pte_table(c: Cpu, k: KernelMachine, table: number, addr: bigint, end: bigint, direct: boolean): Steps {
+function* remove_pte_table(
+  c: Cpu,
+  k: KernelMachine,
+  table: number,
+  addr: bigint,
+  end: bigint,
+  direct: boolean,
+): Steps {
   c.enter('remove_pte_table');
   let pte = entryAddr(k, table, addr, 1);
   for (; addr < end; addr += 4096n, pte += 8) {
@@ -98,7 +105,14 @@ function* remove_pte_table(c: Cpu, k: KernelMachine, table: number, addr: bigint
  * unless `direct`); one only partly removed is freed and cleared when the vmemmap block is unused
  * (vmemmap_pmd_is_unused); a PTE table is descended (remove_pte_table), then free_pte_table.
  */
-function* remove_pmd_table(c: Cpu, k: KernelMachine, table: number, addr: bigint, end: bigint, direct: boolean): Steps {
+function* remove_pmd_table(
+  c: Cpu,
+  k: KernelMachine,
+  table: number,
+  addr: bigint,
+  end: bigint,
+  direct: boolean,
+): Steps {
   c.enter('remove_pmd_table');
   for (let next: bigint; addr < end; addr = next) {
     next = pXdAddrEnd(k, 'pmd', addr, end);
@@ -107,7 +121,8 @@ function* remove_pmd_table(c: Cpu, k: KernelMachine, table: number, addr: bigint
     if (k.fmt.leaf(yield* readEntry(c, k, pmdp, 2, 'pmd_leaf(*pmd)'), 2)) {
       const whole = addr % (1n << 21n) === 0n && next % (1n << 21n) === 0n;
       let block = -1;
-      if (!whole || !direct) block = Number(k.fmt.addr(yield* readEntry(c, k, pmdp, 2, 'pmd_page(*pmd)')) >> 12n);
+      if (!whole || !direct)
+        block = Number(k.fmt.addr(yield* readEntry(c, k, pmdp, 2, 'pmd_page(*pmd)')) >> 12n);
       if (!whole && !vmemmap_pmd_is_unused(c, block)) continue;
       if (!direct || !whole) yield* free_hugepage_table(c, k, block);
       yield* assertNoLocklessWalk(c, k, addr, next, 'clear a pmd leaf');
@@ -125,7 +140,14 @@ function* remove_pmd_table(c: Cpu, k: KernelMachine, table: number, addr: bigint
 }
 
 /** `remove_pud_table`: a 1 GiB leaf covering the whole range is cleared; a PMD table is descended, then free_pmd_table. */
-function* remove_pud_table(c: Cpu, k: KernelMachine, table: number, addr: bigint, end: bigint, direct: boolean): Steps {
+function* remove_pud_table(
+  c: Cpu,
+  k: KernelMachine,
+  table: number,
+  addr: bigint,
+  end: bigint,
+  direct: boolean,
+): Steps {
   c.enter('remove_pud_table');
   for (let next: bigint; addr < end; addr = next) {
     next = pXdAddrEnd(k, 'pud', addr, end);
@@ -150,7 +172,14 @@ function* remove_pud_table(c: Cpu, k: KernelMachine, table: number, addr: bigint
  * free_pud_table too ("For 4-level page tables we do not want to free PUDs, but in the 5-level
  * case we should free them"). With the P4D folded, `p4dp` is the PGD slot itself.
  */
-function* remove_p4d_table(c: Cpu, k: KernelMachine, p4dp: number, addr: bigint, end: bigint, direct: boolean): Steps {
+function* remove_p4d_table(
+  c: Cpu,
+  k: KernelMachine,
+  p4dp: number,
+  addr: bigint,
+  end: bigint,
+  direct: boolean,
+): Steps {
   c.enter('remove_p4d_table');
   const l5 = x86Of(k).levels === 5;
   const level = levelNumber(k, 'p4d');
@@ -169,14 +198,21 @@ function* remove_p4d_table(c: Cpu, k: KernelMachine, p4dp: number, addr: bigint,
  * (pgd_present() is always true with the P4D folded: nothing is read), remove_p4d_table; then
  * flush_tlb_all().
  */
-export function* remove_pagetable(c: Cpu, k: KernelMachine, start: bigint, end: bigint, direct: boolean): Steps {
+export function* remove_pagetable(
+  c: Cpu,
+  k: KernelMachine,
+  start: bigint,
+  end: bigint,
+  direct: boolean,
+): Steps {
   c.enter('remove_pagetable');
   for (let addr = start, next: bigint; addr < end; addr = next) {
     next = pXdAddrEnd(k, 'pgd', addr, end);
     const pgdp = pgd_offset_k(k, c.mem, addr);
     let p4dp = pgdp;
     if (!foldedBelow(k, 'pgd')) {
-      if (!k.fmt.present(yield* readEntry(c, k, pgdp, k.fmt.levels, 'pgd_present(*pgd)'), k.fmt.levels)) continue;
+      if (!k.fmt.present(yield* readEntry(c, k, pgdp, k.fmt.levels, 'pgd_present(*pgd)'), k.fmt.levels))
+        continue;
       const pgd = yield* readEntry(c, k, pgdp, k.fmt.levels, 'p4d_offset(pgd, 0)');
       p4dp = entryAddr(k, tableOf(c, k, pgd, 4, pgdp), addr, 4);
     }

@@ -4,16 +4,17 @@
  * arch/x86/mm code: pgd_alloc/pgd_free and pgd_list, sync_global_pgds, vmemmap_populate, memory
  * hot-add and hot-remove, pmd_free_pte_page, the PAE halves.
  */
+
+export { frameAddr, frameToPfn, MODEL_PFN_BASE, MODEL_PHYS_BASE, pfnToFrame } from '../../arch/phys.js';
 export { type X86Arch, x86_64Arch } from '../../arch/x86-64/arch.js';
 export * from '../../arch/x86-64/entry.js';
-export { X86_64_L4, X86_64_L5, formatFor } from '../../arch/x86-64/format.js';
+export { formatFor, X86_64_L4, X86_64_L5 } from '../../arch/x86-64/format.js';
 export * from '../../arch/x86-64/layout.js';
 export { oopsHeadline, oopsWalkLine } from '../../arch/x86-64/oops.js';
 export * from '../../arch/x86-64/paging.js';
 export { PAE_PAGE_OFFSET, X86_PAE_ARCH } from '../../arch/x86-pae/arch.js';
 export { PAE_PTRS_PER_PGD, X86_PAE } from '../../arch/x86-pae/format.js';
 export * from '../../arch/x86-pae/pgtable.js';
-export { frameAddr, frameToPfn, MODEL_PFN_BASE, MODEL_PHYS_BASE, pfnToFrame } from '../../arch/phys.js';
 export { type X86Options, x86_64, x86_pae } from './arch.js';
 export * from './hotadd.js';
 export * from './hotremove.js';

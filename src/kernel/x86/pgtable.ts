@@ -38,7 +38,13 @@ export function* pgd_ctor(c: Cpu, k: KernelMachine, mm: MmInfo, pgd: number): St
   c.enter('pgd_ctor');
   const boundary = k.arch.kernelPgdBoundary;
   const swapper = k.swapper(c.mem);
-  yield* clone_pgd_range(c, k, pgd + boundary * 8, swapper + boundary * 8, k.fmt.ptrs(k.fmt.levels) - boundary);
+  yield* clone_pgd_range(
+    c,
+    k,
+    pgd + boundary * 8,
+    swapper + boundary * 8,
+    k.fmt.ptrs(k.fmt.levels) - boundary,
+  );
   c.mem.store(mm.cloneDone, 1n); // ghost (I4): the clone is complete
   yield c.store(mm.ptMm, k.__va(mm.pgd), 'pgd_set_mm');
   if (!k.bugs.forkJoinsOutsideLock) yield* pgd_list_add(c, k, mm);

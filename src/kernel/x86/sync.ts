@@ -69,7 +69,12 @@ function* syncOneSlot(
 }
 
 /** `sync_global_pgds_l4` (arch/x86/mm/init_64.c): sync the folded P4D (= PGD) slots of [start, end]. */
-export function* sync_global_pgds_l4(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps<SyncedSlot[]> {
+export function* sync_global_pgds_l4(
+  c: Cpu,
+  k: KernelMachine,
+  start: bigint,
+  end: bigint,
+): Steps<SyncedSlot[]> {
   c.enter('sync_global_pgds_l4');
   const out: SyncedSlot[] = [];
   const size = pgdirSize(4);
@@ -81,7 +86,12 @@ export function* sync_global_pgds_l4(c: Cpu, k: KernelMachine, start: bigint, en
 }
 
 /** `sync_global_pgds_l5` (arch/x86/mm/init_64.c): sync the PGD slots of [start, end]. */
-export function* sync_global_pgds_l5(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps<SyncedSlot[]> {
+export function* sync_global_pgds_l5(
+  c: Cpu,
+  k: KernelMachine,
+  start: bigint,
+  end: bigint,
+): Steps<SyncedSlot[]> {
   c.enter('sync_global_pgds_l5');
   const out: SyncedSlot[] = [];
   const size = pgdirSize(5);

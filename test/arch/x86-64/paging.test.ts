@@ -12,7 +12,7 @@ import {
   pfn_pte,
 } from '../../../src/arch/x86-64/entry.js';
 import { X86_64_L4, X86_64_L5 } from '../../../src/arch/x86-64/format.js';
-import { LAYOUT_L4, LAYOUT_L5, pfn_to_page } from '../../../src/arch/x86-64/layout.js';
+import { LAYOUT_L4, LAYOUT_L5 } from '../../../src/arch/x86-64/layout.js';
 import { oopsWalkLine } from '../../../src/arch/x86-64/oops.js';
 import {
   isCanonical,
@@ -23,6 +23,7 @@ import {
   pte_index,
   pud_index,
 } from '../../../src/arch/x86-64/paging.js';
+import { pfn_to_page } from '../../../src/kernel/struct-page.js';
 
 describe('x86-64 paging indices', () => {
   it('the oops address of the mail, ffffe70000000034, is PGD 462, PUD 0, PMD 0 in 4-level paging', () => {

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { KernelTables } from '../../../models/lockless/lib/arm64-kernel.js';
-import { X86Tables } from '../../../models/lockless/lib/x86-kernel.js';
 import { PAGE_SIZE, PMD_SIZE } from '../../../src/arch/arm64/pgtable.js';
-import { X86_64_L4 } from '../../../src/arch/x86-64/format.js';
 import type { Cpu } from '../../../src/engine/cpu.js';
-import { arch_remove_memory } from '../../../src/kernel/free/arm64-hotremove.js';
-import { try_remove_memory } from '../../../src/kernel/free/memory-hotplug.js';
-import { vmap_try_huge_pmd } from '../../../src/kernel/free/vmap.js';
-import { arch_remove_memory_x86 } from '../../../src/kernel/free/x86-hotremove.js';
+import { arm64 } from '../../../src/kernel/arm64/arch.js';
+import { KernelBuilder } from '../../../src/kernel/machine-builder.js';
+import { try_remove_memory } from '../../../src/kernel/memory-hotplug.js';
+import { vmap_try_huge_pmd } from '../../../src/kernel/vmalloc.js';
+import { x86_64 } from '../../../src/kernel/x86/arch.js';
 import { FrameState } from '../../../src/machine/frame-state.js';
 import { runTraced } from '../walk/solo.js';
 
@@ -15,18 +13,18 @@ const ops = (lines: string[]) => lines.map((l) => l.split(' ').slice(1, 3).join(
 
 describe('freeing kernel page tables', () => {
   it('arm64 hot-remove clears the PTEs, then clears the pmd, flushes, and frees the empty PTE table', () => {
-    const base = 0xffff000040000000n;
-    const k = new KernelTables(8, ['B']);
+    const phys = 0x40000000n;
+    const k = new KernelBuilder(arm64(), { cpus: ['B'], frames: 8 });
+    const base = BigInt.asUintN(64, k.arch.pageOffset + phys);
     k.map(base, 1, 0x80000000n);
     k.map(base + PAGE_SIZE, 1, 0x80001000n);
     k.map(base + PMD_SIZE, 2, 0x80200000n);
     const pte = k.table(base, 1);
     const pmdp = k.entry(k.table(base, 2), base, 2);
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'B',
-        run: (c: Cpu) =>
-          try_remove_memory(c, k, arch_remove_memory(c, k.w, k.pgdAddr, base, base + 2n * PAGE_SIZE)),
+        run: (c: Cpu) => try_remove_memory(c, k.k, phys, 2n * PAGE_SIZE),
       },
     ]);
     const { o, lines } = runTraced(prog);
@@ -48,32 +46,24 @@ describe('freeing kernel page tables', () => {
   });
 
   it('x86 free_pte_table frees the PTE table before it takes the lock and clears the pmd', () => {
-    const base = 0xffff888100000000n;
-    const x = new X86Tables(8, ['B']);
-    const pte = x.tables(base, 'pte');
-    x.set(pte, base, 1, X86_64_L4.mkLeaf(0x100000000n, 1));
-    x.kb.cpu(x.k.initMm);
-    const locks = { memHotplugLock: x.k.memHotplugLock, pageTableLock: x.k.initMm.pageTableLock };
-    const prog = x.kb.program([
-      {
-        name: 'B',
-        run: (c: Cpu) =>
-          try_remove_memory(
-            c,
-            locks,
-            arch_remove_memory_x86(c, x.w, locks, x.pgdAddr, base, base + PAGE_SIZE),
-          ),
-      },
-    ]);
+    const phys = 0x100000000n;
+    const x = new KernelBuilder(x86_64({ levels: 4 }), { cpus: ['B'], frames: 8 });
+    const base = BigInt.asUintN(64, x.arch.pageOffset + phys);
+    const pte = x.table(base, 'pte');
+    const pmd = x.table(base, 'pmd');
+    x.set(pte, base, 1, x.arch.fmt.mkLeaf(phys, 1));
+    x.set(pmd, base + 0x200000n, 2, x.arch.fmt.mkLeaf(phys + 0x200000n, 2)); // keeps the PMD table
+    const prog = x.program([{ name: 'B', run: (c: Cpu) => try_remove_memory(c, x.k, phys, PAGE_SIZE) }]);
     const { o, lines } = runTraced(prog);
     expect(o.violation).toBeNull();
-    expect(ops(lines).slice(-8)).toEqual([
+    expect(ops(lines).slice(-9)).toEqual([
       'free_pte_table ghost:',
       'free_pte_table pmd_page(*pmd)',
       'free_pagetable free_pages',
       'free_pte_table spin_lock',
       'free_pte_table pmd_clear',
       'free_pte_table spin_unlock',
+      'free_pmd_table pmd_none(*pmd)',
       'remove_pagetable flush_tlb_all',
       'try_remove_memory mem_hotplug_done',
     ]);
@@ -82,15 +72,15 @@ describe('freeing kernel page tables', () => {
 
   it('vmap_try_huge_pmd frees the PTE table (pmd_free_pte_page) and sets a block', () => {
     const va = 0xffff800080000000n;
-    const k = new KernelTables(8, ['B']);
+    const k = new KernelBuilder(arm64(), { cpus: ['B'], frames: 8 });
     k.map(va, 1, 0x90000000n);
     const pte = k.table(va, 1);
     const pmdp = k.entry(k.table(va, 2), va, 2);
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'B',
         *run(c: Cpu) {
-          yield* vmap_try_huge_pmd(c, k.w, pmdp, va, 0xa0000000n);
+          yield* vmap_try_huge_pmd(c, k.k, pmdp, va, va + PMD_SIZE, 0xa0000000n, 21n);
         },
       },
     ]);

@@ -1,33 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { KernelTables } from '../../../models/lockless/lib/arm64-kernel.js';
 import type { Cpu } from '../../../src/engine/cpu.js';
-import { flush_tlb_kernel_range, free_pgtable_page } from '../../../src/kernel/free/free-table.js';
-import { writeEntry } from '../../../src/kernel/walk/access.js';
-import { hardware_walk } from '../../../src/kernel/walk/hw-walk.js';
+import { writeEntry } from '../../../src/kernel/access.js';
+import { arm64 } from '../../../src/kernel/arm64/arch.js';
+import { hardware_walk } from '../../../src/kernel/hw-access.js';
+import { KernelBuilder } from '../../../src/kernel/machine-builder.js';
+import { free_pgtable_page } from '../../../src/kernel/pgalloc.js';
+import { flush_tlb_kernel_range } from '../../../src/kernel/tlb.js';
 import { dpor, runTraced } from './solo.js';
 
 const VA = 0xffff800080001234n;
 
 /** CPU A's MMU translates VA; CPU B frees its PTE table: clear the pmd, maybe flush, free. */
 function program(flush: boolean) {
-  const k = new KernelTables(8, ['A', 'B']);
+  const k = new KernelBuilder(arm64(), { cpus: ['A', 'B'], frames: 8 });
   k.map(VA & ~0xfffn, 1, 0x90000000n);
   const pte = k.table(VA, 1);
   const pmdp = k.entry(k.table(VA, 2), VA, 2);
-  return k.m.program([
+  return k.program([
     {
       name: 'A',
       *run(c: Cpu) {
-        yield* c.call('load', hardware_walk(c, k.w, k.pgdAddr, VA));
+        yield* c.call('load', hardware_walk(c, k.k, k.pgdAddr, VA));
       },
     },
     {
       name: 'B',
       *run(c: Cpu) {
         c.enter('pmd_free_pte_page');
-        yield* writeEntry(c, k.w, pmdp, 2, 0n, 'pmd_clear');
-        if (flush) yield* flush_tlb_kernel_range(c, k.w, '__flush_tlb_kernel_pgtable');
-        yield* free_pgtable_page(c, k.w, pte, 'pte_free_kernel');
+        yield* writeEntry(c, k.k, pmdp, 2, 0n, 'pmd_clear');
+        if (flush) yield* flush_tlb_kernel_range(c, k.k, '__flush_tlb_kernel_pgtable');
+        yield* free_pgtable_page(c, k.k, pte, 'pte_free_kernel');
         c.leave();
       },
     },
@@ -36,19 +38,19 @@ function program(flush: boolean) {
 
 describe('hardware walks', () => {
   it('translate a page through four levels', () => {
-    const k = new KernelTables(8, ['A']);
+    const k = new KernelBuilder(arm64(), { cpus: ['A'], frames: 8 });
     k.map(VA & ~0xfffn, 1, 0x90000000n);
     let got: unknown = null;
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
         *run(c: Cpu) {
-          got = yield* hardware_walk(c, k.w, k.pgdAddr, VA);
+          got = yield* hardware_walk(c, k.k, k.pgdAddr, VA);
         },
       },
     ]);
     const { trace } = runTraced(prog);
-    expect(got).toEqual({ pa: 0x90000234n, level: 1 });
+    expect(got).toMatchObject({ pa: 0x90000234n, level: 1 });
     expect(trace.map((s) => `${s.op} ${s.addr}`)).toEqual([
       'hw walk begins hw_walk_in_flight[A]',
       'hw walk pgd swapper_pg_dir[256]',

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { KernelTables } from '../../../models/lockless/lib/arm64-kernel.js';
 import { PAGE_SIZE } from '../../../src/arch/arm64/pgtable.js';
 import type { Cpu } from '../../../src/engine/cpu.js';
-import { readEntry, tableOf, writeEntry } from '../../../src/kernel/walk/access.js';
-import { set_memory_ro } from '../../../src/kernel/walk/arm64-pageattr.js';
+import { readEntry, tableOf, writeEntry } from '../../../src/kernel/access.js';
+import { arm64 } from '../../../src/kernel/arm64/arch.js';
+import { set_memory_ro } from '../../../src/kernel/arm64/pageattr.js';
+import { KernelBuilder } from '../../../src/kernel/machine-builder.js';
 import { FrameState } from '../../../src/machine/frame-state.js';
 import { dpor, runTraced } from './solo.js';
 
 const VA = 0xffff800080000000n;
 
 function tables() {
-  const k = new KernelTables(8, ['A', 'B']);
+  const k = new KernelBuilder(arm64(), { cpus: ['A', 'B'], frames: 8 });
   k.map(VA, 1, 0x90000000n);
   const pmd = k.table(VA, 2);
   const pte = k.table(VA, 1);
@@ -21,14 +22,14 @@ describe('walker oracles', () => {
   it('use-after-free: a frame freed and reused since the pointer was read (generation changed)', () => {
     const { k, pmdp, pte } = tables();
     const done = k.m.word('done');
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
         *run(c: Cpu) {
-          const pmd = yield* readEntry(c, k.w, pmdp, 2, 'pmd_offset');
-          const t = tableOf(c, k.w, pmd, 1, pmdp);
+          const pmd = yield* readEntry(c, k.k, pmdp, 2, 'pmd_offset');
+          const t = tableOf(c, k.k, pmd, 1, pmdp);
           yield c.awaitValue(done, (v) => v === 1n, 'wait for B');
-          yield* readEntry(c, k.w, t, 1, 'ptep_get');
+          yield* readEntry(c, k.k, t, 1, 'ptep_get');
         },
       },
       {
@@ -36,7 +37,7 @@ describe('walker oracles', () => {
         *run(c: Cpu) {
           yield c.store(pmdp, 0n, 'pmd_clear');
           yield c.free(pte, 'pte_free_kernel');
-          k.ghost.recordFree(c.mem, pte, c.id, 'pte_free_kernel');
+          k.k.ghost.recordFree(c.mem, pte, c.id, 'pte_free_kernel');
           yield c.alloc(FrameState.Pte, 'pte', 'pte_alloc_one_kernel');
           yield c.store(done, 1n);
         },
@@ -51,17 +52,17 @@ describe('walker oracles', () => {
 
   it('stale-translation: a pageattr write-back of a PTE that another CPU cleared meanwhile', () => {
     const { k, ptep } = tables();
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
         *run(c: Cpu) {
-          yield* set_memory_ro(c, k.w, k.pgdAddr, VA, 1);
+          yield* set_memory_ro(c, k.k, VA, 1);
         },
       },
       {
         name: 'B',
         *run(c: Cpu) {
-          yield* writeEntry(c, k.w, ptep, 1, 0n, '__pte_clear');
+          yield* writeEntry(c, k.k, ptep, 1, 0n, '__pte_clear');
           yield c.fence('flush_tlb_kernel_range');
         },
       },
@@ -78,17 +79,17 @@ describe('walker oracles', () => {
 
   it(`a lockless walk whose range is untouched is clean (${PAGE_SIZE} bytes)`, () => {
     const { k } = tables();
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
         *run(c: Cpu) {
-          yield* set_memory_ro(c, k.w, k.pgdAddr, VA, 1);
+          yield* set_memory_ro(c, k.k, VA, 1);
         },
       },
       {
         name: 'B',
         *run(c: Cpu) {
-          yield* set_memory_ro(c, k.w, k.pgdAddr, VA + 0x200000n, 1);
+          yield* set_memory_ro(c, k.k, VA + 0x200000n, 1);
         },
       },
     ]);

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { KernelTables } from '../../../models/lockless/lib/arm64-kernel.js';
 import { PAGE_SIZE, PMD_SIZE } from '../../../src/arch/arm64/pgtable.js';
 import type { Cpu } from '../../../src/engine/cpu.js';
-import { set_memory_ro } from '../../../src/kernel/walk/arm64-pageattr.js';
-import { walk_kernel_page_table_range } from '../../../src/kernel/walk/pagewalk.js';
-import { ptdump_walk_pgd } from '../../../src/kernel/walk/ptdump.js';
+import { arm64 } from '../../../src/kernel/arm64/arch.js';
+import { set_memory_ro } from '../../../src/kernel/arm64/pageattr.js';
+import { KernelBuilder } from '../../../src/kernel/machine-builder.js';
+import { walk_kernel_page_table_range } from '../../../src/kernel/pagewalk.js';
+import { ptdump_walk_pgd } from '../../../src/kernel/ptdump.js';
 import { runTraced } from './solo.js';
 
 const BASE = 0xffff000040000000n;
 
 function tables(cpus = ['A']) {
-  const k = new KernelTables(8, cpus);
+  const k = new KernelBuilder(arm64(), { cpus: cpus, frames: 8 });
   k.map(BASE, 1, 0x80000000n);
   k.map(BASE + PMD_SIZE, 2, 0x80200000n);
   return k;
@@ -20,17 +21,10 @@ describe('mm/pagewalk.c walkers', () => {
   it('ptdump_walk_pgd reads each pud and pmd several times: none, entry callback, leaf, present, descend', () => {
     const k = tables();
     const range = { start: BASE, end: BASE + PAGE_SIZE };
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
-        run: (c: Cpu) =>
-          ptdump_walk_pgd(
-            c,
-            k.w,
-            { mmapLock: k.mmapLock, memHotplugLock: k.memHotplugLock },
-            [range],
-            k.pgdAddr,
-          ),
+        run: (c: Cpu) => ptdump_walk_pgd(c, k.k, [range]),
       },
     ]);
     const { o, lines } = runTraced(prog);
@@ -58,17 +52,10 @@ describe('mm/pagewalk.c walkers', () => {
   it('a block pmd stops the descent after pmd_leaf', () => {
     const k = tables();
     const range = { start: BASE + PMD_SIZE, end: BASE + PMD_SIZE + PAGE_SIZE };
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
-        run: (c: Cpu) =>
-          ptdump_walk_pgd(
-            c,
-            k.w,
-            { mmapLock: k.mmapLock, memHotplugLock: k.memHotplugLock },
-            [range],
-            k.pgdAddr,
-          ),
+        run: (c: Cpu) => ptdump_walk_pgd(c, k.k, [range]),
       },
     ]);
     const { lines } = runTraced(prog);
@@ -82,11 +69,11 @@ describe('mm/pagewalk.c walkers', () => {
   it('walk_kernel_page_table_range asserts init_mm.mmap_lock is held', () => {
     const k = tables();
     const ops = { name: 'test' };
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
         *run(c: Cpu) {
-          yield* walk_kernel_page_table_range(c, k.w, k, BASE, BASE + PAGE_SIZE, ops, k.pgdAddr, null);
+          yield* walk_kernel_page_table_range(c, k.k, BASE, BASE + PAGE_SIZE, ops, k.pgdAddr, null);
         },
       },
     ]);
@@ -97,11 +84,11 @@ describe('mm/pagewalk.c walkers', () => {
 
   it('set_memory_ro rewrites the PTE through a lockless walk registered in ghost state', () => {
     const k = tables();
-    const prog = k.m.program([
+    const prog = k.program([
       {
         name: 'A',
         *run(c: Cpu) {
-          yield* set_memory_ro(c, k.w, k.pgdAddr, BASE, 1);
+          yield* set_memory_ro(c, k.k, BASE, 1);
         },
       },
     ]);
