@@ -26,3 +26,9 @@ export function parseStrategy(text: string): StrategyName {
   }
   return text as StrategyName;
 }
+
+/** `parseSeed` checks `--seed` (PAGERACE_SEED): any text but the empty one. */
+export function parseSeed(text: string): string {
+  if (text.trim() === '') throw new UsageError(`--seed needs a value, got '${text}'`);
+  return text;
+}

@@ -1,25 +1,14 @@
-import { availableParallelism } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Piscina } from 'piscina';
 import { workerFile } from '../executor/worker-file.js';
 import { ModelError } from '../model/load.js';
+import { DEFAULT_STALL_MS, stallMessage } from './options.js';
 import { clearYield, createControl, heartbeat, requestYield } from './parallel-control.js';
 import type { ExplorerReply, ExplorerTask } from './parallel-task.js';
 import type { UnitResult, UnitSpec } from './parallel-unit.js';
 
 /** `PING_TIMEOUT_MS`: a worker that has not answered its first ping by then failed to start. */
 export const PING_TIMEOUT_MS = 60_000;
-/**
- * `DEFAULT_STALL_MS` is how long a unit may go without finishing an execution before the pool
- * gives up on it (PAGERACE_STALL): one execution of a bundled model takes well under a second,
- * so ten seconds without one means a CPU program loops without yielding.
- */
-export const DEFAULT_STALL_MS = 10_000;
-
-/** `defaultWorkers` is `--workers` when not given (PAGERACE_WORKERS): one per core. */
-export function defaultWorkers(): number {
-  return availableParallelism();
-}
 
 /** `PoolError` is a pool that cannot go on: workers that fail to start, or die twice on a unit. */
 export class PoolError extends Error {
@@ -127,9 +116,7 @@ export class ExplorerPool {
           } catch (e) {
             if (this.fatal) throw this.fatal;
             if (watch.stalled()) {
-              throw new ModelError(
-                `${spec.model}:${spec.variant} finished no execution in ${this.stallMs / 1000}s: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`,
-              );
+              throw new ModelError(stallMessage(`${spec.model}:${spec.variant}`, this.stallMs));
             }
             const msg = e instanceof Error ? e.message : String(e);
             if (attempt >= 2) {

@@ -304,9 +304,11 @@ export async function parallelSearch(
   if (stoppedBy === 'time' || stoppedBy === 'interrupted') {
     for (const n of ledger) if (n.state === 'settled' && n.result) fold(tally, n.result);
   }
+  let failed: string | null = null;
   if (failure) {
     if (failure.name !== 'PoolError') throw failure;
-    hooks.onFailure?.(`the search stopped early: ${failure.message}; the report holds what was found`);
+    failed = `the search stopped early: ${failure.message}; the report holds what was found`;
+    hooks.onFailure?.(failed);
   }
   const violations = [...tally.seen.entries()].map(([key, x]) => {
     const v = new Violation(x.s.kind, x.s.message, x.s.headline);
@@ -321,12 +323,20 @@ export async function parallelSearch(
     };
     return reportSighting(target, exec, opts, key, sighting);
   });
-  return searchResult(target, strategy, violations, {
-    executions: tally.executions,
-    pruned: tally.pruned,
-    violatingExecutions: tally.violating,
-    steps: tally.steps,
-    seconds: (performance.now() - started) / 1000,
-    stoppedBy: stoppedBy as StopReason,
-  });
+  return searchResult(
+    target,
+    strategy,
+    violations,
+    {
+      executions: tally.executions,
+      pruned: tally.pruned,
+      violatingExecutions: tally.violating,
+      steps: tally.steps,
+      seconds: (performance.now() - started) / 1000,
+      stoppedBy: stoppedBy as StopReason,
+      budget,
+      ...(failed === null ? {} : { failure: failed }),
+    },
+    opts,
+  );
 }

@@ -1,18 +1,18 @@
 import { Execution, type Outcome } from '../engine/execution.js';
 import type { Program } from '../engine/program.js';
-import type { Scheduler } from '../engine/scheduling.js';
+import { MAX_CPUS, type Scheduler } from '../engine/scheduling.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
-import { ThreadsExecution } from '../executor/threads.js';
+import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
 import type { StrategyName } from '../model/define.js';
 import { ModelError, type Target } from '../model/load.js';
 import { DporScheduler } from '../scheduler/dpor.js';
 import { ReplayScheduler } from '../scheduler/replay.js';
 import { encodeToken } from '../scheduler/token.js';
-import type { FoundViolation, SearchResult, StopReason } from './found.js';
+import type { Conclusion, FoundViolation, SearchResult, StopReason } from './found.js';
 import { isExhaustive, makeScheduler } from './make-scheduler.js';
 import { minimize, type Schedule } from './minimize.js';
-import { RANDOM_BUDGET, type SearchOptions } from './options.js';
+import { DEFAULT_STALL_MS, formatLimit, RANDOM_BUDGET, type SearchOptions, stallMessage } from './options.js';
 
 /** `Progress` is what a running search reports to its display. */
 export interface Progress {
@@ -45,14 +45,26 @@ export interface Sighting {
   firstExecution: number;
 }
 
-/** `buildProgram` builds a variant's program, turning a failure into a ModelError. */
+/**
+ * `buildProgram` builds a variant's program, turning a failure into a ModelError: a build that
+ * throws, or a program with no CPUs or more than `MAX_CPUS`.
+ */
 export function buildProgram(target: Target): Program {
+  const label = `${target.model.def.name}:${target.variantName}`;
+  let program: Program;
   try {
-    return target.variant.build();
+    program = target.variant.build();
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new ModelError(`${target.model.def.name}:${target.variantName}: build() failed: ${msg}`);
+    throw new ModelError(`${label}: build() failed: ${msg}`);
   }
+  const n = program.cpus.length;
+  if (n < 1 || n > MAX_CPUS) {
+    throw new ModelError(
+      `${label}: the program has ${n} CPUs; pagerace runs programs of 1 to ${MAX_CPUS} CPUs (MAX_CPUS)`,
+    );
+  }
+  return program;
 }
 
 /** `strategyOf` is the strategy a search of `target` uses under `opts`. */
@@ -81,16 +93,24 @@ export async function search(
   const exec = new Execution(program, opts.maxSteps);
   // the executions of the search run on the chosen executor; minimizing and tracing run inline,
   // which gives the same trace for the same schedule
+  const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
   const runner: Runner =
     opts.executor === 'threads'
       ? await ThreadsExecution.launch(
           { model: target.model.ref, variant: target.variantName },
           buildProgram(target),
           opts.maxSteps,
+          stallMs,
         )
       : exec;
   try {
     return await explore(target, opts, hooks, started, exec, runner);
+  } catch (e) {
+    // the threads executor's stall watchdog: a CPU that stopped answering costs its variant
+    if (e instanceof WorkerStallError) {
+      throw new ModelError(stallMessage(`${target.model.ref}:${target.variantName}`, stallMs));
+    }
+    throw e;
   } finally {
     if (runner instanceof ThreadsExecution) await runner.close();
   }
@@ -119,6 +139,9 @@ async function explore(
   let steps = 0;
   let stoppedBy: StopReason | null = null;
   const deadline = started + opts.timeMs;
+  // an inline execution takes microseconds, a threads one far longer: look at the clock (and so
+  // at the time limit and signals) after every threads execution, after every 64 inline ones
+  const clockMask = runner === exec ? 63 : 0;
 
   while (stoppedBy === null) {
     const sliceEnd = performance.now() + SLICE_MS;
@@ -148,7 +171,7 @@ async function explore(
           sight(l.violation, { choices: l.choices, preemptions: l.preemptions });
         if (!opts.keepGoing) stoppedBy = 'violation';
       }
-      if ((executions & 63) === 0 && performance.now() >= sliceEnd) break;
+      if ((executions & clockMask) === 0 && performance.now() >= sliceEnd) break;
     }
     const now = performance.now();
     if (stoppedBy === null && now >= deadline) stoppedBy = 'time';
@@ -158,28 +181,61 @@ async function explore(
   }
 
   const violations = [...seen.entries()].map(([key, s]) => reportSighting(target, exec, opts, key, s));
-  return searchResult(target, strategy, violations, {
-    executions,
-    pruned: sched instanceof DporScheduler ? sched.pruned : 0,
-    violatingExecutions: violating,
-    steps,
-    seconds: (performance.now() - started) / 1000,
-    stoppedBy,
-  });
+  return searchResult(
+    target,
+    strategy,
+    violations,
+    {
+      executions,
+      pruned: sched instanceof DporScheduler ? sched.pruned : 0,
+      violatingExecutions: violating,
+      steps,
+      seconds: (performance.now() - started) / 1000,
+      stoppedBy,
+      budget,
+    },
+    opts,
+  );
 }
 
 /** `SearchCounts` is what a search counted, whichever way it ran. */
 export type SearchCounts = Pick<
   SearchResult,
   'executions' | 'pruned' | 'violatingExecutions' | 'steps' | 'seconds' | 'stoppedBy'
->;
+> & {
+  /** the execution budget the search ran under (`budgetOf`) */
+  budget: number;
+  /** set when the search stopped because its workers failed */
+  failure?: string;
+};
 
-/** `searchResult` assembles a search's result: verdict, completeness and whether it matches. */
+/** `unfinishedReason` says why a search that stopped by `counts.stoppedBy` proved nothing. */
+function unfinishedReason(counts: SearchCounts, opts: SearchOptions): string {
+  switch (counts.stoppedBy) {
+    case 'time':
+      return `time limit ${formatLimit(opts.timeMs)}`;
+    case 'budget':
+      return `budget ${counts.budget} execution${counts.budget === 1 ? '' : 's'}`;
+    case 'bound':
+      return `preemption bound ${opts.preemptionBound}`;
+    case 'interrupted':
+      return counts.failure === undefined ? 'interrupted' : 'worker failure';
+    default:
+      return counts.stoppedBy;
+  }
+}
+
+/**
+ * `searchResult` assembles a search's result: verdict, completeness and conclusion. An expected
+ * violation that was found is proven however the search ended; `clean` needs a complete search,
+ * and a clean variant whose search did not finish is `inconclusive`, with the reason.
+ */
 export function searchResult(
   target: Target,
   strategy: StrategyName,
   violations: FoundViolation[],
   counts: SearchCounts,
+  opts: SearchOptions,
 ): SearchResult {
   // a bounded search that ran out of executions explored its bound, not the space
   const stoppedBy = counts.stoppedBy === 'complete' && !isExhaustive(strategy) ? 'bound' : counts.stoppedBy;
@@ -188,9 +244,14 @@ export function searchResult(
   const expect = target.variant.expect;
   const expectKind = expect === 'clean' ? null : expect.violation;
   const hasModelError = violations.some((v) => v.kind === 'model-error');
-  const matches =
-    !hasModelError &&
-    (expectKind === null ? verdict !== 'violation' : violations.some((v) => v.kind === expectKind));
+  let conclusion: Conclusion;
+  if (hasModelError) conclusion = 'mismatch';
+  else if (expectKind === null) {
+    conclusion = verdict === 'violation' ? 'mismatch' : complete ? 'ok' : 'inconclusive';
+  } else if (violations.some((v) => v.kind === expectKind)) conclusion = 'ok';
+  else if (verdict === 'unknown' && stoppedBy === 'interrupted') conclusion = 'inconclusive';
+  else conclusion = 'mismatch';
+  const reason = verdict === 'unknown' ? unfinishedReason({ ...counts, stoppedBy }, opts) : null;
   return {
     model: target.model.def.name,
     variant: target.variantName,
@@ -206,14 +267,51 @@ export function searchResult(
     seconds: counts.seconds,
     stoppedBy,
     violations,
-    matches,
+    matches: conclusion === 'ok' || conclusion === 'inconclusive',
+    conclusion,
+    reason,
     commits: target.variant.commits ?? {},
   };
 }
 
-/** `traceSchedule` replays `choices` with tracing on. */
+/**
+ * `notRunResult` is the row of a variant that was never searched: the run was interrupted
+ * before it, its workers failed, or the model could not be used (`error`).
+ */
+export function notRunResult(
+  target: Target,
+  opts: SearchOptions,
+  reason: string,
+  error?: string,
+): SearchResult {
+  const expect = target.variant.expect;
+  const expectKind = expect === 'clean' ? null : expect.violation;
+  return {
+    model: target.model.def.name,
+    variant: target.variantName,
+    expect: expectKind === null ? 'clean' : 'violation',
+    expectKind,
+    verdict: 'not run',
+    complete: false,
+    strategy: strategyOf(target, opts),
+    executions: 0,
+    pruned: 0,
+    violatingExecutions: 0,
+    steps: 0,
+    seconds: 0,
+    stoppedBy: 'not-run',
+    violations: [],
+    matches: false,
+    conclusion: 'not run',
+    reason,
+    ...(error === undefined ? {} : { error }),
+    commits: target.variant.commits ?? {},
+  };
+}
+
+/** `traceSchedule` replays `choices` with tracing on, on either executor. */
 export function traceSchedule(
-  exec: Execution,
+  exec: Runner,
   choices: readonly number[],
 ): { trace: TraceStep[]; violation: Violation | null; preemptions: number } {
   const sched = new ReplayScheduler(choices);

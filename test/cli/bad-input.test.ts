@@ -50,7 +50,7 @@ describe('bad input', () => {
     expect(r.stdout).toContain('RIP: do_work');
   });
 
-  it('a model that loops without yielding: one line and exit 2 after PAGERACE_STALL, and the other variants still reported', () => {
+  it('a model that loops without yielding: one line and exit 2 after PAGERACE_STALL, its row not run, and the other variants still reported', () => {
     const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
     const r = pagerace(['check', 'test/fixtures/models/spins.ts', 'lost-update:buggy', '--out', out], {
       PAGERACE_STALL: '1s',
@@ -62,9 +62,12 @@ describe('bad input', () => {
     expect(r.stdout).toContain('== lost-update:buggy: assertion (expected)');
     const [run] = readdirSync(out);
     const report = JSON.parse(readFileSync(join(out, run, 'report.json'), 'utf8')) as Report;
-    expect(report.results.map((x) => `${x.model}:${x.variant} ${x.verdict}`)).toEqual([
-      'lost-update:buggy violation',
+    expect(report.results.map((x) => `${x.model}:${x.variant} ${x.verdict}: ${x.reason}`)).toEqual([
+      'spins:default not run: model error',
+      'lost-update:buggy violation: null',
     ]);
+    expect(report.results[0].error).toBe(r.stderr.trimEnd().replace(/^pagerace: /, ''));
+    expect(r.stdout).toMatch(/^spins:default +clean +not run: model error .* NOT RUN$/m);
   });
 
   it('an unknown flag', () => {

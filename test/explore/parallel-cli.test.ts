@@ -49,7 +49,7 @@ describe('pagerace check --workers', () => {
     expect(r.stdout).toContain('interleave:small: clean after 34650 executions (dfs, complete');
   });
 
-  it('Ctrl-C stops the workers and writes the report of what was found so far', async () => {
+  it('Ctrl-C stops the workers, writes the report of what was found so far and exits 130', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
     const child = spawn(
       process.execPath,
@@ -80,10 +80,11 @@ describe('pagerace check --workers', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(stderr).toContain('pagerace: interrupted; the report holds what was found so far');
-    expect(code).toBe(0);
+    expect(code).toBe(130);
     const [dir] = readdirSync(out);
     const report = JSON.parse(readFileSync(join(out, dir, 'report.json'), 'utf8')) as Report;
     expect(report.interrupted).toBe(true);
+    expect([report.signal, report.exitCode]).toEqual(['SIGINT', 130]);
     const [res] = report.results;
     expect(res.stoppedBy).toBe('interrupted');
     expect(res.violations.map((v) => v.kind)).toEqual(['assertion']);
