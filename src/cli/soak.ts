@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { formatTrace } from '../engine/trace.js';
+import { formatTrace, traceSteps } from '../engine/trace.js';
 import { SOAK_DELAY_MAX, Soak, type SoakSighting, type SoakStall } from '../executor/soak.js';
 import { SOAK_STALL_MS } from '../executor/soak-cpu.js';
 import {
@@ -111,7 +111,7 @@ export function formatSighting(label: string, expected: string | null, s: SoakSi
     const same = s.replay.key === s.key;
     out.push(
       same
-        ? `Recorded interleaving, ${s.replay.trace.length} steps (the inline executor replays it to the same violation):`
+        ? `Recorded interleaving, ${traceSteps(s.replay.trace)} steps (the inline executor replays it to the same violation):`
         : `Recorded interleaving: the inline replay gives ${s.replay.key ?? 'no violation'} instead`,
     );
     if (same) out.push(...formatTrace(s.replay.trace));

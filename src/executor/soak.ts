@@ -1,10 +1,9 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { Execution } from '../engine/execution.js';
-import type { TraceStep } from '../engine/trace.js';
+import { collapseRepeats, type TraceStep } from '../engine/trace.js';
 import { Violation } from '../engine/violation.js';
 import { buildProgram, traceSchedule } from '../explore/search.js';
-import type { Target } from '../model/load.js';
-import { ModelError } from '../model/load.js';
+import { ModelError, type Target, tokenModel } from '../model/load.js';
 import { encodeToken } from '../scheduler/token.js';
 import type { CpuWorkerData } from './cpu-thread.js';
 import type { SoakMessage } from './soak-cpu.js';
@@ -237,14 +236,14 @@ export class Soak {
     };
     if (msg.choices) {
       s.token = encodeToken({
-        model: this.target.model.ref,
+        ...tokenModel(this.target.model),
         variant: this.target.variantName,
         maxSteps: this.opts.maxSteps,
         choices: msg.choices,
       });
       try {
         const r = traceSchedule(this.inline, msg.choices);
-        s.replay = { key: r.violation?.key ?? null, trace: r.trace };
+        s.replay = { key: r.violation?.key ?? null, trace: collapseRepeats(r.trace) };
         // the inline replay names what real threads saw the same way check does (deadlocks: who waits)
         if (r.violation && r.violation.kind === s.kind) {
           s.message = r.violation.message;

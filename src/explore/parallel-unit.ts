@@ -8,6 +8,7 @@ import { DporScheduler } from '../scheduler/dpor.js';
 import { PctScheduler } from '../scheduler/pct.js';
 import { RandomScheduler } from '../scheduler/random.js';
 import { beat, yieldRequested } from './parallel-control.js';
+import { replaysFirst } from './projection.js';
 
 /**
  * `Work` is what a unit of parallel exploration explores, always as a contiguous stretch of the
@@ -159,7 +160,9 @@ export function runUnit(spec: UnitSpec, exec: Execution, control: UnitControl): 
         }
       };
       sight(o.violation, exec.choices.slice(0, o.cut), o.preemptions);
-      for (const l of o.others ?? []) sight(l.violation, l.choices, l.preemptions);
+      for (const l of o.others ?? []) {
+        if (seen.has(l.violation.key) || replaysFirst(exec, l)) sight(l.violation, l.choices, l.preemptions);
+      }
       if (!spec.keepGoing) {
         res.stoppedAtViolation = true;
         return true;

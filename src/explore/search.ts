@@ -1,11 +1,11 @@
 import { Execution, type Outcome } from '../engine/execution.js';
 import type { Program } from '../engine/program.js';
 import { MAX_CPUS, type Scheduler } from '../engine/scheduling.js';
-import type { TraceStep } from '../engine/trace.js';
+import { collapseRepeats, type TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
 import type { StrategyName } from '../model/define.js';
-import { ModelError, type Target } from '../model/load.js';
+import { ModelError, type Target, tokenModel } from '../model/load.js';
 import { DporScheduler } from '../scheduler/dpor.js';
 import { ReplayScheduler } from '../scheduler/replay.js';
 import { encodeToken } from '../scheduler/token.js';
@@ -13,6 +13,7 @@ import type { Conclusion, FoundViolation, SearchResult, StopReason } from './fou
 import { isExhaustive, makeScheduler } from './make-scheduler.js';
 import { minimize, type Schedule } from './minimize.js';
 import { DEFAULT_STALL_MS, formatLimit, RANDOM_BUDGET, type SearchOptions, stallMessage } from './options.js';
+import { replaysFirst } from './projection.js';
 
 /** `Progress` is what a running search reports to its display. */
 export interface Progress {
@@ -167,8 +168,10 @@ async function explore(
           else seen.set(violation.key, { violation, schedule, count: 1, firstExecution: executions - 1 });
         };
         sight(o.violation, { choices: runner.choices.slice(0, o.cut), preemptions: o.preemptions });
-        for (const l of o.others ?? [])
-          sight(l.violation, { choices: l.choices, preemptions: l.preemptions });
+        for (const l of o.others ?? []) {
+          if (seen.has(l.violation.key) || replaysFirst(exec, l))
+            sight(l.violation, { choices: l.choices, preemptions: l.preemptions });
+        }
         if (!opts.keepGoing) stoppedBy = 'violation';
       }
       if ((executions & clockMask) === 0 && performance.now() >= sliceEnd) break;
@@ -350,14 +353,14 @@ export function reportSighting(
     kernelStack: [...v.kernelStack],
     detail: v.detail,
     token: encodeToken({
-      model: target.model.ref,
+      ...tokenModel(target.model),
       variant: target.variantName,
       maxSteps: opts.maxSteps,
       choices: schedule.choices,
     }),
     preemptions: replay.preemptions,
     foundPreemptions: s.schedule.preemptions,
-    trace: replay.trace,
+    trace: collapseRepeats(replay.trace),
     count: s.count,
     firstExecution: s.firstExecution,
   };

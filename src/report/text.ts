@@ -1,4 +1,4 @@
-import { formatTrace } from '../engine/trace.js';
+import { formatTrace, traceSteps } from '../engine/trace.js';
 import type { FoundViolation, SearchResult } from '../explore/found.js';
 
 function plural(n: number, word: string): string {
@@ -86,7 +86,7 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   if (r.commits.fixed?.length) out.push(`Fixed by: ${r.commits.fixed.join(', ')}`);
   const minimized = v.foundPreemptions !== v.preemptions ? ` (minimized from ${v.foundPreemptions})` : '';
   out.push(
-    `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(v.trace.length, 'step')}:`,
+    `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(traceSteps(v.trace), 'step')}:`,
   );
   out.push(...formatTrace(v.trace));
   if (v.kind === 'model-error' && v.detail)
