@@ -8,13 +8,13 @@ import {
   formatLimit,
   MAX_SOAK_CPUS,
   MAX_WORKERS,
-  RANDOM_BUDGET,
 } from '../explore/options.js';
 import { runCheck } from './check.js';
 import { describeError, ExitCode } from './errors.js';
 import { runList } from './list.js';
 import { runReplay } from './replay.js';
 import { runSoak } from './soak.js';
+import { budgetDefaults, strategyFlagOptions, strategyHelp } from './strategy-flags.js';
 import { packageVersion } from './version.js';
 
 const CHECK_EXIT_CODES = `
@@ -48,28 +48,22 @@ export function buildCli(): Command {
     .version(`pagerace ${packageVersion()}`, '-V, --version', 'print the version')
     .configureOutput({ outputError: (str, write) => write(`pagerace: ${str.replace(/^error: /, '')}`) });
 
-  program
+  const check = program
     .command('check')
     .description(
       'check model variants (all bundled models when none is named): model[:variant] or a file path',
     )
     .argument('[models...]', 'bundled model names or model files, each optionally :variant')
-    .addOption(
-      new Option(
-        '--strategy <name>',
-        "dfs | dpor | random | pct | bounded (default: the variant's, else dfs)",
-      ).env('PAGERACE_STRATEGY'),
-    )
+    .addOption(new Option('--strategy <name>', strategyHelp()).env('PAGERACE_STRATEGY'))
     .addOption(
       new Option('--seed <seed>', `seed of random and pct searches (default ${DEFAULT_SEED})`).env(
         'PAGERACE_SEED',
       ),
     )
     .addOption(
-      new Option(
-        '--budget <n>',
-        `executions to run at most (default: unbounded for dfs/dpor, ${RANDOM_BUDGET} for random/pct)`,
-      ).env('PAGERACE_BUDGET'),
+      new Option('--budget <n>', `executions to run at most (default: ${budgetDefaults()})`).env(
+        'PAGERACE_BUDGET',
+      ),
     )
     .addOption(
       new Option(
@@ -82,14 +76,6 @@ export function buildCli(): Command {
         '--max-steps <n>',
         `steps one execution may take before step-limit (default ${DEFAULT_MAX_STEPS})`,
       ).env('PAGERACE_MAX_STEPS'),
-    )
-    .addOption(
-      new Option('--pct-depth <d>', 'bug depth of the pct strategy (default 3)').env('PAGERACE_PCT_DEPTH'),
-    )
-    .addOption(
-      new Option('--preemptions <n>', 'preemption bound of the bounded strategy (default 2)').env(
-        'PAGERACE_PREEMPTIONS',
-      ),
     )
     .addOption(
       new Option(
@@ -116,6 +102,7 @@ export function buildCli(): Command {
     .action(async (models: string[], flags) => {
       process.exitCode = await runCheck(models, flags);
     });
+  for (const o of strategyFlagOptions()) check.addOption(o);
 
   program
     .command('replay')

@@ -2,16 +2,18 @@ import { Execution } from '../engine/execution.js';
 import { collapseRepeats, formatTrace, traceSteps } from '../engine/trace.js';
 import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
 import { stallMessage } from '../explore/options.js';
-import { buildProgram, type Runner, traceSchedule } from '../explore/search.js';
+import type { Runner } from '../explore/search.js';
 import {
   type LoadedModel,
   loadModel,
   loadModelPath,
   looksLikePath,
+  MODEL_FILE_SETTING,
   ModelError,
   selectVariants,
 } from '../model/load.js';
-import { ReplayError } from '../scheduler/replay.js';
+import { buildProgram } from '../model/target.js';
+import { ReplayError, type Traced, traceSchedule } from '../scheduler/replay.js';
 import { decodeToken, type ReplaySpec } from '../scheduler/token.js';
 import { parseExecutor, stallLimit } from './check.js';
 import { ExitCode, UsageError } from './errors.js';
@@ -30,7 +32,9 @@ export interface ReplayFlags {
  * text pasted from elsewhere, and importing a file runs its code.
  */
 async function tokenModel(spec: ReplaySpec, file: string | undefined): Promise<LoadedModel> {
-  const named = spec.file !== undefined ? spec.model : looksLikePath(spec.model) ? null : spec.model;
+  const tokenFile = spec.settings?.[MODEL_FILE_SETTING];
+  // a v1 token of a model file carried the file's absolute path as its model
+  const named = tokenFile !== undefined || !looksLikePath(spec.model) ? spec.model : null;
   if (file !== undefined) {
     const model = await loadModelPath(file);
     if (named !== null && model.def.name !== named) {
@@ -38,9 +42,9 @@ async function tokenModel(spec: ReplaySpec, file: string | undefined): Promise<L
     }
     return model;
   }
-  if (spec.file !== undefined) {
+  if (tokenFile !== undefined) {
     throw new UsageError(
-      `the token was made from the model file ${spec.file} (model ${spec.model}); replay loads a model file only when told: pass --model ${spec.file}`,
+      `the token was made from the model file ${tokenFile} (model ${spec.model}); replay loads a model file only when told: pass --model ${tokenFile}`,
     );
   }
   if (named === null) {
@@ -74,7 +78,7 @@ export async function runReplay(token: string, flags: ReplayFlags): Promise<numb
           stallMs,
         )
       : new Execution(program, spec.maxSteps);
-  let replayed: ReturnType<typeof traceSchedule>;
+  let replayed: Traced;
   try {
     replayed = traceSchedule(runner, spec.choices);
   } catch (e) {

@@ -9,8 +9,8 @@ import {
   formatLimit,
   MAX_SOAK_CPUS,
 } from '../explore/options.js';
-import { buildProgram } from '../explore/search.js';
 import { resolveTargets } from '../model/load.js';
+import { buildProgram } from '../model/target.js';
 import { formatSeconds } from '../report/text.js';
 import { makeRunDir, writeAtomic } from '../report/write.js';
 import { checkOut } from './check.js';

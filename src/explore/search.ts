@@ -1,19 +1,19 @@
 import { Execution, type Outcome } from '../engine/execution.js';
-import type { Program } from '../engine/program.js';
-import { MAX_CPUS, type Scheduler } from '../engine/scheduling.js';
+import type { Scheduler } from '../engine/scheduling.js';
 import { collapseRepeats, type TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
-import type { StrategyName } from '../model/define.js';
 import { ModelError, type Target, tokenModel } from '../model/load.js';
-import { DporScheduler } from '../scheduler/dpor.js';
-import { ReplayScheduler } from '../scheduler/replay.js';
+import { buildProgram } from '../model/target.js';
+import { RANDOM_BUDGET } from '../scheduler/random.js';
+import { traceSchedule } from '../scheduler/replay.js';
+import { addStatistics, type StrategyDescriptor, wholeUnit } from '../scheduler/strategy.js';
 import { encodeToken } from '../scheduler/token.js';
 import type { Conclusion, FoundViolation, SearchResult, StopReason } from './found.js';
-import { isExhaustive, makeScheduler } from './make-scheduler.js';
 import { minimize, type Schedule } from './minimize.js';
-import { DEFAULT_STALL_MS, formatLimit, RANDOM_BUDGET, type SearchOptions, stallMessage } from './options.js';
+import { DEFAULT_STALL_MS, formatLimit, type SearchOptions, SLICE_MS, stallMessage } from './options.js';
 import { replaysFirst } from './projection.js';
+import { resolveStrategy } from './strategy-ref.js';
 
 /** `Progress` is what a running search reports to its display. */
 export interface Progress {
@@ -35,9 +35,6 @@ export interface SearchHooks {
   onFailure?(message: string): void;
 }
 
-/** how long the search runs before yielding to the event loop (progress, signals) */
-const SLICE_MS = 50;
-
 /** `Sighting` is a distinct violation as first seen, before minimization. */
 export interface Sighting {
   violation: Violation;
@@ -46,37 +43,18 @@ export interface Sighting {
   firstExecution: number;
 }
 
+/** `strategyOf` is the strategy a search of `target` uses under `opts`, resolved. */
+export function strategyOf(target: Target, opts: SearchOptions): Promise<StrategyDescriptor> {
+  return resolveStrategy(opts.strategy ?? target.variant.strategy ?? 'dfs');
+}
+
 /**
- * `buildProgram` builds a variant's program, turning a failure into a ModelError: a build that
- * throws, or a program with no CPUs or more than `MAX_CPUS`.
+ * `budgetOf` is the execution budget: the user's, else (for a strategy with a default budget,
+ * random and pct) the variant's own or the strategy's.
  */
-export function buildProgram(target: Target): Program {
-  const label = `${target.model.def.name}:${target.variantName}`;
-  let program: Program;
-  try {
-    program = target.variant.build();
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new ModelError(`${label}: build() failed: ${msg}`);
-  }
-  const n = program.cpus.length;
-  if (n < 1 || n > MAX_CPUS) {
-    throw new ModelError(
-      `${label}: the program has ${n} CPUs; pagerace runs programs of 1 to ${MAX_CPUS} CPUs (MAX_CPUS)`,
-    );
-  }
-  return program;
-}
-
-/** `strategyOf` is the strategy a search of `target` uses under `opts`. */
-export function strategyOf(target: Target, opts: SearchOptions): StrategyName {
-  return opts.strategy ?? target.variant.strategy ?? 'dfs';
-}
-
-/** `budgetOf` is the execution budget: the user's, else the variant's for random searches. */
-export function budgetOf(target: Target, opts: SearchOptions, strategy: StrategyName): number {
-  if (Number.isFinite(opts.budget) || isExhaustive(strategy)) return opts.budget;
-  return target.variant.budget ?? RANDOM_BUDGET;
+export function budgetOf(target: Target, opts: SearchOptions, strategy: StrategyDescriptor): number {
+  if (Number.isFinite(opts.budget) || strategy.defaultBudget === undefined) return opts.budget;
+  return target.variant.budget ?? strategy.defaultBudget ?? RANDOM_BUDGET;
 }
 
 /**
@@ -131,9 +109,9 @@ async function explore(
   exec: Execution,
   runner: Runner,
 ): Promise<SearchResult> {
-  const strategy = strategyOf(target, opts);
+  const strategy = await strategyOf(target, opts);
   const budget = budgetOf(target, opts, strategy);
-  const sched = makeScheduler(strategy, opts);
+  const sched = strategy.create(wholeUnit(opts.seed, opts.strategyOptions));
   const seen = new Map<string, Sighting>();
   let executions = 0;
   let violating = 0;
@@ -184,13 +162,15 @@ async function explore(
   }
 
   const violations = [...seen.entries()].map(([key, s]) => reportSighting(target, exec, opts, key, s));
+  const stats: Record<string, number> = {};
+  addStatistics(stats, sched);
   return searchResult(
     target,
     strategy,
     violations,
     {
       executions,
-      pruned: sched instanceof DporScheduler ? sched.pruned : 0,
+      pruned: stats.pruned ?? 0,
       violatingExecutions: violating,
       steps,
       seconds: (performance.now() - started) / 1000,
@@ -212,19 +192,29 @@ export type SearchCounts = Pick<
   failure?: string;
 };
 
-/** `unfinishedReason` says why a search that stopped by `counts.stoppedBy` proved nothing. */
-function unfinishedReason(counts: SearchCounts, opts: SearchOptions): string {
-  switch (counts.stoppedBy) {
+/** `unfinishedReason` says why a search that stopped by `stoppedBy` proved nothing. */
+function unfinishedReason(
+  stoppedBy: StopReason,
+  counts: SearchCounts,
+  strategy: StrategyDescriptor,
+  opts: SearchOptions,
+): string {
+  switch (stoppedBy) {
     case 'time':
       return `time limit ${formatLimit(opts.timeMs)}`;
     case 'budget':
       return `budget ${counts.budget} execution${counts.budget === 1 ? '' : 's'}`;
-    case 'bound':
-      return `preemption bound ${opts.preemptionBound}`;
+    case 'bound': {
+      // a strategy that is not exhaustive and still runs out explored a bound of its own
+      const bound = strategy.options.find((o) => o.key === 'preemptions');
+      return bound
+        ? `preemption bound ${opts.strategyOptions[bound.key] ?? bound.fallback}`
+        : `the bound of ${strategy.name}`;
+    }
     case 'interrupted':
       return counts.failure === undefined ? 'interrupted' : 'worker failure';
     default:
-      return counts.stoppedBy;
+      return stoppedBy;
   }
 }
 
@@ -235,13 +225,13 @@ function unfinishedReason(counts: SearchCounts, opts: SearchOptions): string {
  */
 export function searchResult(
   target: Target,
-  strategy: StrategyName,
+  strategy: StrategyDescriptor,
   violations: FoundViolation[],
   counts: SearchCounts,
   opts: SearchOptions,
 ): SearchResult {
   // a bounded search that ran out of executions explored its bound, not the space
-  const stoppedBy = counts.stoppedBy === 'complete' && !isExhaustive(strategy) ? 'bound' : counts.stoppedBy;
+  const stoppedBy = counts.stoppedBy === 'complete' && !strategy.exhaustive ? 'bound' : counts.stoppedBy;
   const complete = stoppedBy === 'complete';
   const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
   const expect = target.variant.expect;
@@ -254,7 +244,7 @@ export function searchResult(
   } else if (violations.some((v) => v.kind === expectKind)) conclusion = 'ok';
   else if (verdict === 'unknown' && stoppedBy === 'interrupted') conclusion = 'inconclusive';
   else conclusion = 'mismatch';
-  const reason = verdict === 'unknown' ? unfinishedReason({ ...counts, stoppedBy }, opts) : null;
+  const reason = verdict === 'unknown' ? unfinishedReason(stoppedBy, counts, strategy, opts) : null;
   return {
     model: target.model.def.name,
     variant: target.variantName,
@@ -262,7 +252,7 @@ export function searchResult(
     expectKind,
     verdict,
     complete,
-    strategy,
+    strategy: strategy.name,
     executions: counts.executions,
     pruned: counts.pruned,
     violatingExecutions: counts.violatingExecutions,
@@ -296,7 +286,7 @@ export function notRunResult(
     expectKind,
     verdict: 'not run',
     complete: false,
-    strategy: strategyOf(target, opts),
+    strategy: opts.strategy ?? target.variant.strategy ?? 'dfs',
     executions: 0,
     pruned: 0,
     violatingExecutions: 0,
@@ -310,18 +300,6 @@ export function notRunResult(
     ...(error === undefined ? {} : { error }),
     commits: target.variant.commits ?? {},
   };
-}
-
-/** `traceSchedule` replays `choices` with tracing on, on either executor. */
-export function traceSchedule(
-  exec: Runner,
-  choices: readonly number[],
-): { trace: TraceStep[]; violation: Violation | null; preemptions: number } {
-  const sched = new ReplayScheduler(choices);
-  sched.startExecution();
-  const trace: TraceStep[] = [];
-  const o = exec.run(sched, trace);
-  return { trace, violation: o.violation, preemptions: o.preemptions };
 }
 
 /**

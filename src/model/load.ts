@@ -19,15 +19,19 @@ export interface LoadedModel {
   bundled: boolean;
 }
 
+/** `MODEL_FILE_SETTING` is the token setting that names a model file (scheduler/token.ts). */
+export const MODEL_FILE_SETTING = 'model-file';
+
 /**
  * `tokenModel` is how a replay token names a model: a bundled one by name; a model file by the
- * name it defines and its path relative to the working directory (never this machine's absolute
- * path), so that the token replays on a colleague's clone with `--model FILE`.
+ * name it defines and, in the `model-file` setting, its path relative to the working directory
+ * (never this machine's absolute path), so that the token replays on a colleague's clone with
+ * `replay --model FILE`.
  */
-export function tokenModel(model: LoadedModel): { model: string; file?: string } {
+export function tokenModel(model: LoadedModel): { model: string; settings?: Record<string, string> } {
   if (model.bundled) return { model: model.ref };
   const rel = relative(process.cwd(), model.file) || model.file;
-  return { model: model.def.name, file: rel.split(sep).join('/') };
+  return { model: model.def.name, settings: { [MODEL_FILE_SETTING]: rel.split(sep).join('/') } };
 }
 
 /** `Target` is one variant of one model, ready to check. */
@@ -78,7 +82,7 @@ function firstLine(e: unknown): string {
 }
 
 /**
- * `syntaxErrorOf` reads where and why a model file failed to parse, as `line:column: reason`
+ * `syntaxErrorOf` reads where and why a model or strategy file failed to parse, as `line:column: reason`
  * (both from 1). A .ts file goes through tsx, whose esbuild says `file:line:col: ERROR: reason`
  * (columns from 0). A JavaScript file's SyntaxError carries no position, so `node --check` is
  * asked for it (it prints `file:line`, the line, and a caret under the column). Null when `e` is
@@ -99,18 +103,25 @@ export function syntaxErrorOf(e: unknown, file: string): string | null {
   return `${line}:${caret >= 0 ? caret + 1 : '?'}: ${e.message}`;
 }
 
+/**
+ * `importModuleFile` imports a user's file (a model, a strategy), `.ts` through tsx; a file that
+ * does not parse or fails to load is a ModelError naming `what` it is.
+ */
+export async function importModuleFile(file: string, what: string): Promise<unknown> {
+  try {
+    return await importFile(file);
+  } catch (e) {
+    const syntax = syntaxErrorOf(e, file);
+    const shown = relative(process.cwd(), file) || file;
+    if (syntax) throw new ModelError(`${what} has a syntax error at ${shown}:${syntax}`);
+    throw new ModelError(`${what} failed to load: ${firstLine(e)}`);
+  }
+}
+
 /** `loadModelFile` imports a model file and checks that it default-exports a model. */
 export async function loadModelFile(file: string, ref: string, bundled: boolean): Promise<LoadedModel> {
   if (!existsSync(file)) throw new ModelError(`model file ${file} does not exist`);
-  let mod: unknown;
-  try {
-    mod = await importFile(file);
-  } catch (e) {
-    const shown = relative(process.cwd(), file) || file;
-    const syntax = syntaxErrorOf(e, file);
-    if (syntax) throw new ModelError(`model file ${shown} has a syntax error at ${shown}:${syntax}`);
-    throw new ModelError(`model file ${shown} failed to load: ${firstLine(e)}`);
-  }
+  const mod = await importModuleFile(file, `model file ${relative(process.cwd(), file) || file}`);
   const def = (mod as { default?: unknown }).default;
   if (def === undefined) {
     throw new ModelError(
@@ -122,7 +133,7 @@ export async function loadModelFile(file: string, ref: string, bundled: boolean)
   return { def: def as ModelDefinition, ref, file, bundled };
 }
 
-/** `looksLikePath` says whether a model name is a file path rather than a bundled name. */
+/** `looksLikePath` says whether a command-line reference names a file rather than a bundled name. */
 export function looksLikePath(spec: string): boolean {
   return spec.includes('/') || spec.includes(sep) || /\.(ts|js|mjs)$/.test(spec);
 }

@@ -1,6 +1,7 @@
 import type { CpuSet } from '../engine/cpu-set.js';
 import type { Scheduler } from '../engine/scheduling.js';
 import { CountedTree } from './decision-tree.js';
+import { optionValue, type StrategyDescriptor } from './strategy.js';
 
 /**
  * `BoundedScheduler` is depth-first search with a preemption bound (iterative context bounding,
@@ -39,3 +40,22 @@ export class BoundedScheduler extends CountedTree implements Scheduler {
     return this.decide(n);
   }
 }
+
+/** `bounded` is exhaustive search within a preemption bound: it never proves `clean`. */
+export const bounded: StrategyDescriptor = {
+  name: 'bounded',
+  summary: 'every interleaving with at most N preemptions (iterative context bounding)',
+  exhaustive: false,
+  options: [
+    {
+      key: 'preemptions',
+      arg: 'n',
+      env: 'PAGERACE_PREEMPTIONS',
+      help: 'preemption bound of the bounded strategy',
+      fallback: 2,
+      min: 0,
+    },
+  ],
+  split: 'whole',
+  create: (unit) => new BoundedScheduler(optionValue(bounded, unit.options, 'preemptions')),
+};

@@ -1,6 +1,7 @@
 import type { CpuSet } from '../engine/cpu-set.js';
 import type { Scheduler } from '../engine/scheduling.js';
 import { CountedTree } from './decision-tree.js';
+import type { StrategyDescriptor } from './strategy.js';
 
 /**
  * `DfsScheduler` explores every execution exactly once, depth first, with no reduction: at each
@@ -20,3 +21,13 @@ export class DfsScheduler extends CountedTree implements Scheduler {
     return this.decide(n);
   }
 }
+
+/** `dfs` is plain exhaustive depth-first search. */
+export const dfs: StrategyDescriptor = {
+  name: 'dfs',
+  summary: 'every interleaving, depth first, no reduction',
+  exhaustive: true,
+  options: [],
+  split: 'subtrees',
+  create: (unit) => new DfsScheduler(unit.prefix),
+};

@@ -2,6 +2,7 @@ import { CpuSet } from '../engine/cpu-set.js';
 import { conflicts, Footprint } from '../engine/footprint.js';
 import { type Scheduler, type SchedulingView, valueStep } from '../engine/scheduling.js';
 import { DecisionTree } from './decision-tree.js';
+import type { StrategyDescriptor } from './strategy.js';
 
 /** `DporNode` is one decision of the current execution, kept while the search is below it. */
 interface DporNode {
@@ -280,6 +281,10 @@ export class DporScheduler extends DecisionTree<DporNode> implements Scheduler {
     pre.backtrack.add(awake.isEmpty() ? initials.first() : awake.first());
   }
 
+  statistics(): Readonly<Record<string, number>> {
+    return { pruned: this.pruned };
+  }
+
   /**
    * `causalChoices` projects the current execution onto the causal past of event `step`, as the
    * vector clocks see it: the events whose footprints order them before it. Dependencies that no
@@ -319,3 +324,14 @@ export class DporScheduler extends DecisionTree<DporNode> implements Scheduler {
     while (this.fps.length < n) this.fps.push(new Footprint());
   }
 }
+
+/** `dpor` is exhaustive search with dynamic partial-order reduction. */
+export const dpor: StrategyDescriptor = {
+  name: 'dpor',
+  summary:
+    'every interleaving up to reordering of independent operations (source-DPOR race reversal, sleep sets)',
+  exhaustive: true,
+  options: [],
+  split: 'whole',
+  create: () => new DporScheduler(),
+};

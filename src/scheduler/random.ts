@@ -1,6 +1,7 @@
 import seedrandom from 'seedrandom';
 import type { CpuSet } from '../engine/cpu-set.js';
 import type { Scheduler } from '../engine/scheduling.js';
+import type { StrategyDescriptor } from './strategy.js';
 
 /** `executionSeed` is the seed of execution `index` of a run seeded `seed`. */
 export function executionSeed(seed: string, index: number): string {
@@ -46,3 +47,17 @@ export class RandomScheduler implements Scheduler {
 
   endExecution(): void {}
 }
+
+/** `RANDOM_BUDGET` is the default number of executions of random and pct searches. */
+export const RANDOM_BUDGET = 10_000;
+
+/** `random` is uniform random search, execution i seeded by the run seed and i. */
+export const random: StrategyDescriptor = {
+  name: 'random',
+  summary: 'uniform random choice at each step, seeded per execution',
+  exhaustive: false,
+  options: [],
+  split: 'range',
+  defaultBudget: RANDOM_BUDGET,
+  create: (unit) => new RandomScheduler(unit.seed, unit.first, unit.end),
+};

@@ -1,5 +1,8 @@
 import type { CpuSet } from '../engine/cpu-set.js';
+import type { Outcome } from '../engine/outcome.js';
 import { isValueStep, ScheduleError, type Scheduler, stepValue } from '../engine/scheduling.js';
+import type { TraceStep } from '../engine/trace.js';
+import type { Violation } from '../engine/violation.js';
 
 /** `ReplayError` says a schedule does not fit the program it is replayed on. */
 export class ReplayError extends ScheduleError {
@@ -60,4 +63,25 @@ export class ReplayScheduler implements Scheduler {
     }
     return this.choices[this.pos++];
   }
+}
+
+/** `Traced` is a replayed execution: its trace, its violation, and its preemptions. */
+export interface Traced {
+  trace: TraceStep[];
+  violation: Violation | null;
+  preemptions: number;
+}
+
+/** `Tracer` is an executor that can run one execution with tracing on: inline or threads. */
+export interface Tracer {
+  run(scheduler: Scheduler, trace: TraceStep[] | null): Outcome;
+}
+
+/** `traceSchedule` replays `choices` with tracing on, on the inline executor or on threads. */
+export function traceSchedule(exec: Tracer, choices: readonly number[]): Traced {
+  const sched = new ReplayScheduler(choices);
+  sched.startExecution();
+  const trace: TraceStep[] = [];
+  const o = exec.run(sched, trace);
+  return { trace, violation: o.violation, preemptions: o.preemptions };
 }

@@ -1,37 +1,31 @@
-import { isValueStep, stepValue, valueStep } from '../engine/scheduling.js';
+import { isValueStep } from '../engine/scheduling.js';
 
 /**
  * A replay token is the printed form of a schedule plus what it needs to be replayed alone: the
- * model, the variant and the step bound. `v1.` or `v2.`, then base64url of:
+ * model, the variant, the step bound and the settings that shape the machine. `vN.` then
+ * base64url of:
  *
  * ```
  * v1: u8 1 | str model | str variant | varint maxSteps | varint runs | runs x (varint choice, varint length) | u32 FNV-1a of all before
- * v2: u8 2 | str model | str file | str variant | varint maxSteps | varint runs | runs x (varint step, varint length) | u32 FNV-1a
+ * v2: u8 2 | str model | str variant | varint maxSteps | varint settings | settings x (str key, str value)
+ *     | varint runs | runs x (zigzag step, varint length) | u32 FNV-1a of all before
  * ```
  *
- * where `str` is a varint length and UTF-8 bytes. Steps are run-length encoded: a CPU that runs
- * several steps in a row costs two bytes.
- *
- * v1 is the token of a bundled model (`model` is its name); its steps are not tagged (a data
- * choice is written as its value). v2 is the token of a model file: `model` is the model's name
- * and `file` the file's path relative to the working directory where the check ran, with `/`
- * separators, so that a token made on one clone replays on another; `replay` loads that file
- * only when the user names it (`--model FILE`). A v2 step is tagged: CPU c as 2c, value v as
- * 2v + 1. Bundled models keep v1, so every token printed before v2 still replays.
+ * where `str` is a varint length and UTF-8 bytes. Choices are run-length encoded: a CPU that
+ * runs several steps in a row costs two bytes. v2 keeps each step's kind (a data choice is
+ * negative, engine/scheduling.ts) and the settings (`param.tasks=8`, `memory-model=tso`, ...), in
+ * key order; a schedule with neither is still written as v1, which reads the same everywhere.
  */
-export const TOKEN_VERSION = 1;
-/** `FILE_TOKEN_VERSION` is the version of the tokens of model files. */
-export const FILE_TOKEN_VERSION = 2;
+export const TOKEN_VERSION = 2;
 
 /** `ReplaySpec` is everything a token carries. */
 export interface ReplaySpec {
-  /** the bundled model's name; in a v2 token, the name of the model the file defines */
   model: string;
-  /** v2: the model file, relative to the working directory of the check that printed it */
-  file?: string;
   variant: string;
   maxSteps: number;
   choices: number[];
+  /** what shapes the machine beyond the variant (parameters, memory model, ...); empty by default */
+  settings?: Record<string, string>;
 }
 
 /** `TokenError` says a token cannot be read, and why. */
@@ -93,26 +87,31 @@ class Reader {
   }
 }
 
-/** `encodeToken` prints a replay spec as a token: v2 when it names a model file, else v1. */
+/** `encodeToken` prints a replay spec as a token. */
 export function encodeToken(spec: ReplaySpec): string {
-  const version = spec.file === undefined ? TOKEN_VERSION : FILE_TOKEN_VERSION;
+  const settings = Object.entries(spec.settings ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const version = settings.length > 0 || spec.choices.some(isValueStep) ? 2 : 1;
   const w = new Writer();
   w.bytes.push(version);
   w.str(spec.model);
-  if (spec.file !== undefined) w.str(spec.file);
   w.str(spec.variant);
   w.varint(spec.maxSteps);
+  if (version === 2) {
+    w.varint(settings.length);
+    for (const [k, v] of settings) {
+      w.str(k);
+      w.str(v);
+    }
+  }
   const runs: [number, number][] = [];
-  // v1 does not tag data choices (engine/scheduling.ts): they are written as their value
-  for (const step of spec.choices) {
-    const c = version === TOKEN_VERSION ? stepValue(step) : isValueStep(step) ? 2 * ~step + 1 : 2 * step;
+  for (const c of spec.choices) {
     const last = runs[runs.length - 1];
     if (last && last[0] === c) last[1]++;
     else runs.push([c, 1]);
   }
   w.varint(runs.length);
   for (const [c, len] of runs) {
-    w.varint(c);
+    w.varint(version === 2 ? zigzag(c) : c);
     w.varint(len);
   }
   const body = Uint8Array.from(w.bytes);
@@ -122,7 +121,14 @@ export function encodeToken(spec: ReplaySpec): string {
   return `v${version}.${Buffer.from(out).toString('base64url')}`;
 }
 
-const SUPPORTED = `this pagerace reads v${TOKEN_VERSION} and v${FILE_TOKEN_VERSION} tokens`;
+/** zigzag maps a step (negative for data choices) to a non-negative varint and back */
+function zigzag(n: number): number {
+  return n < 0 ? -2 * n - 1 : 2 * n;
+}
+
+function unzigzag(z: number): number {
+  return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
+}
 
 /** `decodeToken` reads a token back; a corrupt, truncated or foreign token throws `TokenError`. */
 export function decodeToken(token: string): ReplaySpec {
@@ -130,8 +136,10 @@ export function decodeToken(token: string): ReplaySpec {
   if (!m)
     throw new TokenError(`'${abbreviate(token)}' is not a pagerace replay token (they look like v1.AQ...)`);
   const version = Number(m[1]);
-  if (version !== TOKEN_VERSION && version !== FILE_TOKEN_VERSION) {
-    throw new TokenError(`token version ${version} is not supported: ${SUPPORTED}`);
+  if (version < 1 || version > TOKEN_VERSION) {
+    throw new TokenError(
+      `token version ${version} is not supported: this pagerace reads v1 to v${TOKEN_VERSION} tokens`,
+    );
   }
   const bytes = new Uint8Array(Buffer.from(m[2], 'base64url'));
   if (bytes.length < 5) throw new TokenError('the token is truncated: copy it again from the report');
@@ -139,28 +147,35 @@ export function decodeToken(token: string): ReplaySpec {
   const sum = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(end);
   if (sum !== fnv1a(bytes, end))
     throw new TokenError('the token is corrupt (checksum mismatch): copy it again from the report');
-  if (bytes[0] !== version) throw new TokenError(`token version ${bytes[0]} is not supported: ${SUPPORTED}`);
+  if (bytes[0] !== version)
+    throw new TokenError(
+      `token version ${bytes[0]} is not supported: this pagerace reads v1 to v${TOKEN_VERSION} tokens`,
+    );
   const r = new Reader(bytes, end);
   r.pos = 1;
   try {
     const model = r.str();
-    const file = version === FILE_TOKEN_VERSION ? r.str() : undefined;
     const variant = r.str();
     const maxSteps = r.varint();
+    const settings: Record<string, string> = {};
+    if (version === 2) {
+      const n = r.varint();
+      for (let i = 0; i < n; i++) {
+        const k = r.str();
+        settings[k] = r.str();
+      }
+    }
     const runs = r.varint();
     const choices: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const x = r.varint();
-      const c = version === TOKEN_VERSION ? x : x % 2 === 1 ? valueStep((x - 1) / 2) : x / 2;
+      const c = version === 2 ? unzigzag(r.varint()) : r.varint();
       const len = r.varint();
       if (choices.length + len > 100_000_000)
         throw new TokenError('the token is corrupt (schedule too long)');
       for (let k = 0; k < len; k++) choices.push(c);
     }
     if (r.pos !== end) throw new TokenError('the token is corrupt (trailing bytes)');
-    return file === undefined
-      ? { model, variant, maxSteps, choices }
-      : { model, file, variant, maxSteps, choices };
+    return { model, variant, maxSteps, choices, settings };
   } catch (e) {
     if (e instanceof TokenError) throw e;
     throw new TokenError('the token is corrupt: copy it again from the report');

@@ -4,7 +4,7 @@ import type { Cpu, Steps } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import { defaultSearchOptions } from '../../src/explore/options.js';
 import { replaysFirst } from '../../src/explore/projection.js';
-import { search, traceSchedule } from '../../src/explore/search.js';
+import { search } from '../../src/explore/search.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { PAGE_SIZE } from '../../src/machine/layout.js';
 import { MachineBuilder } from '../../src/model/builder.js';
@@ -12,11 +12,12 @@ import { defineModel } from '../../src/model/define.js';
 import type { Target } from '../../src/model/load.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 import { DporScheduler } from '../../src/scheduler/dpor.js';
+import { traceSchedule } from '../../src/scheduler/replay.js';
 import { decodeToken } from '../../src/scheduler/token.js';
 import { explore } from '../helpers/programs.js';
 
 /**
- * Soundness of the reduction (DESIGN.md, "What must hold"): on generated programs, DPOR must
+ * Soundness of the reduction (docs/ARCHITECTURE.md, "What must hold"): on generated programs, DPOR must
  * reach exactly the final states and violations that plain DFS reaches. Each CPU keeps what it
  * loaded in its own registers (ghost words), so a final state also says what every CPU saw.
  */
