@@ -28,11 +28,14 @@ describe('bad input', () => {
     );
   });
 
-  it('a model with a syntax error', () => {
-    const r = pagerace(['check', 'test/fixtures/models/syntax-error.ts', '--no-out']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /^pagerace: model file test\/fixtures\/models\/syntax-error.ts has a syntax error: .+\n$/,
+  it('a model with a syntax error: the file, line, column (from 1) and the parser\'s reason', () => {
+    expectOneLine(
+      pagerace(['check', 'test/fixtures/models/syntax-error.ts', '--no-out']),
+      'pagerace: model file test/fixtures/models/syntax-error.ts has a syntax error at test/fixtures/models/syntax-error.ts:2:1: Expected identifier but found end of file',
+    );
+    expectOneLine(
+      pagerace(['check', 'test/fixtures/models/syntax-error-js.mjs', '--no-out']),
+      "pagerace: model file test/fixtures/models/syntax-error-js.mjs has a syntax error at test/fixtures/models/syntax-error-js.mjs:3:12: Unexpected token ')'",
     );
   });
 
