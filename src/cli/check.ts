@@ -1,5 +1,6 @@
 import type { SearchResult } from '../explore/found.js';
 import {
+  DEFAULT_OUT,
   DEFAULT_STALL_MS,
   defaultSearchOptions,
   defaultWorkers,
@@ -28,7 +29,8 @@ export interface CheckFlags {
   maxSteps?: string;
   keepGoing?: boolean;
   json?: boolean;
-  out: string | false;
+  /** `--out DIR`, `--no-out` (false), or neither (DEFAULT_OUT) */
+  out?: string | false;
   minimize: boolean;
   workers?: string;
   executor?: string;
@@ -115,7 +117,8 @@ export function exitCodeOf(
 export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
   const opts = searchOptions(flags);
   const workers = workerCount(flags.workers);
-  checkOut(flags.out);
+  const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
+  checkOut(outDir);
   const targets = await resolveTargets(specs);
   const json = flags.json === true;
   const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
@@ -176,9 +179,9 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   if (json) console.log(JSON.stringify(report, null, 2));
   else if (targets.length > 1) console.log(formatTable(results).join('\n'));
   else if (results[0]?.verdict === 'not run') console.log(formatSummary(results[0]));
-  if (flags.out !== false) {
+  if (outDir !== false) {
     const label = specs.length === 0 ? 'all' : specs.join('+');
-    const dir = writeRun(flags.out, label, report, results);
+    const dir = writeRun(outDir, label, report, results);
     if (!json) console.log(`Report: ${dir}/report.json`);
   }
   for (const r of results) {

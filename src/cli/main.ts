@@ -95,7 +95,6 @@ export function buildCli(): Command {
     .option(
       '--out <dir>',
       `write <dir>/<run-id>/report.json and trace.txt (default ${DEFAULT_OUT}); refused before the search if it cannot be written`,
-      DEFAULT_OUT,
     )
     .option('--no-out', 'write no report files')
     .addHelpText('after', CHECK_EXIT_CODES)
@@ -154,7 +153,6 @@ export function buildCli(): Command {
     .option(
       '--out <dir>',
       `write <dir>/<run-id>/soak.json (default ${DEFAULT_OUT}); refused before the run if it cannot be written`,
-      DEFAULT_OUT,
     )
     .option('--no-out', 'write no report file')
     .addHelpText('after', SOAK_EXIT_CODES)

@@ -4,6 +4,7 @@ import { SOAK_DELAY_MAX, Soak, type SoakSighting, type SoakStall } from '../exec
 import { SOAK_STALL_MS } from '../executor/soak-cpu.js';
 import {
   DEFAULT_MAX_STEPS,
+  DEFAULT_OUT,
   DEFAULT_SEED,
   DEFAULT_SOAK_MS,
   formatLimit,
@@ -26,7 +27,8 @@ export interface SoakFlags {
   record?: boolean;
   seed?: string;
   maxSteps?: string;
-  out: string | false;
+  /** `--out DIR`, `--no-out` (false), or neither (DEFAULT_OUT) */
+  out?: string | false;
 }
 
 /**
@@ -161,7 +163,8 @@ function soakSettings(flags: SoakFlags): SoakSettings {
  */
 export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const set = soakSettings(flags);
-  checkOut(flags.out);
+  const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
+  checkOut(outDir);
   const targets = await resolveTargets([spec]);
   const progress = new ProgressDisplay(process.stderr.isTTY === true);
   const signals = new StopSignals().install();
@@ -247,7 +250,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
     signals.remove();
   }
   const code = soakExitCode(results, signals.exitCode);
-  if (flags.out !== false) {
+  if (outDir !== false) {
     const report = {
       pagerace: 1,
       soak: results,
@@ -255,7 +258,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
       ...(signals.signal === null ? {} : { signal: signals.signal }),
       exitCode: code,
     };
-    const dir = writeSoak(flags.out, `soak-${spec}`, report);
+    const dir = writeSoak(outDir, `soak-${spec}`, report);
     console.log(`Report: ${dir}/soak.json`);
   }
   if (signals.stopped) {

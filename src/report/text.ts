@@ -99,13 +99,9 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
 /** `formatSummary` is one line on how a search ended. */
 export function formatSummary(r: SearchResult): string {
   if (r.verdict === 'not run') return `${r.model}:${r.variant}: not run: ${r.reason}`;
-  const how = r.complete
-    ? 'complete'
-    : r.stoppedBy === 'bound'
-      ? 'every execution within the preemption bound'
-      : r.reason === null
-        ? `stopped by ${r.stoppedBy}`
-        : `stopped by ${r.reason}`;
+  let how = r.reason === null ? `stopped by ${r.stoppedBy}` : `stopped by ${r.reason}`;
+  if (r.complete) how = 'complete';
+  else if (r.stoppedBy === 'bound') how = `every execution within ${r.reason ?? 'the preemption bound'}`;
   const pruned = r.pruned ? `, ${r.pruned} pruned` : '';
   const bad = r.violatingExecutions ? `, ${r.violatingExecutions} violating` : '';
   return `${r.model}:${r.variant}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${how}, ${formatSeconds(r.seconds)})`;

@@ -28,7 +28,7 @@ describe('bad input', () => {
     );
   });
 
-  it('a model with a syntax error: the file, line, column (from 1) and the parser\'s reason', () => {
+  it("a model with a syntax error: the file, line, column (from 1) and the parser's reason", () => {
     expectOneLine(
       pagerace(['check', 'test/fixtures/models/syntax-error.ts', '--no-out']),
       'pagerace: model file test/fixtures/models/syntax-error.ts has a syntax error at test/fixtures/models/syntax-error.ts:2:1: Expected identifier but found end of file',

@@ -26,7 +26,9 @@ describe('pagerace check --workers', () => {
     expect(two.code).toBe(one.code);
     expect(untimed(two.stdout)).toBe(untimed(one.stdout));
     // bundled models print v1 tokens, model files v2 (their model-file setting)
-    expect(one.stdout).toMatch(spec.startsWith(INTERLEAVE) ? /Replay: pagerace replay v2\./ : /Replay: pagerace replay v1\./);
+    expect(one.stdout).toMatch(
+      spec.startsWith(INTERLEAVE) ? /Replay: pagerace replay v2\./ : /Replay: pagerace replay v1\./,
+    );
   });
 
   it.each([
