@@ -10,7 +10,7 @@ import {
 import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { notRunResult, type SearchHooks, search } from '../explore/search.js';
-import { ModelError, resolveTargets } from '../model/load.js';
+import { ModelError, resolveTargets, type Target } from '../model/load.js';
 import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
 import { outDirProblem, writeRun } from '../report/write.js';
@@ -115,61 +115,30 @@ export function exitCodeOf(
  * and every variant not searched is listed as `not run`.
  */
 export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
+  const signals = new StopSignals().install();
+  try {
+    return await checkUnder(signals, specs, flags);
+  } finally {
+    signals.remove();
+  }
+}
+
+async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFlags): Promise<number> {
   const opts = searchOptions(flags);
   const workers = workerCount(flags.workers);
   const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
   checkOut(outDir);
   const targets = await resolveTargets(specs);
   const json = flags.json === true;
-  const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
-  const signals = new StopSignals().install();
-  let failure: string | null = null;
-  const results: SearchResult[] = [];
   // the threads executor runs each search in this thread, its CPUs on their own workers
   const pool = opts.executor === 'threads' ? null : await openPool(workers, opts.stallMs!);
-  const say = (m: string) => {
-    progress.interrupt(`pagerace: ${m}`);
-  };
+  let run: { results: SearchResult[]; failure: string | null };
   try {
-    for (const t of targets) {
-      if (signals.stopped) {
-        results.push(notRunResult(t, opts, 'interrupted'));
-        continue;
-      }
-      if (failure !== null) {
-        results.push(notRunResult(t, opts, 'worker failure', failure));
-        continue;
-      }
-      progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
-      let r: SearchResult;
-      try {
-        const hooks: SearchHooks = {
-          onProgress: (p) => progress.update(p),
-          shouldStop: () => signals.stopped,
-          onNotice: say,
-          onFailure: (m) => {
-            failure = m;
-            say(m);
-          },
-        };
-        r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
-      } catch (e) {
-        // a model that cannot be searched (a stall, a build that throws) costs its own row only
-        if (!(e instanceof ModelError)) throw e;
-        results.push(notRunResult(t, opts, 'model error', e.message));
-        continue;
-      } finally {
-        progress.stop();
-      }
-      results.push(r);
-      if (!json) {
-        for (const v of r.violations) console.log(`${formatViolation(r, v).join('\n')}\n`);
-        if (targets.length === 1) console.log(formatSummary(r));
-      }
-    }
+    run = await searchTargets(targets, opts, pool, signals, json);
   } finally {
     await pool?.close();
   }
+  const { results, failure } = run;
   const code = exitCodeOf(results, { signal: signals.signal, failed: failure !== null });
   const report = buildReport(results, {
     interrupted: signals.stopped || failure !== null,
@@ -180,10 +149,70 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   else if (targets.length > 1) console.log(formatTable(results).join('\n'));
   else if (results[0]?.verdict === 'not run') console.log(formatSummary(results[0]));
   if (outDir !== false) {
-    const label = specs.length === 0 ? 'all' : specs.join('+');
-    const dir = writeRun(outDir, label, report, results);
+    const dir = writeRun(outDir, specs.length === 0 ? 'all' : specs.join('+'), report, results);
     if (!json) console.log(`Report: ${dir}/report.json`);
   }
+  printErrors(results, signals);
+  return code;
+}
+
+/**
+ * `searchTargets` searches each target in turn and returns one result per target, in order:
+ * after a signal or a failure of the workers the rest are `not run`, and a variant whose model
+ * cannot be searched (a stall, a build that throws) is `not run` with its error, costing its own
+ * row only. Without --json each bug is printed as it is reported.
+ */
+async function searchTargets(
+  targets: readonly Target[],
+  opts: SearchOptions,
+  pool: ExplorerPool | null,
+  signals: StopSignals,
+  json: boolean,
+): Promise<{ results: SearchResult[]; failure: string | null }> {
+  const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
+  const say = (m: string) => progress.interrupt(`pagerace: ${m}`);
+  let failure: string | null = null;
+  const hooks: SearchHooks = {
+    onProgress: (p) => progress.update(p),
+    shouldStop: () => signals.stopped,
+    onNotice: say,
+    onFailure: (m) => {
+      failure = m;
+      say(m);
+    },
+  };
+  const results: SearchResult[] = [];
+  for (const t of targets) {
+    if (signals.stopped) {
+      results.push(notRunResult(t, opts, 'interrupted'));
+      continue;
+    }
+    if (failure !== null) {
+      results.push(notRunResult(t, opts, 'worker failure', failure));
+      continue;
+    }
+    progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
+    let r: SearchResult;
+    try {
+      r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      results.push(notRunResult(t, opts, 'model error', e.message));
+      continue;
+    } finally {
+      progress.stop();
+    }
+    results.push(r);
+    if (!json) {
+      for (const v of r.violations) console.log(`${formatViolation(r, v).join('\n')}\n`);
+      if (targets.length === 1) console.log(formatSummary(r));
+    }
+  }
+  return { results, failure };
+}
+
+/** `printErrors` ends a run on stderr: one line per model error, and one if a signal stopped it. */
+function printErrors(results: readonly SearchResult[], signals: StopSignals): void {
   for (const r of results) {
     for (const v of r.violations.filter((x) => x.kind === 'model-error')) {
       const where = v.detail.split('\n')[0];
@@ -197,6 +226,4 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
     const what = signals.signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
     console.error(`pagerace: ${what}; the report holds what was found so far`);
   }
-  signals.remove();
-  return code;
 }

@@ -10,7 +10,7 @@ import {
   formatLimit,
   MAX_SOAK_CPUS,
 } from '../explore/options.js';
-import { resolveTargets } from '../model/load.js';
+import { resolveTargets, type Target } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { formatSeconds } from '../report/text.js';
 import { makeRunDir, writeAtomic } from '../report/write.js';
@@ -172,79 +172,9 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const rssStart = process.memoryUsage().rss;
   try {
     for (const t of targets) {
-      const label = `${t.model.def.name}:${t.variantName}`;
-      const expected = t.variant.expect === 'clean' ? null : t.variant.expect.violation;
-      if (signals.stopped) {
-        results.push(notRunSoak(t.model.def.name, t.variantName, expected, set));
-        continue;
-      }
-      const n = buildProgram(t).cpus.length;
-      if (set.cpus !== null && set.cpus < n) {
-        throw new UsageError(`--cpus must be at least ${n}: ${label} has ${n} CPUs, each its own worker`);
-      }
-      const machines = set.cpus === null ? 1 : Math.floor(set.cpus / n);
-      const ms = set.durationMs / targets.length;
-      const soak = await Soak.start(
-        t,
-        { machines, record: set.record, seed: set.seed, maxSteps: set.maxSteps, delayMax: SOAK_DELAY_MAX },
-        (s) => progress.log(`${formatSighting(label, expected, s).join('\n')}\n`),
-        (s) => progress.log(`${formatStall(label, s).join('\n')}\n`),
-      );
-      const started = performance.now();
-      let ended = started;
-      progress.startSoak(label, ms);
-      try {
-        while (!signals.stopped && performance.now() - started < ms) {
-          await new Promise((r) => setTimeout(r, 100));
-          const st = soak.stats();
-          progress.updateSoak(st.iterations, st.violations, performance.now() - started);
-        }
-      } finally {
-        ended = performance.now();
-        await soak.stop();
-        progress.stop();
-      }
-      const seconds = (ended - started) / 1000;
-      const st = soak.stats();
-      const kinds = [...soak.sightings.values()].map((s) => s.kind);
-      const { conclusion, reason } = soakConclusion(expected, kinds, st.iterations, st.stalls);
-      results.push({
-        model: t.model.def.name,
-        variant: t.variantName,
-        expect: expected ?? 'clean',
-        matches: conclusion !== 'mismatch',
-        conclusion,
-        reason,
-        iterations: st.iterations,
-        seconds: Math.round(seconds * 1000) / 1000,
-        cpuWorkers: machines * n,
-        machines,
-        violatingIterations: st.violations,
-        stalledIterations: st.stalls,
-        record: set.record,
-        seed: set.seed,
-        violations: [...soak.sightings.values()].map((x) => ({
-          kind: x.kind,
-          message: x.message,
-          headline: x.headline,
-          count: x.count,
-          machine: x.machine,
-          iteration: x.iteration,
-          token: x.token,
-          replaysInline: x.replay ? x.replay.key === x.key : null,
-        })),
-        stalls: [...soak.stalls.values()],
-      });
-      const stalled = st.stalls ? `, ${st.stalls} stalled` : '';
-      const verdict =
-        conclusion === 'ok'
-          ? 'as expected'
-          : conclusion === 'mismatch'
-            ? 'NOT as expected'
-            : `INCONCLUSIVE: ${reason}`;
-      console.log(
-        `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${stalled}${set.record ? ', recorded' : ''}, seed ${set.seed}, rss ${mb(rssStart)} -> ${mb(process.memoryUsage().rss)}: ${verdict}`,
-      );
+      if (signals.stopped) results.push(notRunSoak(t, set));
+      else
+        results.push(await soakVariant(t, set, set.durationMs / targets.length, progress, signals, rssStart));
     }
   } finally {
     signals.remove();
@@ -268,6 +198,92 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   return code;
 }
 
+function expectedKind(t: Target): string | null {
+  return t.variant.expect === 'clean' ? null : t.variant.expect.violation;
+}
+
+/**
+ * `soakVariant` soaks one variant for `ms` (or until a signal), printing its findings as they
+ * come and its summary line at the end, and returns its entry of soak.json.
+ */
+async function soakVariant(
+  t: Target,
+  set: SoakSettings,
+  ms: number,
+  progress: ProgressDisplay,
+  signals: StopSignals,
+  rssStart: number,
+): Promise<SoakResult> {
+  const label = `${t.model.def.name}:${t.variantName}`;
+  const expected = expectedKind(t);
+  const n = buildProgram(t).cpus.length;
+  if (set.cpus !== null && set.cpus < n) {
+    throw new UsageError(`--cpus must be at least ${n}: ${label} has ${n} CPUs, each its own worker`);
+  }
+  const machines = set.cpus === null ? 1 : Math.floor(set.cpus / n);
+  const soak = await Soak.start(
+    t,
+    { machines, record: set.record, seed: set.seed, maxSteps: set.maxSteps, delayMax: SOAK_DELAY_MAX },
+    (s) => progress.log(`${formatSighting(label, expected, s).join('\n')}\n`),
+    (s) => progress.log(`${formatStall(label, s).join('\n')}\n`),
+  );
+  const started = performance.now();
+  let ended = started;
+  progress.startSoak(label, ms);
+  try {
+    while (!signals.stopped && performance.now() - started < ms) {
+      await new Promise((r) => setTimeout(r, 100));
+      const st = soak.stats();
+      progress.updateSoak(st.iterations, st.violations, performance.now() - started);
+    }
+  } finally {
+    ended = performance.now();
+    await soak.stop();
+    progress.stop();
+  }
+  const seconds = (ended - started) / 1000;
+  const st = soak.stats();
+  const kinds = [...soak.sightings.values()].map((s) => s.kind);
+  const { conclusion, reason } = soakConclusion(expected, kinds, st.iterations, st.stalls);
+  const stalled = st.stalls ? `, ${st.stalls} stalled` : '';
+  const verdict =
+    conclusion === 'ok'
+      ? 'as expected'
+      : conclusion === 'mismatch'
+        ? 'NOT as expected'
+        : `INCONCLUSIVE: ${reason}`;
+  console.log(
+    `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${stalled}${set.record ? ', recorded' : ''}, seed ${set.seed}, rss ${mb(rssStart)} -> ${mb(process.memoryUsage().rss)}: ${verdict}`,
+  );
+  return {
+    model: t.model.def.name,
+    variant: t.variantName,
+    expect: expected ?? 'clean',
+    matches: conclusion !== 'mismatch',
+    conclusion,
+    reason,
+    iterations: st.iterations,
+    seconds: Math.round(seconds * 1000) / 1000,
+    cpuWorkers: machines * n,
+    machines,
+    violatingIterations: st.violations,
+    stalledIterations: st.stalls,
+    record: set.record,
+    seed: set.seed,
+    violations: [...soak.sightings.values()].map((x) => ({
+      kind: x.kind,
+      message: x.message,
+      headline: x.headline,
+      count: x.count,
+      machine: x.machine,
+      iteration: x.iteration,
+      token: x.token,
+      replaysInline: x.replay ? x.replay.key === x.key : null,
+    })),
+    stalls: [...soak.stalls.values()],
+  };
+}
+
 /** `soakExitCode`: the signal's code, else 1 for a mismatch, 3 for an inconclusive variant, else 0. */
 function soakExitCode(results: readonly SoakResult[], signalCode: number | null): number {
   if (signalCode !== null) return signalCode;
@@ -276,11 +292,11 @@ function soakExitCode(results: readonly SoakResult[], signalCode: number | null)
   return ExitCode.Ok;
 }
 
-function notRunSoak(model: string, variant: string, expected: string | null, set: SoakSettings): SoakResult {
+function notRunSoak(t: Target, set: SoakSettings): SoakResult {
   return {
-    model,
-    variant,
-    expect: expected ?? 'clean',
+    model: t.model.def.name,
+    variant: t.variantName,
+    expect: expectedKind(t) ?? 'clean',
     matches: false,
     conclusion: 'not run',
     reason: 'interrupted',
