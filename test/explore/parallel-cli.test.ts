@@ -5,14 +5,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listBundledModels } from '../../src/model/load.js';
 import type { Report } from '../../src/report/json.js';
-import { pagerace, ROOT } from '../helpers/cli.js';
+import { pagerace, ROOT, untimed } from '../helpers/cli.js';
 
 const INTERLEAVE = 'src/bench/models/interleave.ts';
-/** the times (summary line, table column) are the only thing that may differ between two runs */
-const untimed = (s: string) =>
-  s
-    .replace(/, (\d+(\.\d+)?s|\d+m\d\ds)\)$/gm, ')')
-    .replace(/ +(\d+(\.\d+)?s|\d+m\d\ds) {2}(ok|MISMATCH)$/gm, ' $3');
 
 // vmemmap-compound-nosync is being written under models/kernel; it joins this test when it lands
 const names = new Set((await listBundledModels()).map((m) => m.def.name));

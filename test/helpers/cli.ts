@@ -14,6 +14,17 @@ export interface CliRun {
 
 const BIN = resolve(ROOT, 'src/cli/bin.ts');
 
+/**
+ * `untimed` is a report with its times taken out (the summary line's, the table's time column and
+ * the padding of its header), the only thing that may differ between two runs of one search.
+ */
+export function untimed(s: string): string {
+  return s
+    .replace(/, (\d+(\.\d+)?s|\d+m\d\ds)\)$/gm, ')')
+    .replace(/ +(\d+(\.\d+)?s|\d+m\d\ds) {2}(ok|MISMATCH|INCONCLUSIVE|NOT RUN)$/gm, ' $3')
+    .replace(/^(model:variant .*executions) +time$/gm, '$1 time');
+}
+
 /** `pagerace` runs the CLI from source (through tsx) as a user would, in a child process. */
 export function pagerace(args: string[], env: Record<string, string> = {}, cwd = ROOT): CliRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], {
