@@ -27,11 +27,11 @@ export interface ReplayFlags {
 }
 
 /**
- * `tokenModel` loads the model a token was made from: a bundled model by name, or the file the
+ * `modelOfToken` loads the model a token was made from: a bundled model by name, or the file the
  * user names with `--model`. A path read from a token is never imported on its own: a token is
  * text pasted from elsewhere, and importing a file runs its code.
  */
-async function tokenModel(spec: ReplaySpec, file: string | undefined): Promise<LoadedModel> {
+async function modelOfToken(spec: ReplaySpec, file: string | undefined): Promise<LoadedModel> {
   const tokenFile = spec.settings?.[MODEL_FILE_SETTING];
   // a v1 token of a model file carried the file's absolute path as its model
   const named = tokenFile !== undefined || !looksLikePath(spec.model) ? spec.model : null;
@@ -64,7 +64,7 @@ async function tokenModel(spec: ReplaySpec, file: string | undefined): Promise<L
 export async function runReplay(token: string, flags: ReplayFlags): Promise<number> {
   const spec = decodeToken(token);
   const executor = parseExecutor(flags.executor);
-  const model = await tokenModel(spec, flags.model);
+  const model = await modelOfToken(spec, flags.model);
   const [target] = selectVariants(model, undefined).filter((t) => t.variantName === spec.variant);
   if (!target) throw new ModelError(`model ${model.def.name} has no variant '${spec.variant}' any more`);
   const program = buildProgram(target);
