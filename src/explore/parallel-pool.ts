@@ -139,13 +139,15 @@ export class ExplorerPool {
 
   /**
    * `watch` is the stall watchdog of the unit in `slot`: it aborts the unit (Piscina then
-   * terminates its worker) when the slot's heartbeat has not moved for `stallMs`.
+   * terminates its worker) when the slot's heartbeat has not moved for `stallMs`. The clock
+   * starts at the unit's first beat, which the worker gives when it receives the unit: a fresh
+   * worker that takes seconds to start on a loaded machine is not a model that loops.
    */
   private watch(slot: number): { signal: AbortSignal; stalled(): boolean; stop(): void } {
     const abort = new AbortController();
     let stalled = false;
     let last = heartbeat(this.ctl, slot);
-    let since = performance.now();
+    let since = Number.POSITIVE_INFINITY;
     const timer = setInterval(
       () => {
         const now = heartbeat(this.ctl, slot);

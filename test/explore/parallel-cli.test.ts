@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,36 +46,14 @@ describe('pagerace check --workers', () => {
     expect(r.stdout).toContain('interleave:small: clean after 34650 executions (dfs, complete');
   });
 
-  it('Ctrl-C stops the workers, writes the report of what was found so far and exits 130', async () => {
+  it('Ctrl-C stops the workers, writes the report of what was found so far and exits 130', () => {
     const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        resolve(ROOT, 'src/cli/bin.ts'),
-        'check',
-        `${INTERLEAVE}:small-lost`,
-        '--strategy',
-        'random',
-        '--budget',
-        '100000000',
-        '--keep-going',
-        '--workers',
-        '2',
-        '--out',
-        out,
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
+    // the Ctrl-C comes when the 6th unit of 1000 executions starts (a test hook), so during the search
+    const args = ['check', `${INTERLEAVE}:small-lost`, '--strategy', 'random', '--budget', '100000000'];
+    const r = pagerace([...args, '--keep-going', '--workers', '2', '--out', out], {
+      PAGERACE_TEST_SIGNAL_AT: 'SIGINT:6',
     });
-    // long enough for tsx to start the CLI and the CLI its workers, even on a loaded machine
-    await new Promise((r) => setTimeout(r, 5000));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const { stderr, code } = r;
     expect(stderr).toContain('pagerace: interrupted; the report holds what was found so far');
     expect(code).toBe(130);
     const [dir] = readdirSync(out);
