@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listBundledModels } from '../../src/model/load.js';
 import type { Report } from '../../src/report/json.js';
-import { pagerace, ROOT, untimed } from '../helpers/cli.js';
+import { pagerace, untimed } from '../helpers/cli.js';
 
 const INTERLEAVE = 'src/bench/models/interleave.ts';
 
