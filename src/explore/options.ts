@@ -88,5 +88,5 @@ export function formatLimit(ms: number): string {
 
 /** `stallMessage` is how a search given up by the stall watchdog is reported. */
 export function stallMessage(label: string, ms: number): string {
-  return `${label} finished no execution in ${formatLimit(ms)}: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`;
+  return `${label} finished no execution in ${formatLimit(ms)}: a CPU program probably loops without yielding (every shared access must be a yield of an operation; PAGERACE_STALL sets the limit)`;
 }

@@ -88,7 +88,7 @@ describe('issue 8: signals and pipes', () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^pagerace: \/.*\/test\/fixtures\/models\/spins.ts:default finished no execution in 1s: a CPU program probably loops without yielding \(every shared access must be a yield\* of an operation; PAGERACE_STALL sets the limit\)\n$/,
+      /^pagerace: \/.*\/test\/fixtures\/models\/spins.ts:default finished no execution in 1s: a CPU program probably loops without yielding \(every shared access must be a yield of an operation; PAGERACE_STALL sets the limit\)\n$/,
     );
     expect(r.stdout).toContain('== lost-update:buggy: assertion (expected)');
     expect(r.stdout).toMatch(/^spins:default +clean +not run: model error/m);
