@@ -53,3 +53,9 @@ export function parseRequested(
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** `parseSeed` checks `--seed` (PAGERACE_SEED): any text but the empty one. */
+export function parseSeed(text: string): string {
+  if (text.trim() === '') throw new UsageError(`--seed needs a value, got '${text}'`);
+  return text;
+}

@@ -1,32 +1,45 @@
 import type { Program } from '../engine/program.js';
-import { loadModel, ModelError, selectVariants, type Target } from './load.js';
+import { MAX_CPUS } from '../engine/scheduling.js';
+import { type LoadedModel, loadModel, ModelError, selectVariants, type Target } from './load.js';
 import { requestedOf, type TargetRef } from './settings.js';
 
 /**
  * `buildProgram` builds a variant's program at the target's size, with its allocator, turning a
- * failure into a ModelError.
+ * failure into a ModelError of that variant alone: a build that throws, or a program with no CPUs
+ * or more than `MAX_CPUS`.
  */
 export function buildProgram(target: Target): Program {
+  const label = `${target.model.def.name}:${target.variantName}`;
+  let program: Program;
   try {
-    const program = target.variant.build(target.params);
-    program.memory.allocMode = target.alloc;
-    return program;
+    program = target.variant.build(target.params);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new ModelError(`${target.model.def.name}:${target.variantName}: build() failed: ${msg}`);
+    throw new ModelError(`${label}: build() failed: ${msg}`);
   }
+  const n = program.cpus.length;
+  if (n < 1 || n > MAX_CPUS) {
+    throw new ModelError(
+      `${label}: the program has ${n} CPUs; pagerace runs programs of 1 to ${MAX_CPUS} CPUs (MAX_CPUS)`,
+    );
+  }
+  program.memory.allocMode = target.alloc;
+  return program;
 }
 
 /**
- * `loadTarget` loads the one target a reference names (`model` as a token or a unit of work
- * gives it, the exact variant name, and the settings that size it): what replay, explorer
- * workers and CPU workers rebuild.
+ * `targetIn` is the one target of a loaded model that a reference names: the exact variant, sized
+ * and allocated by the settings a token or a unit of work records (other settings, such as the
+ * model file's, are left alone).
  */
-export async function loadTarget(ref: TargetRef): Promise<Target> {
-  const loaded = await loadModel(ref.model);
+export function targetIn(
+  loaded: LoadedModel,
+  variant: string,
+  settings: Readonly<Record<string, string>>,
+): Target {
   let requested: ReturnType<typeof requestedOf>;
   try {
-    requested = requestedOf(ref.settings);
+    requested = requestedOf(settings);
   } catch (e) {
     throw new ModelError(e instanceof Error ? e.message : String(e));
   }
@@ -34,7 +47,16 @@ export async function loadTarget(ref: TargetRef): Promise<Target> {
     if (!(p in (loaded.def.params ?? {})))
       throw new ModelError(`model ${loaded.def.name} has no parameter '${p}' any more`);
   }
-  const target = selectVariants(loaded, ref.variant, requested).find((t) => t.variantName === ref.variant);
-  if (!target) throw new ModelError(`model ${loaded.def.name} has no variant '${ref.variant}' any more`);
+  const target = selectVariants(loaded, variant, requested).find((t) => t.variantName === variant);
+  if (!target) throw new ModelError(`model ${loaded.def.name} has no variant '${variant}' any more`);
   return target;
+}
+
+/**
+ * `loadTarget` loads the one target a reference names (`model` as a unit of work gives it: the
+ * bundled name or the file's absolute path, the exact variant name, and the settings that size
+ * it): what explorer workers and CPU workers rebuild.
+ */
+export async function loadTarget(ref: TargetRef): Promise<Target> {
+  return targetIn(await loadModel(ref.model), ref.variant, ref.settings);
 }

@@ -15,12 +15,17 @@ describe('model parameters (defineModel params, --param)', () => {
     expect([three.params, three.settings]).toEqual([{ cpus: 3 }, { 'param.cpus': '3' }]);
     const r3 = await search(three, opts);
     expect([r3.executions, r3.violations.map((v) => v.message)]).toEqual([90, ['counter is not 3']]);
-    expect(decodeToken(r3.violations[0].token).settings).toEqual({ 'param.cpus': '3' });
+    expect(decodeToken(r3.violations[0].token).settings).toEqual({
+      'model-file': 'test/fixtures/models/sized.ts',
+      'param.cpus': '3',
+    });
     const [two] = selectVariants(await loadModel(SIZED), 'racy');
     expect([two.params, two.settings]).toEqual([{ cpus: 2 }, {}]);
     const r2 = await search(two, opts);
     expect(r2.executions).toBe(6);
-    expect(r2.violations[0].token.startsWith('v1.')).toBe(true);
+    expect(decodeToken(r2.violations[0].token).settings).toEqual({
+      'model-file': 'test/fixtures/models/sized.ts',
+    });
   });
 
   it('a variant may have its own default and range', async () => {
@@ -54,7 +59,7 @@ describe('model parameters (defineModel params, --param)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('== sized:racy (cpus=3): assertion (expected)');
     const token = /Replay: pagerace replay (\S+)/.exec(r.stdout)![1];
-    const replay = pagerace(['replay', token]);
+    const replay = pagerace(['replay', token, '--model', SIZED]);
     expect(replay.code).toBe(1);
     expect(replay.stdout.split('\n')[0]).toMatch(
       /^Replaying sized:racy \(cpus=3\), \d+ steps, \d+ preemptions?$/,
