@@ -15,7 +15,7 @@ export {
 export { FrameState } from './machine/frame-state.js';
 export { PAGE_SIZE } from './machine/layout.js';
 export type { PhysicalMemory } from './machine/physical-memory.js';
-export { MachineBuilder } from './model/builder.js';
+export { MachineBuilder } from './engine/builder.js';
 export {
   type Commits,
   defineModel,

@@ -7,7 +7,7 @@ import { replaysFirst } from '../../src/explore/projection.js';
 import { search } from '../../src/explore/search.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { PAGE_SIZE } from '../../src/machine/layout.js';
-import { MachineBuilder } from '../../src/model/builder.js';
+import { MachineBuilder } from '../../src/engine/builder.js';
 import { defineModel } from '../../src/model/define.js';
 import type { Target } from '../../src/model/load.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';

@@ -1,4 +1,4 @@
-import type { CpuProgram, Oracle, Program } from '../engine/program.js';
+import type { CpuProgram, Oracle, Program } from './program.js';
 import type { FrameState } from '../machine/frame-state.js';
 import { PAGE_SIZE } from '../machine/layout.js';
 import { PhysicalMemory } from '../machine/physical-memory.js';
