@@ -2,6 +2,8 @@
  * `pagerace` is the package entry point for people writing their own models: everything a model
  * file needs to build a machine, write CPU programs and oracles, and declare its variants.
  */
+
+export { MachineBuilder } from './engine/builder.js';
 export { Cpu, type Steps } from './engine/cpu.js';
 export { type Op, OpKind } from './engine/op.js';
 export type { CpuProgram, Oracle, Program } from './engine/program.js';
@@ -15,7 +17,6 @@ export {
 export { FrameState } from './machine/frame-state.js';
 export { PAGE_SIZE } from './machine/layout.js';
 export type { PhysicalMemory } from './machine/physical-memory.js';
-export { MachineBuilder } from './engine/builder.js';
 export {
   type Commits,
   defineModel,

@@ -1,6 +1,6 @@
+import { MachineBuilder } from '../../src/engine/builder.js';
 import type { Cpu, Steps } from '../../src/engine/cpu.js';
 import type { Program } from '../../src/engine/program.js';
-import { MachineBuilder } from '../../src/engine/builder.js';
 import { defineModel } from '../../src/model/define.js';
 
 /** `lockedPair` is kernel function `fn`: take `first`, then `second`, release both. */

@@ -1,8 +1,8 @@
-import type { CpuProgram, Oracle, Program } from './program.js';
 import type { FrameState } from '../machine/frame-state.js';
 import { PAGE_SIZE } from '../machine/layout.js';
 import { PhysicalMemory } from '../machine/physical-memory.js';
 import { Symbols } from '../machine/symbols.js';
+import type { CpuProgram, Oracle, Program } from './program.js';
 
 /**
  * `MachineBuilder` lays out a model's initial machine: named words (locks, counters) in the data

@@ -1,6 +1,6 @@
+import type { MachineBuilder } from '../engine/builder.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
-import type { MachineBuilder } from '../engine/builder.js';
 
 /** `FREEING_FUNCTIONS` are the kernel functions a ghost free record can name (index + 1 is stored). */
 export const FREEING_FUNCTIONS = [

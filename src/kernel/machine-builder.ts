@@ -1,8 +1,8 @@
 import { type LevelName, levelName, levelOf, tableFrameState, vaIndex } from '../arch/format.js';
+import { MachineBuilder } from '../engine/builder.js';
 import type { CpuProgram, Oracle, Program } from '../engine/program.js';
 import type { FrameState } from '../machine/frame-state.js';
 import { PAGE_SIZE } from '../machine/layout.js';
-import { MachineBuilder } from '../engine/builder.js';
 import { Ghost } from './ghost.js';
 import type { KernelArch } from './kernel-arch.js';
 import { type CpuInfo, type KernelBugs, KernelMachine, type MmInfo } from './machine.js';

@@ -1,6 +1,6 @@
+import type { MachineBuilder } from '../engine/builder.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { ASSERTION, MODEL_ERROR } from '../engine/violation-kinds.js';
-import type { MachineBuilder } from '../engine/builder.js';
 import type { KernelMachine } from './machine.js';
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { MachineBuilder } from '../../src/engine/builder.js';
 import type { Cpu } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { type AllocMode, PhysicalMemory } from '../../src/machine/physical-memory.js';
-import { MachineBuilder } from '../../src/engine/builder.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 import { DporScheduler } from '../../src/scheduler/dpor.js';
 import { explore } from '../helpers/programs.js';

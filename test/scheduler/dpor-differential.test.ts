@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MachineBuilder } from '../../src/engine/builder.js';
 import type { Cpu, Steps } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import { defaultSearchOptions } from '../../src/explore/options.js';
@@ -7,7 +8,6 @@ import { replaysFirst } from '../../src/explore/projection.js';
 import { search } from '../../src/explore/search.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { PAGE_SIZE } from '../../src/machine/layout.js';
-import { MachineBuilder } from '../../src/engine/builder.js';
 import { defineModel } from '../../src/model/define.js';
 import type { Target } from '../../src/model/load.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';

@@ -1,7 +1,7 @@
+import { MachineBuilder } from '../../engine/builder.js';
 import type { Cpu, Steps } from '../../engine/cpu.js';
 import type { Program } from '../../engine/program.js';
 import { Violation } from '../../engine/violation.js';
-import { MachineBuilder } from '../../engine/builder.js';
 import { defineModel } from '../../model/define.js';
 
 /**
