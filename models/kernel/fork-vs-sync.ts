@@ -61,7 +61,7 @@ const PARAMS = {
   cpus: {
     default: 0,
     min: 0,
-    max: 17,
+    max: 16,
     summary: 'CPUs: 0 gives A one and each forking or exiting task one; fewer share them in turn',
   },
 } as const;
@@ -121,9 +121,10 @@ function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs, n: Size
   if (n.exits > n.tasks - 1) throw new Error(`exits=${n.exits} needs tasks=${n.exits + 1} at least`);
   const actors = n.forkers + Math.max(0, n.exits - n.forkers);
   const cpus = n.cpus === 0 ? 1 + actors : n.cpus;
-  if (cpus < 2 || cpus > 1 + actors) {
+  const fewest = Math.min(2, 1 + actors);
+  if (cpus < fewest || cpus > 1 + actors) {
     throw new Error(
-      `cpus=${n.cpus}: A and ${actors} forking or exiting tasks run on 2 to ${1 + actors} CPUs`,
+      `cpus=${n.cpus}: A and ${actors} forking or exiting tasks run on ${fewest === 1 + actors ? fewest : `${fewest} to ${1 + actors}`} CPU${1 + actors === 1 ? '' : 's'}`,
     );
   }
   const p = placement(levels, landing);

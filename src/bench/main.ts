@@ -10,7 +10,8 @@
  *
  * Flags: `--json` (the headline figures as one JSON object on stdout), `--quick` (a smaller run,
  * under a minute), `--label NAME` (appended to the result file's name), `--rss-seconds N` (length
- * of the memory run; default 300, 20 with --quick).
+ * of the memory run; default 300, 20 with --quick), `--growth` (only how fork-vs-sync grows with
+ * its tasks and forkers, ./growth.ts: results/bench/<date>-growth[-quick][-<label>].json).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { buildProgram } from '../model/target.js';
 import { writeAtomic } from '../report/write.js';
 import { RandomScheduler } from '../scheduler/random.js';
 import { measureFloor } from './floor.js';
+import { type GrowthFigure, growthSizes, measureGrowth } from './growth.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';
 import { fastCheckLostUpdate } from './peer.js';
@@ -53,18 +55,22 @@ interface BenchFlags {
   quick: boolean;
   label: string;
   rssSeconds: number;
+  growth: boolean;
 }
 
 function parseFlags(argv: string[]): BenchFlags {
-  const flags: BenchFlags = { json: false, quick: false, label: '', rssSeconds: 0 };
+  const flags: BenchFlags = { json: false, quick: false, label: '', rssSeconds: 0, growth: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') flags.json = true;
     else if (a === '--quick') flags.quick = true;
+    else if (a === '--growth') flags.growth = true;
     else if (a === '--label' && i + 1 < argv.length) flags.label = argv[++i];
     else if (a === '--rss-seconds' && i + 1 < argv.length) flags.rssSeconds = Number(argv[++i]);
     else {
-      process.stderr.write(`bench: unknown flag ${a} (--json, --quick, --label NAME, --rss-seconds N)\n`);
+      process.stderr.write(
+        `bench: unknown flag ${a} (--json, --quick, --growth, --label NAME, --rss-seconds N)\n`,
+      );
       process.exit(2);
     }
   }
@@ -219,8 +225,75 @@ interface Headline {
   rssGrowthPct: number;
 }
 
+/** `resultFile` is where a run writes its JSON: results/bench/<date>[-<kind>][-quick][-<label>].json */
+function resultFile(started: Date, flags: BenchFlags, kind = ''): string {
+  const dir = join(ROOT, 'results', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const name = [started.toISOString().slice(0, 10), kind, flags.quick ? 'quick' : '', flags.label]
+    .filter(Boolean)
+    .join('-');
+  return join(dir, `${name}.json`);
+}
+
+/**
+ * `growthMain` is `npm run bench -- --growth`: fork-vs-sync's mainline variant searched to the end
+ * at each size, next to what SPIN 6.5.2 stores on the equivalent Promela scenario (issue 10).
+ */
+async function growthMain(flags: BenchFlags): Promise<void> {
+  const started = new Date();
+  const loadAtStart = loadavg()[0];
+  // the first search pays for the JIT: one search of the middle size first, not counted
+  await measureGrowth([{ tasks: 3, forkers: 2 }]);
+  log('fork-vs-sync, exhaustive DPOR, one thread, by tasks and forkers:');
+  const figures: GrowthFigure[] = await measureGrowth(growthSizes(flags.quick), undefined, (f) =>
+    log(
+      `  tasks=${f.tasks} forkers=${f.forkers}: ${f.verdict}${f.complete ? ' (complete)' : ''}, ${f.executions} executions, ${f.steps} steps, ${f.cpuSeconds.toFixed(2)} CPU s`,
+    ),
+  );
+  const file = resultFile(started, flags, 'growth');
+  const result = {
+    date: started.toISOString(),
+    commit: gitCommit(),
+    quick: flags.quick,
+    label: flags.label,
+    node: process.version,
+    cpuModel: cpus()[0]?.model ?? '',
+    loadAverage: { start: loadAtStart, end: loadavg()[0] },
+    model: 'fork-vs-sync',
+    strategy: 'dpor, no minimization, one thread',
+    spin: {
+      version: '6.5.2',
+      scenario: 'the equivalent Promela model (issue 10)',
+      'tasks=8 forkers=2': { states: 1_168_549, seconds: 4 },
+      'tasks=12 forkers=1': { states: 9_000_000 },
+      'tasks=13 forkers=1': 'does not finish in 150 s',
+      growthPerTaskWithOneForker: 3,
+    },
+    figures,
+  };
+  writeAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  if (flags.json) console.log(JSON.stringify(figures));
+  else {
+    console.log(
+      table([
+        ['tasks', 'forkers', 'verdict', 'executions', 'steps', 'CPU s'],
+        ...figures.map((f) => [
+          String(f.tasks),
+          String(f.forkers),
+          f.complete ? `${f.verdict}, complete` : f.verdict,
+          fmt(f.executions),
+          fmt(f.steps),
+          f.cpuSeconds.toFixed(2),
+        ]),
+      ]),
+    );
+    console.log(`\nWritten: ${file}`);
+  }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
+  if (flags.growth) return growthMain(flags);
   const quick = flags.quick;
   const started = new Date();
   const loadAtStart = loadavg()[0];
@@ -380,12 +453,7 @@ async function main(): Promise<void> {
     ...(full ? full.rows : []),
   ];
 
-  const dir = join(ROOT, 'results', 'bench');
-  mkdirSync(dir, { recursive: true });
-  const name = [started.toISOString().slice(0, 10), quick ? 'quick' : '', flags.label]
-    .filter(Boolean)
-    .join('-');
-  const file = join(dir, `${name}.json`);
+  const file = resultFile(started, flags);
   const { rows: _rows, ...fullResult } = full ?? { rows: [] };
   writeAtomic(file, `${JSON.stringify({ ...result, ...fullResult }, null, 2)}\n`);
   if (flags.json) console.log(JSON.stringify(headline));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { growthSizes, measureGrowth } from '../../src/bench/growth.js';
 import { measureInline } from '../../src/bench/inline.js';
 import { fastCheckLostUpdate } from '../../src/bench/peer.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
@@ -19,5 +20,24 @@ describe('benchmark pieces', () => {
     expect(f.strategy).toBe('dfs');
     expect(f.executions).toBeGreaterThan(0);
     expect(f.steps).toBe(f.executions * 4);
+  });
+
+  it('measureGrowth searches fork-vs-sync:fixed-l4-fresh to the end at each size: the executions stay, the steps grow with the tasks', async () => {
+    const figures = await measureGrowth([
+      { tasks: 2, forkers: 1 },
+      { tasks: 4, forkers: 1 },
+    ]);
+    expect(figures.map((f) => [f.tasks, f.verdict, f.complete, f.executions, f.steps])).toEqual([
+      [2, 'clean', true, 9, 989],
+      [4, 'clean', true, 9, 1269],
+    ]);
+    expect(growthSizes(true)).toEqual([
+      { tasks: 2, forkers: 1 },
+      { tasks: 4, forkers: 1 },
+      { tasks: 8, forkers: 1 },
+      { tasks: 3, forkers: 2 },
+      { tasks: 4, forkers: 2 },
+      { tasks: 8, forkers: 2 },
+    ]);
   });
 });
