@@ -7,6 +7,7 @@ import { NO_OTHERS, type Outcome, ViolationLog } from './outcome.js';
 import { lockEnabled, performOp } from './perform.js';
 import type { Program } from './program.js';
 import { describeStep, type TraceStep } from './trace.js';
+import { StepCapture } from './trace-capture.js';
 import { Violation } from './violation.js';
 
 /** `DEFAULT_MAX_STEPS` bounds one execution (`--max-steps`, PAGERACE_MAX_STEPS). */
@@ -33,6 +34,7 @@ export class Execution implements SchedulingView {
   private readonly done: Uint8Array;
   private readonly mem: PhysicalMemory;
   private trace: TraceStep[] | null = null;
+  private readonly capture = new StepCapture();
   private step = 0;
   /** the violations of the current execution */
   private readonly log = new ViolationLog();
@@ -126,6 +128,7 @@ export class Execution implements SchedulingView {
         const op = cpu.op;
         try {
           this.performing = c;
+          if (trace) this.capture.begin(mem, op);
           let result = performOp(mem, c, cpu.task, op, this.program.symbols, trace !== null);
           this.performing = -1;
           if (op.kind === OpKind.Choose) {
@@ -133,8 +136,7 @@ export class Execution implements SchedulingView {
             this.choices.push(v);
             result = BigInt(v);
           }
-          if (trace)
-            trace.push(describeStep(this.step, c, cpu.task, cpu.fn, op, result, this.program.symbols));
+          if (trace) trace.push(this.traced(c, result));
           this.step++;
           if (oracles.length === 0) this.advance(c, result);
           else {
@@ -179,13 +181,20 @@ export class Execution implements SchedulingView {
     if (this.performing >= 0) {
       // the operation itself failed (a double free, an unlock not held): it is the last step
       const c = this.cpus[this.performing];
-      if (trace) trace.push(describeStep(this.step, c.id, c.task, c.fn, c.op, 0n, this.program.symbols));
+      if (trace) trace.push(this.traced(c.id, 0n));
       this.step++;
       this.performing = -1;
     }
     const v = this.toViolation(e, cpu);
     if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
     return v;
+  }
+
+  /** the trace record of CPU `c`'s operation, just performed with `result` */
+  private traced(c: number, result: bigint): TraceStep {
+    const cpu = this.cpus[c];
+    const step = describeStep(this.step, c, cpu.task, cpu.fn, cpu.op, result, this.program.symbols);
+    return this.capture.finish(step, this.program, cpu.stack);
   }
 
   /** resumes CPU `i` with `result` and runs it to its next operation */

@@ -2,6 +2,7 @@ import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import type { Cpu, Steps } from './cpu.js';
 import type { Op } from './op.js';
+import type { MachineSection } from './trace.js';
 
 /** `CpuProgram` is one simulated CPU: a name (the task it runs) and its program, whose return value is ignored. */
 export interface CpuProgram {
@@ -32,4 +33,10 @@ export interface Program {
   symbols: Symbols;
   cpus: CpuProgram[];
   oracles: Oracle[];
+  /**
+   * `describeMachine` says, for traces, what the machine holds after a step of `cpu` beyond its
+   * memory: a memory model's store buffers or views, a TLB's cached translations. Called only
+   * while tracing; each section is shown in the step's panel of the HTML timeline.
+   */
+  describeMachine?(mem: PhysicalMemory, cpu: number): MachineSection[];
 }

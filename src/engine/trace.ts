@@ -20,6 +20,48 @@ export interface TraceStep {
   value: string;
   /** set on the step that raised the violation */
   violation?: string;
+  /** the CPU's kernel function stack when it issued the operation, outermost first (`fn` is its last) */
+  stack: string[];
+  /** bytes the operation read, `[lo, hi)` physical addresses; absent when it read none */
+  read?: [number, number];
+  /** bytes the operation wrote, `[lo, hi)`; absent when it wrote none (locks write their word) */
+  write?: [number, number];
+  /** the operation used the frame allocator (alloc, free): two such steps always conflict */
+  allocator?: true;
+  /** the page-table entries the step read or wrote, with their values before and after it */
+  entries?: TraceEntry[];
+  /**
+   * machine state right after the step that is not in memory: a memory model's store buffer or
+   * view, a TLB's cached translations. Absent unless the machine has such state; memory models
+   * and TLBs fill it through `Program.describeMachine`, and the HTML timeline shows each
+   * section in the step's side panel.
+   */
+  machine?: MachineSection[];
+}
+
+/**
+ * `TraceEntry` is one page-table entry (a word of a frame in a table state) that a step touched:
+ * `{ name: 'init_mm.pgd[462]', level: 5, before: '0', after: '0x0000000004004067' }`.
+ */
+export interface TraceEntry {
+  /** physical address of the entry */
+  addr: number;
+  name: string;
+  /** paging level of its table, 1 (PTE) to 5 (PGD) */
+  level: number;
+  /** value before the step, as `formatValue` prints it */
+  before: string;
+  /** value after the step */
+  after: string;
+}
+
+/**
+ * `MachineSection` is one titled block of machine state at a step, as a memory model or TLB
+ * describes it: `{ title: 'cpu1 store buffer', lines: ['init_mm.pgd[462] = 0x...'] }`.
+ */
+export interface MachineSection {
+  title: string;
+  lines: string[];
 }
 
 /** `formatValue` prints small values (counters, flags, indices) in decimal and the rest as 16 hex digits. */
@@ -28,7 +70,10 @@ export function formatValue(value: bigint): string {
   return u < 0x100n ? u.toString() : `0x${u.toString(16).padStart(16, '0')}`;
 }
 
-/** `describeStep` builds the trace record of `op` performed with `result`. */
+/**
+ * `describeStep` builds the trace record of `op` performed with `result`; its `stack` is just
+ * `fn` (a `StepCapture` fills the whole stack, the accesses and the entries).
+ */
 export function describeStep(
   step: number,
   cpu: number,
@@ -83,7 +128,7 @@ export function describeStep(
     default:
       break;
   }
-  return { step, cpu, task, fn, op: name, addr, value };
+  return { step, cpu, task, fn, op: name, addr, value, stack: fn === '' ? [] : [fn] };
 }
 
 /** `formatTraceStep` is the one-line form of a step; `width` aligns the function column. */

@@ -15,8 +15,8 @@ import {
   CHOICE,
   CMD,
   Cmd,
-  CPU_FN,
   CPU_SPIN,
+  CPU_STACK,
   CPU_TASK,
   ENABLED,
   OP_ADDR,
@@ -167,7 +167,7 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
     ctl[base + OP_LABEL] = intern(op.label);
     ctl[base + OP_TAG] = intern(op.tag);
     ctl[base + CPU_TASK] = intern(cpu.task);
-    ctl[base + CPU_FN] = intern(cpu.fn);
+    ctl[base + CPU_STACK] = intern(cpu.stack.join('\n'));
     big[bb + BIG_VALUE] = op.value;
     big[bb + BIG_EXPECTED] = op.expected;
     ctl[base + STATUS] = Status.AtOp;

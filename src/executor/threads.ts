@@ -6,6 +6,7 @@ import { NO_OTHERS, type Outcome, ViolationLog } from '../engine/outcome.js';
 import { lockEnabled, performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
 import { describeStep, type TraceStep } from '../engine/trace.js';
+import { StepCapture } from '../engine/trace-capture.js';
 import { Violation } from '../engine/violation.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { ModelError } from '../model/load.js';
@@ -20,7 +21,7 @@ import {
   CHOICE,
   CMD,
   Cmd,
-  CPU_FN,
+  CPU_STACK,
   CPU_TASK,
   controlBytes,
   ENABLED,
@@ -51,6 +52,8 @@ interface Mirror {
   op: Op;
   task: string;
   fn: string;
+  /** the kernel function stack, outermost first (`fn` is its last) */
+  stack: string[];
   /** the pending Await's condition as last evaluated, and the words it read then (valid = -1: none) */
   evalResult: number;
   evalWords: bigint[];
@@ -78,6 +81,7 @@ export class ThreadsExecution implements SchedulingView {
   readonly choices: number[] = [];
   /** the violations of the current execution */
   private readonly log = new ViolationLog();
+  private readonly capture = new StepCapture();
   private readonly mem: PhysicalMemory;
   private readonly ctl: Int32Array;
   private readonly big: BigInt64Array;
@@ -103,6 +107,7 @@ export class ThreadsExecution implements SchedulingView {
       op: new Op(),
       task: p.name,
       fn: '',
+      stack: [],
       evalResult: -1,
       evalWords: [],
     }));
@@ -222,17 +227,18 @@ export class ThreadsExecution implements SchedulingView {
           this.choices.push(v);
           this.ctl[slotBase(c) + CHOICE] = v;
         }
+        if (trace) this.capture.begin(mem, op);
         const status = this.command(c, Cmd.Step);
         let v: Violation | null = null;
         if (status === Status.FailedInOp) {
           // the operation itself failed: it is the last step, with result 0 (as inline)
-          if (trace) trace.push(describeStep(this.step, c, m.task, m.fn, op, 0n, symbols));
+          if (trace) trace.push(this.traced(c, 0n));
           this.step++;
           v = this.failedInOp(c);
         } else {
           const result = this.big[bigBase(c) + BIG_RESULT];
           if (trace && op.kind === OpKind.Alloc) symbols.tagFrame(Number(result), op.tag ?? 'frame');
-          if (trace) trace.push(describeStep(this.step, c, m.task, m.fn, op, result, symbols));
+          if (trace) trace.push(this.traced(c, result));
           this.step++;
           if (status === Status.Failed) v = this.violationFrom(this.failures[c]!, c);
           else this.settle(c, status);
@@ -272,6 +278,13 @@ export class ThreadsExecution implements SchedulingView {
   }
 
   /** posts `cmd` at CPU `c`'s turnstile, waits for the answer, and reads what it posted */
+  /** the trace record of CPU `c`'s operation, just performed with `result` */
+  private traced(c: number, result: bigint): TraceStep {
+    const m = this.mirrors[c];
+    const step = describeStep(this.step, c, m.task, m.fn, m.op, result, this.program.symbols);
+    return this.capture.finish(step, this.program, m.stack);
+  }
+
   private command(c: number, cmd: number): number {
     const base = slotBase(c);
     post(this.ctl, base + CMD, cmd);
@@ -313,7 +326,9 @@ export class ThreadsExecution implements SchedulingView {
     op.value = this.big[bb + BIG_VALUE];
     op.expected = this.big[bb + BIG_EXPECTED];
     m.task = s[this.ctl[base + CPU_TASK]];
-    m.fn = s[this.ctl[base + CPU_FN]];
+    const stack = s[this.ctl[base + CPU_STACK]];
+    m.stack = stack === '' ? [] : stack.split('\n');
+    m.fn = m.stack.length ? m.stack[m.stack.length - 1] : '';
     m.evalResult = -1;
   }
 

@@ -48,11 +48,12 @@ export const OP_KIND = 2;
 export const OP_ADDR = 3;
 export const OP_SRC = 4;
 export const OP_N = 5;
-/** pending operation: interned strings (label, tag; -1 for null), the task, the function */
+/** pending operation: interned strings (label, tag; -1 for null), the task, the kernel function
+ * stack (its names joined by newlines, outermost first) */
 export const OP_LABEL = 6;
 export const OP_TAG = 7;
 export const CPU_TASK = 8;
-export const CPU_FN = 9;
+export const CPU_STACK = 9;
 /** strings this CPU has posted on its port so far (the main thread reads them when it needs them) */
 export const STRINGS_POSTED = 10;
 /** EVAL reply: 1 when the pending Await's condition holds */
