@@ -16,7 +16,7 @@ import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool } from '../explore/parallel-pool.js';
 import { buildProgram } from '../explore/search.js';
 import { listBundledModels, loadModel, selectVariants, type Target } from '../model/load.js';
-import { writeAtomic } from '../report/write.js';
+import { writeAtomic } from '../report/atomic.js';
 import { RandomScheduler } from '../scheduler/random.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';

@@ -143,8 +143,8 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   else if (targets.length > 1) console.log(formatTable(results).join('\n'));
   if (flags.out !== false) {
     const label = specs.length === 0 ? 'all' : specs.join('+');
-    const dir = writeRun(flags.out, label, report, results);
-    if (!json) console.log(`Report: ${dir}/report.json`);
+    const files = writeRun(flags.out, label, report, results);
+    if (!json) console.log(`Report: ${files.report}`);
   }
   for (const r of results) {
     for (const v of r.violations.filter((x) => x.kind === 'model-error')) {

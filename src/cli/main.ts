@@ -3,6 +3,7 @@ import { runCheck } from './check.js';
 import { describeError, ExitCode } from './errors.js';
 import { runList } from './list.js';
 import { runReplay } from './replay.js';
+import { runShow } from './show.js';
 import { runSoak } from './soak.js';
 
 /** `buildCli` wires the commands; `run` parses and runs them. Settings also read PAGERACE_* variables. */
@@ -73,6 +74,16 @@ export function buildCli(): Command {
     .option('--json', 'print the trace as JSON')
     .action(async (token: string, flags) => {
       process.exitCode = await runReplay(token, flags);
+    });
+
+  program
+    .command('show')
+    .description('write and print the HTML timelines of a run folder, or of a replay token')
+    .argument('<run-dir|token>', 'a run folder (results/<run>/) or the token after "pagerace replay"')
+    .option('--open', 'open the page in a browser (BROWSER, else the platform opener; needs a display)')
+    .option('--out <dir>', "where a token's page goes: <dir>/<run-id>/timeline.html", 'results')
+    .action(async (what: string, flags) => {
+      process.exitCode = await runShow(what, flags);
     });
 
   program

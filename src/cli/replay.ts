@@ -1,9 +1,5 @@
-import { Execution } from '../engine/execution.js';
 import { formatTrace } from '../engine/trace.js';
-import { buildProgram, traceSchedule } from '../explore/search.js';
-import { loadModel, ModelError, selectVariants } from '../model/load.js';
-import { ReplayError } from '../scheduler/replay.js';
-import { decodeToken } from '../scheduler/token.js';
+import { replayToken } from '../explore/replay-token.js';
 import { ExitCode } from './errors.js';
 
 /**
@@ -12,25 +8,15 @@ import { ExitCode } from './errors.js';
  * raises a violation (the bug reproduced), 0 when it runs clean, 2 when the token cannot be used.
  */
 export async function runReplay(token: string, flags: { json?: boolean }): Promise<number> {
-  const spec = decodeToken(token);
-  const model = await loadModel(spec.model);
-  const [target] = selectVariants(model, spec.variant).filter((t) => t.variantName === spec.variant);
-  if (!target) throw new ModelError(`model ${spec.model} has no variant '${spec.variant}' any more`);
-  const exec = new Execution(buildProgram(target), spec.maxSteps);
-  const { trace, violation, preemptions } = traceSchedule(exec, spec.choices);
-  const used = exec.choices.length;
-  if (used !== spec.choices.length) {
-    throw new ReplayError(
-      `the execution ended after ${used} of the token's ${spec.choices.length} choices: the token does not fit this version of ${spec.model}:${spec.variant}`,
-    );
-  }
+  const { model, target, trace, violation, preemptions } = await replayToken(token);
   const v = violation;
+  const variant = target.variantName;
   if (flags.json) {
     const out = {
       pagerace: 1,
       replay: {
         model: model.def.name,
-        variant: spec.variant,
+        variant,
         preemptions,
         violation: v
           ? { kind: v.kind, message: v.message, cpu: v.cpu, headline: v.headline, kernelStack: v.kernelStack }
@@ -41,7 +27,7 @@ export async function runReplay(token: string, flags: { json?: boolean }): Promi
     console.log(JSON.stringify(out, null, 2));
   } else {
     console.log(
-      `Replaying ${model.def.name}:${spec.variant}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
+      `Replaying ${model.def.name}:${variant}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
     );
     if (v) {
       if (v.headline.length) console.log(v.headline.join('\n'));

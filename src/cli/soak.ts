@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTrace } from '../engine/trace.js';
 import { SOAK_DELAY_MAX, Soak, type SoakSighting } from '../executor/soak.js';
 import { defaultSearchOptions } from '../explore/options.js';
 import { resolveTargets } from '../model/load.js';
+import { writeAtomic } from '../report/atomic.js';
 import { formatSeconds } from '../report/text.js';
-import { runId, writeAtomic } from '../report/write.js';
+import { makeRunDir } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
 import { parseCount, parseDuration } from './parse.js';
 import { ProgressDisplay } from './progress.js';
@@ -50,10 +50,7 @@ export const DEFAULT_SOAK_MS = 60_000;
 
 /** `writeSoak` writes `<out>/<run-id>/soak.json` atomically and returns the folder. */
 function writeSoak(out: string, label: string, report: unknown): string {
-  const base = join(out, runId(label));
-  let dir = base;
-  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
-  mkdirSync(dir, { recursive: true });
+  const dir = makeRunDir(out, label);
   writeAtomic(join(dir, 'soak.json'), `${JSON.stringify(report, null, 2)}\n`);
   return dir;
 }

@@ -46,8 +46,8 @@ export function formatTable(results: readonly SearchResult[]): string[] {
   return [line(head), ...rows.map(line)];
 }
 
-/** `formatCallTrace` prints where the violation was raised, the way an oops does. */
-function formatWhere(v: FoundViolation): string[] {
+/** `formatWhere` prints where the violation was raised, the way an oops does. */
+export function formatWhere(v: Pick<FoundViolation, 'cpu' | 'task' | 'kernelStack'>): string[] {
   if (v.cpu < 0) return [];
   const stack = v.kernelStack;
   if (stack.length === 0) return [`CPU: ${v.cpu} Comm: ${v.task}`];
