@@ -26,9 +26,10 @@ function boxOf(s: TimelineStep): Box {
   };
 }
 
-/** the stack as an oops prints its call trace: innermost first */
-function stackText(s: TimelineStep): string {
-  return s.stack.length ? [...s.stack].reverse().join('\n') : '(no kernel function)';
+/** the tooltip: the whole operation, then the stack as an oops prints its call trace (innermost first) */
+function tipText(s: TimelineStep): string {
+  const stack = s.stack.length ? [...s.stack].reverse().map((f) => `  ${f}`) : ['  (no kernel function)'];
+  return [`cpu${s.cpu} ${s.task}  ${s.what}`, 'Call Trace:', ...stack].join('\n');
 }
 
 function stepBox(s: TimelineStep, partners: number[]): string {
@@ -38,7 +39,7 @@ function stepBox(s: TimelineStep, partners: number[]): string {
   return (
     `<div class="${cls}" id="step-${s.index}" data-index="${s.index}" data-step="${s.step}" data-cpu="${s.cpu}" data-lane="${s.lane}" data-races="${partners.join(' ')}" tabindex="0" role="button" aria-label="step ${s.step}, cpu${s.cpu} ${esc(s.task)}, ${esc(s.fn)} ${esc(s.what)}" style="left:${b.x}px;top:${b.y}px;width:${b.w}px;height:${b.h}px">` +
     `<span class="n">${s.step}</span><span class="fn">${esc(s.fn || s.task)}</span><span class="what mono">${esc(s.what)}</span>${badge}` +
-    `<span class="tip mono">${esc(stackText(s))}</span></div>`
+    `<span class="tip mono">${esc(tipText(s))}</span></div>`
   );
 }
 
@@ -50,7 +51,7 @@ function link(d: TimelineData, first: number, second: number): string {
   const x2 = right ? b.x : b.x + b.w;
   const y1 = a.y + a.h / 2;
   const y2 = b.y + b.h / 2;
-  const bend = Math.max(30, Math.abs(x2 - x1) / 3) * (right ? 1 : -1);
+  const bend = Math.max(70, Math.abs(x2 - x1) / 3) * (right ? 1 : -1);
   const s1 = d.steps[first];
   const s2 = d.steps[second];
   const title = `step ${s1.step} (cpu${s1.cpu} ${s1.what}) and step ${s2.step} (cpu${s2.cpu} ${s2.what}) conflict`;

@@ -48,10 +48,10 @@ header.oops .meta code { background: var(--code); padding: 1px 4px; border-radiu
 .step:focus-visible { box-shadow: 0 0 0 3px var(--accent); }
 .step .tip { display: none; position: absolute; z-index: 5; left: 24px; top: 100%; margin-top: 2px; min-width: 220px;
   background: var(--box); border: 1px solid var(--box-line); border-radius: 4px; padding: 4px 8px;
-  box-shadow: 0 2px 8px rgba(0,0,0,.25); white-space: pre; font-size: 11.5px; }
+  box-shadow: 0 2px 8px rgba(0,0,0,.25); white-space: pre; font-size: 11.5px; pointer-events: none; }
 .step:hover .tip { display: block; }
 svg.links { position: absolute; top: 0; left: 0; pointer-events: none; overflow: visible; }
-svg.links path { fill: none; stroke: var(--race); stroke-width: 1.5; stroke-dasharray: 4 3; opacity: .55; }
+svg.links path { fill: none; stroke: var(--race); stroke-width: 1.75; stroke-dasharray: 5 3; opacity: .8; }
 svg.links path.active { stroke-width: 2.5; stroke-dasharray: none; opacity: 1; }
 svg.links marker path { fill: var(--race); stroke: none; opacity: 1; stroke-dasharray: none; }
 aside.panel { flex: 0 0 470px; position: sticky; top: 8px; max-height: calc(100vh - 16px); overflow-y: auto;
