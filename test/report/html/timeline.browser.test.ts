@@ -179,7 +179,7 @@ describe('the HTML timeline of every bundled buggy model, in Chromium', () => {
     expect(await page.locator('#panel-title').textContent()).toBe('Step 10 · cpu1 B');
     expect(await page.locator('#step-2').getAttribute('class')).toBe('step racing');
     await page.emulateMedia({ media: 'print' });
-    expect(await page.locator('#panel').evaluate((e) => getComputedStyle(e).position)).toBe('static');
+    expect(await page.evaluate("getComputedStyle(document.getElementById('panel')).position")).toBe('static');
     await page.screenshot({ path: join(SCREENSHOTS, 'timeline-print.png'), fullPage: true });
     await page.close();
   });
@@ -188,7 +188,7 @@ describe('the HTML timeline of every bundled buggy model, in Chromium', () => {
     const file = pageFor('two-populators:buggy page-fault').file;
     const light = await open(file);
     const night = await open(file, dark);
-    const bg = (pg: Page) => pg.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const bg = (pg: Page) => pg.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(await bg(light)).toBe('rgb(255, 255, 255)');
     expect(await bg(night)).toBe('rgb(21, 24, 28)');
     await night.screenshot({ path: join(SCREENSHOTS, 'timeline-dark.png') });
