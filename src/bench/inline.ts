@@ -1,9 +1,9 @@
 import { Execution } from '../engine/execution.js';
-import { makeScheduler } from '../explore/make-scheduler.js';
-import { defaultSearchOptions } from '../explore/options.js';
-import { buildProgram } from '../explore/search.js';
+import type { Scheduler } from '../engine/scheduling.js';
 import type { Target } from '../model/load.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import { buildProgram } from '../model/target.js';
+import { bundledStrategy } from '../scheduler/registry.js';
+import { wholeUnit } from '../scheduler/strategy.js';
 
 /** `InlineFigure` is the inline executor's speed on one model variant. */
 export interface InlineFigure {
@@ -28,14 +28,16 @@ export interface InlineFigure {
 export function measureInline(target: Target, ms: number): InlineFigure {
   const exec = new Execution(buildProgram(target));
   const strategy = target.variant.strategy ?? 'dfs';
-  const opts = defaultSearchOptions();
-  let sched: Scheduler = makeScheduler(strategy, opts);
+  const desc = bundledStrategy(strategy);
+  if (!desc) throw new RangeError(`bench: ${strategy} is not a bundled strategy`);
+  const makeScheduler = () => desc.create(wholeUnit('0', {}));
+  let sched: Scheduler = makeScheduler();
   let executions = 0;
   let steps = 0;
   const warm = performance.now() + ms / 4;
   while (performance.now() < warm) {
     for (let i = 0; i < 64; i++) {
-      if (!sched.startExecution()) sched = makeScheduler(strategy, opts);
+      if (!sched.startExecution()) sched = makeScheduler();
       else {
         exec.run(sched);
         sched.endExecution();
@@ -49,7 +51,7 @@ export function measureInline(target: Target, ms: number): InlineFigure {
   while (now < end) {
     for (let i = 0; i < 64; i++) {
       if (!sched.startExecution()) {
-        sched = makeScheduler(strategy, opts);
+        sched = makeScheduler();
         continue;
       }
       const o = exec.run(sched);

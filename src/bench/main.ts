@@ -14,8 +14,8 @@ import { ThreadsExecution } from '../executor/threads.js';
 import { defaultSearchOptions } from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool } from '../explore/parallel-pool.js';
-import { buildProgram } from '../explore/search.js';
 import { listBundledModels, loadModel, selectVariants, type Target } from '../model/load.js';
+import { buildProgram } from '../model/target.js';
 import { writeAtomic } from '../report/atomic.js';
 import { RandomScheduler } from '../scheduler/random.js';
 import { measureHandoff } from './handoff.js';
@@ -93,7 +93,7 @@ async function threadsFigures(models: Target[]): Promise<
   for (const t of models) {
     // measured right before, so that both see the same machine
     const handoffNs = await measureHandoff(3000);
-    const exec = await ThreadsExecution.start(
+    const exec = await ThreadsExecution.launch(
       { model: t.model.ref, variant: t.variantName },
       buildProgram(t),
     );

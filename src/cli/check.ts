@@ -10,6 +10,7 @@ import { writeRun } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
 import { parseCount, parseDuration, parseStrategy } from './parse.js';
 import { ProgressDisplay } from './progress.js';
+import { readStrategyFlags } from './strategy-flags.js';
 
 /** `CheckFlags` are the options of `pagerace check` as commander parsed them. */
 export interface CheckFlags {
@@ -21,8 +22,6 @@ export interface CheckFlags {
   keepGoing?: boolean;
   json?: boolean;
   out: string | false;
-  pctDepth?: string;
-  preemptions?: string;
   minimize: boolean;
   workers?: string;
   executor?: string;
@@ -53,8 +52,7 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   if (flags.budget !== undefined) o.budget = parseCount(flags.budget, '--budget');
   if (flags.time !== undefined) o.timeMs = parseDuration(flags.time, '--time');
   if (flags.maxSteps !== undefined) o.maxSteps = parseCount(flags.maxSteps, '--max-steps');
-  if (flags.pctDepth !== undefined) o.pctDepth = parseCount(flags.pctDepth, '--pct-depth');
-  if (flags.preemptions !== undefined) o.preemptionBound = parseCount(flags.preemptions, '--preemptions', 0);
+  o.strategyOptions = readStrategyFlags(flags as unknown as Record<string, unknown>);
   o.keepGoing = flags.keepGoing === true;
   o.executor = parseExecutor(flags.executor);
   o.minimize = flags.minimize;

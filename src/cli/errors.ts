@@ -1,5 +1,5 @@
+import { ScheduleError } from '../engine/scheduling.js';
 import { ModelError } from '../model/load.js';
-import { ScheduleError } from '../scheduler/scheduler.js';
 import { TokenError } from '../scheduler/token.js';
 
 /** `ExitCode`: 0 every result as expected, 1 a result that is not, 2 usage or model errors. */

@@ -5,6 +5,7 @@ import { runList } from './list.js';
 import { runReplay } from './replay.js';
 import { runShow } from './show.js';
 import { runSoak } from './soak.js';
+import { strategyFlagOptions, strategyHelp } from './strategy-flags.js';
 
 /** `buildCli` wires the commands; `run` parses and runs them. Settings also read PAGERACE_* variables. */
 export function buildCli(): Command {
@@ -14,18 +15,13 @@ export function buildCli(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (str, write) => write(`pagerace: ${str.replace(/^error: /, '')}`) });
 
-  program
+  const check = program
     .command('check')
     .description(
       'check model variants (all bundled models when none is named): model[:variant] or a file path',
     )
     .argument('[models...]', 'bundled model names or model files, each optionally :variant')
-    .addOption(
-      new Option(
-        '--strategy <name>',
-        "dfs | dpor | random | pct | bounded (default: the variant's, else dfs)",
-      ).env('PAGERACE_STRATEGY'),
-    )
+    .addOption(new Option('--strategy <name>', strategyHelp()).env('PAGERACE_STRATEGY'))
     .addOption(new Option('--seed <seed>', 'seed of random and pct searches').env('PAGERACE_SEED'))
     .addOption(
       new Option(
@@ -39,14 +35,6 @@ export function buildCli(): Command {
     .addOption(
       new Option('--max-steps <n>', 'steps one execution may take before step-limit (default 100000)').env(
         'PAGERACE_MAX_STEPS',
-      ),
-    )
-    .addOption(
-      new Option('--pct-depth <d>', 'bug depth of the pct strategy (default 3)').env('PAGERACE_PCT_DEPTH'),
-    )
-    .addOption(
-      new Option('--preemptions <n>', 'preemption bound of the bounded strategy (default 2)').env(
-        'PAGERACE_PREEMPTIONS',
       ),
     )
     .addOption(
@@ -66,6 +54,7 @@ export function buildCli(): Command {
     .action(async (models: string[], flags) => {
       process.exitCode = await runCheck(models, flags);
     });
+  for (const o of strategyFlagOptions()) check.addOption(o);
 
   program
     .command('replay')

@@ -1,5 +1,5 @@
-import { STRATEGIES } from '../explore/make-scheduler.js';
-import type { StrategyName } from '../model/define.js';
+import { looksLikePath } from '../model/load.js';
+import { BUNDLED_STRATEGIES, bundledStrategy } from '../scheduler/registry.js';
 import { UsageError } from './errors.js';
 
 /** `parseDuration` reads `500ms`, `30s`, `10m`, `2h` or a number of seconds, in milliseconds. */
@@ -19,10 +19,9 @@ export function parseCount(text: string, flag: string, min = 1): number {
   return n;
 }
 
-/** `parseStrategy` checks a `--strategy` name. */
-export function parseStrategy(text: string): StrategyName {
-  if (!(STRATEGIES as readonly string[]).includes(text)) {
-    throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got '${text}'`);
-  }
-  return text as StrategyName;
+/** `parseStrategy` checks a `--strategy` value: a bundled strategy's name or a strategy file. */
+export function parseStrategy(text: string): string {
+  if (bundledStrategy(text) || looksLikePath(text)) return text;
+  const names = BUNDLED_STRATEGIES.map((s) => s.name).join(', ');
+  throw new UsageError(`--strategy must be one of ${names}, or a strategy file, got '${text}'`);
 }

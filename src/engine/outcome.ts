@@ -1,4 +1,4 @@
-import type { Scheduler } from '../scheduler/scheduler.js';
+import { isValueStep, type Scheduler } from './scheduling.js';
 import type { Violation } from './violation.js';
 
 /** `Outcome` is how one execution ended. */
@@ -35,12 +35,12 @@ export const NO_OTHERS: readonly LaterViolation[] = [];
 function switchBound(choices: readonly number[], cpus: number): number {
   const last = new Array<number>(cpus).fill(-1);
   choices.forEach((c, i) => {
-    if (c < cpus) last[c] = i;
+    if (!isValueStep(c)) last[c] = i;
   });
   let n = 0;
   for (let i = 1; i < choices.length; i++) {
     const prev = choices[i - 1];
-    if (choices[i] !== prev && prev < cpus && last[prev] > i) n++;
+    if (choices[i] !== prev && !isValueStep(prev) && last[prev] > i) n++;
   }
   return n;
 }

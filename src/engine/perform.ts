@@ -7,8 +7,8 @@ import { Violation } from './violation.js';
 
 /**
  * `performOp` carries out one operation on `mem` for CPU `cpu` (running `task`), for every
- * executor: lock words hold -(cpu + 1) while held exclusively and a bitmask of reader CPUs while
- * held shared, so a deadlock report can name the holders. With `tag`, an allocated frame is
+ * executor: lock words hold -(cpu + 1) while held exclusively (so a deadlock report can name the
+ * holder) and the number of readers while held shared (the step driver knows which CPUs they are). With `tag`, an allocated frame is
  * named in `symbols` for traces.
  *
  * Every failure is raised before the operation changes memory, so a failed operation can be
@@ -62,18 +62,18 @@ export function performOp(
       return 0n;
     }
     case OpKind.ReadLock:
-      mem.store(op.addr, mem.load(op.addr) | (1n << BigInt(cpu)));
+      mem.store(op.addr, mem.load(op.addr) + 1n);
       return 0n;
     case OpKind.ReadUnlock: {
+      // the step driver checks that this CPU is one of the readers; the word only counts them
       const v = mem.load(op.addr);
-      const bit = 1n << BigInt(cpu);
-      if (v < 0n || (v & bit) === 0n) {
+      if (v <= 0n) {
         throw new Violation(
           'assertion',
           `${symbols.addrName(op.addr)} read-released by cpu${cpu} ${task}, which does not hold it`,
         );
       }
-      mem.store(op.addr, v & ~bit);
+      mem.store(op.addr, v - 1n);
       return 0n;
     }
     case OpKind.Alloc: {

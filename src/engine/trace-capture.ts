@@ -1,10 +1,10 @@
 import { tableLevel } from '../machine/frame-state.js';
 import { PAGE_SHIFT, WORD_SIZE } from '../machine/layout.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
+import type { Symbols } from '../machine/symbols.js';
 import { Footprint, footprintOf } from './footprint.js';
 import type { Op } from './op.js';
-import type { Program } from './program.js';
-import { formatValue, type TraceEntry, type TraceStep } from './trace.js';
+import { formatValue, type MachineSection, type TraceEntry, type TraceStep } from './trace.js';
 
 /** `MAX_READ_ENTRIES`: a wider read (a 512-entry emptiness scan, a copy's source) lists no entries. */
 export const MAX_READ_ENTRIES = 8;
@@ -36,10 +36,18 @@ export class StepCapture {
     if (fp.readHi - fp.readLo <= MAX_READ_ENTRIES * WORD_SIZE) this.collect(mem, fp.readLo, fp.readHi, false);
   }
 
-  /** `finish` completes `step` once the operation was performed (or failed) on the program's memory. */
-  finish(step: TraceStep, program: Program, stack: readonly string[]): TraceStep {
+  /**
+   * `finish` completes `step` once the operation was performed (or failed) on `mem`: `stack` is
+   * the CPU's kernel stack, `machine` what the program says the machine holds after the step.
+   */
+  finish(
+    step: TraceStep,
+    mem: PhysicalMemory,
+    symbols: Symbols,
+    stack: readonly string[],
+    machine: MachineSection[] | undefined,
+  ): TraceStep {
     const fp = this.fp;
-    const mem = program.memory;
     step.stack = stack.slice();
     if (fp.readHi > fp.readLo) step.read = [fp.readLo, fp.readHi];
     if (fp.writeHi > fp.writeLo) step.write = [fp.writeLo, fp.writeHi];
@@ -51,14 +59,13 @@ export class StepCapture {
       if (this.onlyChanged[i] && after === this.before[i]) continue;
       entries.push({
         addr,
-        name: program.symbols.addrName(addr),
+        name: symbols.addrName(addr),
         level: tableLevel(mem.state(addr >>> PAGE_SHIFT)),
         before: formatValue(this.before[i]),
         after: formatValue(after),
       });
     }
     if (entries.length > 0) step.entries = entries;
-    const machine = program.describeMachine?.(mem, step.cpu);
     if (machine && machine.length > 0) step.machine = machine;
     return step;
   }

@@ -5,7 +5,8 @@ import { performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
 import { Violation } from '../engine/violation.js';
 import { PhysicalMemory } from '../machine/physical-memory.js';
-import { loadModel, ModelError, selectVariants } from '../model/load.js';
+import { ModelError } from '../model/load.js';
+import { buildProgram, loadTarget } from '../model/target.js';
 import { waitWhile } from './turnstile.js';
 import {
   BIG_EXPECTED,
@@ -82,10 +83,7 @@ export interface LoadedCpu {
  * shared buffer. Programs and oracles only reach memory through `c.mem` and the oracle's `mem`.
  */
 export async function loadCpu(d: CpuWorkerData): Promise<LoadedCpu> {
-  const model = await loadModel(d.model);
-  const target = selectVariants(model, d.variant).find((t) => t.variantName === d.variant);
-  if (!target) throw new ModelError(`model ${d.model} has no variant '${d.variant}'`);
-  const program = target.variant.build();
+  const program = buildProgram(await loadTarget(d.model, d.variant));
   if (program.memory.frames !== d.frames || d.cpu >= program.cpus.length) {
     throw new ModelError(
       `${d.model}:${d.variant} builds a different machine in a worker: is it deterministic?`,

@@ -2,6 +2,7 @@ import seedrandom from 'seedrandom';
 import type { Steps } from '../engine/cpu.js';
 import { Op, OpKind } from '../engine/op.js';
 import { performOp } from '../engine/perform.js';
+import { valueStep } from '../engine/scheduling.js';
 import { Violation } from '../engine/violation.js';
 import { type CpuWorkerData, type Failure, failureOf, type LoadedCpu } from './cpu-thread.js';
 import {
@@ -123,14 +124,14 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       case OpKind.ReadLock: {
         const v = mem.load(op.addr);
         if (v < 0n) return null;
-        return mem.cas(op.addr, v, v | (1n << BigInt(id))) === v ? 0n : null;
+        return mem.cas(op.addr, v, v + 1n) === v ? 0n : null;
       }
       case OpKind.ReadUnlock: {
+        // the lock word counts readers (engine/perform.ts)
         for (;;) {
           const v = mem.load(op.addr);
-          const bit = 1n << BigInt(id);
-          if (v < 0n || (v & bit) === 0n) return performOp(mem, id, cpu.task, op, program.symbols, false);
-          if (mem.cas(op.addr, v, v & ~bit) === v) return 0n;
+          if (v <= 0n) return performOp(mem, id, cpu.task, op, program.symbols, false);
+          if (mem.cas(op.addr, v, v - 1n) === v) return 0n;
         }
       }
       case OpKind.Await: {
@@ -225,14 +226,16 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
           if (len + 2 > o.recordCap) throw stepLimit(o.maxSteps);
           ctl[record + len] = id;
           let extra = 0;
+          let value = 0;
           if (op.kind === OpKind.Choose) {
-            ctl[record + len + 1] = Math.floor(rng() * op.n);
+            value = Math.floor(rng() * op.n);
+            ctl[record + len + 1] = valueStep(value);
             extra = 1;
           }
           Atomics.store(ctl, H_SEQ_LEN, len + 1 + extra);
           result =
             op.kind === OpKind.Choose
-              ? BigInt(ctl[record + len + 1])
+              ? BigInt(value)
               : performOp(mem, id, cpu.task, op, program.symbols, false);
         } else if (op.kind === OpKind.Choose) result = BigInt(Math.floor(rng() * op.n));
         // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one

@@ -1,16 +1,16 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { DEFAULT_MAX_STEPS, MAX_CPUS } from '../engine/execution.js';
-import { type Footprint, footprintOf } from '../engine/footprint.js';
+import { type CpuPorts, DEFAULT_MAX_STEPS, StepDriver } from '../engine/driver.js';
+import { checkCpuCount } from '../engine/execution.js';
 import { Op, OpKind } from '../engine/op.js';
-import { NO_OTHERS, type Outcome, ViolationLog } from '../engine/outcome.js';
-import { lockEnabled, performOp } from '../engine/perform.js';
+import type { Outcome } from '../engine/outcome.js';
+import { performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
-import { describeStep, type TraceStep } from '../engine/trace.js';
-import { StepCapture } from '../engine/trace-capture.js';
+import type { Scheduler } from '../engine/scheduling.js';
+import type { MachineSection, TraceStep } from '../engine/trace.js';
 import { Violation } from '../engine/violation.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
+import type { Symbols } from '../machine/symbols.js';
 import { ModelError } from '../model/load.js';
-import { ScheduleError, type Scheduler, type SchedulingView } from '../scheduler/scheduler.js';
 import type { CpuWorkerData, Failure, PortMessage } from './cpu-thread.js';
 import { post, waitWhile } from './turnstile.js';
 import {
@@ -76,30 +76,30 @@ export interface ModelRef {
  * Lock enabledness is read from memory here; an Await's condition is a closure in its CPU's
  * worker, so the scheduler asks the CPU to evaluate it (one more handoff).
  */
-export class ThreadsExecution implements SchedulingView {
+export class ThreadsExecution implements CpuPorts {
   readonly cpuCount: number;
-  readonly choices: number[] = [];
-  /** the violations of the current execution */
-  private readonly log = new ViolationLog();
-  private readonly capture = new StepCapture();
-  private readonly mem: PhysicalMemory;
+  readonly memory: PhysicalMemory;
+  readonly symbols: Symbols;
+  private readonly driver: StepDriver;
   private readonly ctl: Int32Array;
   private readonly big: BigInt64Array;
   private readonly mirrors: Mirror[];
   private readonly strings: string[][];
   private readonly received: number[];
   private readonly failures: (Failure | null)[];
-  private readonly done: Uint8Array;
-  private step = 0;
+  /** the status each CPU posted for its last step, read by `resume` */
+  private readonly stepStatus: Int32Array;
+  private tracing = false;
 
   private constructor(
     readonly program: Program,
-    readonly maxSteps: number,
+    maxSteps: number,
     private readonly workers: Worker[],
     private readonly ports: MessagePort[],
     control: SharedArrayBuffer,
   ) {
-    this.mem = program.memory;
+    this.memory = program.memory;
+    this.symbols = program.symbols;
     this.cpuCount = program.cpus.length;
     this.ctl = new Int32Array(control);
     this.big = new BigInt64Array(control);
@@ -114,20 +114,21 @@ export class ThreadsExecution implements SchedulingView {
     this.strings = program.cpus.map(() => []);
     this.received = program.cpus.map(() => 0);
     this.failures = program.cpus.map(() => null);
-    this.done = new Uint8Array(this.cpuCount);
+    this.stepStatus = new Int32Array(this.cpuCount);
+    this.driver = new StepDriver(this, maxSteps);
   }
 
   /**
-   * `start` starts one CPU worker per CPU of `program` (built here from `ref`); each rebuilds the
+   * `launch` starts one CPU worker per CPU of `program` (built here from `ref`); each rebuilds the
    * model and attaches to `program.memory`. Resolves once every worker is ready.
    */
-  static async start(
+  static async launch(
     ref: ModelRef,
     program: Program,
     maxSteps = DEFAULT_MAX_STEPS,
   ): Promise<ThreadsExecution> {
     const n = program.cpus.length;
-    if (n < 1 || n > MAX_CPUS) throw new RangeError(`a program needs 1..${MAX_CPUS} CPUs, got ${n}`);
+    checkCpuCount(n);
     const control = new SharedArrayBuffer(controlBytes(n));
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
@@ -165,109 +166,81 @@ export class ThreadsExecution implements SchedulingView {
     return this.mirrors.map((m, id) => ({ id, task: m.task }));
   }
 
-  footprint(cpu: number, out: Footprint): void {
-    footprintOf(this.mirrors[cpu].op, this.mem, out);
-  }
-
-  finished(cpu: number): boolean {
-    return this.done[cpu] === 1;
+  /** `choices` is the schedule of the last execution (engine/scheduling.ts). */
+  get choices(): number[] {
+    return this.driver.choices;
   }
 
   /** `run` performs one execution under `scheduler`, as `Execution.run` does. */
   run(scheduler: Scheduler, trace: TraceStep[] | null = null): Outcome {
-    const mem = this.mem;
-    const n = this.cpuCount;
-    const symbols = this.program.symbols;
-    const oracles = this.program.oracles;
-    const goOn = scheduler.continueAfterViolation === true && trace === null;
-    this.choices.length = 0;
-    this.step = 0;
+    return this.driver.run(scheduler, trace);
+  }
+
+  begin(tracing: boolean): void {
+    this.tracing = tracing;
     // the CPUs' stores were made on other threads, so the local dirty bitmap knows nothing of them
-    mem.resetAll();
-    if (trace) symbols.resetExecution();
-    let preemptions = 0;
-    let current = -1;
-    const log = this.log;
-    log.reset();
-    const stop = (v: Violation): Outcome =>
-      log.outcome(v, scheduler, n, this.choices.length, preemptions, this.step);
-    try {
-      for (let i = 0; i < n; i++) this.done[i] = 0;
-      for (let i = 0; i < n; i++) {
-        const status = this.command(i, Cmd.Start);
-        if (status === Status.Failed) {
-          const v = this.violationFrom(this.failures[i]!, i);
-          if (!goOn) return stop(v);
-          log.note(v, -1, this.choices.length, preemptions, this.step);
-          this.done[i] = 1;
-        } else this.settle(i, status);
-      }
-      for (;;) {
-        let enabled = 0;
-        let alive = 0;
-        for (let i = 0; i < n; i++) {
-          if (this.done[i] === 1) continue;
-          alive++;
-          if (this.enabledNow(i)) enabled |= 1 << i;
-        }
-        if (alive === 0) break;
-        if (enabled === 0) return stop(this.deadlock());
-        const c = scheduler.pickCpu(enabled, current, this);
-        if (c < 0)
-          return { violation: null, steps: this.step, preemptions, pruned: true, cut: 0, others: NO_OTHERS };
-        this.choices.push(c);
-        if (current >= 0 && c !== current && (enabled >>> current) & 1) preemptions++;
-        current = c;
-        const m = this.mirrors[c];
-        const op = m.op;
-        // the inline executor picks a Choose's value right after performing it; performing a
-        // Choose does nothing and cannot fail, so picking it first is the same schedule
-        if (op.kind === OpKind.Choose) {
-          const v = scheduler.pickValue(op.n);
-          this.choices.push(v);
-          this.ctl[slotBase(c) + CHOICE] = v;
-        }
-        if (trace) this.capture.begin(mem, op);
-        const status = this.command(c, Cmd.Step);
-        let v: Violation | null = null;
-        if (status === Status.FailedInOp) {
-          // the operation itself failed: it is the last step, with result 0 (as inline)
-          if (trace) trace.push(this.traced(c, 0n));
-          this.step++;
-          v = this.failedInOp(c);
-        } else {
-          const result = this.big[bigBase(c) + BIG_RESULT];
-          if (trace && op.kind === OpKind.Alloc) symbols.tagFrame(Number(result), op.tag ?? 'frame');
-          if (trace) trace.push(this.traced(c, result));
-          this.step++;
-          if (status === Status.Failed) v = this.violationFrom(this.failures[c]!, c);
-          else this.settle(c, status);
-        }
-        if (v) {
-          if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
-          if (!goOn) return stop(v);
-          log.note(v, this.step - 1, this.choices.length, preemptions, this.step);
-          this.done[c] = 1;
-        }
-        if (this.step >= this.maxSteps) return stop(this.stepLimit());
-      }
-      if (log.first) return stop(log.first);
-      for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(mem);
-      return {
-        violation: null,
-        steps: this.step,
-        preemptions,
-        pruned: false,
-        cut: this.choices.length,
-        others: NO_OTHERS,
-      };
-    } catch (e) {
-      if (e instanceof ScheduleError || e instanceof WorkerLostError) throw e;
-      if (e instanceof EvalFailure) return stop(this.violationFrom(e.failure, -1));
-      const v = localViolation(e);
-      if (trace && trace.length > 0 && v.cpu >= 0) trace[trace.length - 1].violation = v.kind;
-      return stop(v);
-    }
+    this.memory.resetAll();
+    if (tracing) this.symbols.resetExecution();
+  }
+
+  start(i: number): boolean {
+    const status = this.command(i, Cmd.Start);
+    if (status === Status.Failed) throw new CpuFailure(this.failures[i]!, i);
+    this.settle(i, status);
+    return status !== Status.Done;
+  }
+
+  op(i: number): Op {
+    return this.mirrors[i].op;
+  }
+
+  task(i: number): string {
+    return this.mirrors[i].task;
+  }
+
+  fn(i: number): string {
+    return this.mirrors[i].fn;
+  }
+
+  stack(i: number): readonly string[] {
+    return this.mirrors[i].stack;
+  }
+
+  machine(i: number): MachineSection[] | undefined {
+    return this.program.describeMachine?.(this.memory, i);
+  }
+
+  perform(i: number, value: number): bigint {
+    const op = this.mirrors[i].op;
+    if (op.kind === OpKind.Choose) this.ctl[slotBase(i) + CHOICE] = value;
+    // one handoff performs the operation, runs the CPU on and runs the oracles: `resume` reads
+    // what the CPU posted
+    const status = this.command(i, Cmd.Step);
+    if (status === Status.FailedInOp) throw this.failedInOp(i);
+    this.stepStatus[i] = status;
+    const result = this.big[bigBase(i) + BIG_RESULT];
+    if (this.tracing && op.kind === OpKind.Alloc) this.symbols.tagFrame(Number(result), op.tag ?? 'frame');
+    return result;
+  }
+
+  resume(i: number, _result: bigint): boolean {
+    const status = this.stepStatus[i];
+    if (status === Status.Failed) throw new CpuFailure(this.failures[i]!, i);
+    this.settle(i, status);
+    return status !== Status.Done;
+  }
+
+  atEnd(): void {
+    const oracles = this.program.oracles;
+    for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(this.memory);
+  }
+
+  toViolation(e: unknown, _i: number): Violation {
+    if (e instanceof WorkerLostError) throw e;
+    if (e instanceof CpuFailure) return this.violationFrom(e.failure, e.cpu);
+    if (e instanceof EvalFailure) return this.violationFrom(e.failure, -1);
+    if (e instanceof Violation) return e;
+    return localViolation(e);
   }
 
   /** `close` stops the CPU workers. */
@@ -278,13 +251,6 @@ export class ThreadsExecution implements SchedulingView {
   }
 
   /** posts `cmd` at CPU `c`'s turnstile, waits for the answer, and reads what it posted */
-  /** the trace record of CPU `c`'s operation, just performed with `result` */
-  private traced(c: number, result: bigint): TraceStep {
-    const m = this.mirrors[c];
-    const step = describeStep(this.step, c, m.task, m.fn, m.op, result, this.program.symbols);
-    return this.capture.finish(step, this.program, m.stack);
-  }
-
   private command(c: number, cmd: number): number {
     const base = slotBase(c);
     post(this.ctl, base + CMD, cmd);
@@ -306,10 +272,7 @@ export class ThreadsExecution implements SchedulingView {
 
   /** reads CPU `c`'s reply: its next operation, or that it finished */
   private settle(c: number, status: number): void {
-    if (status === Status.Done) {
-      this.done[c] = 1;
-      return;
-    }
+    if (status === Status.Done) return;
     const base = slotBase(c);
     const bb = bigBase(c);
     const m = this.mirrors[c];
@@ -337,21 +300,20 @@ export class ThreadsExecution implements SchedulingView {
    * awaitValue/awaitRange contract, which the footprints of partial-order reduction rely on too),
    * so it is evaluated again, by a handoff to the CPU, only when one of those words changed.
    */
-  private enabledNow(c: number): boolean {
+  awaitHolds(c: number): boolean {
     const m = this.mirrors[c];
     const op = m.op;
-    if (op.kind !== OpKind.Await) return lockEnabled(this.mem, op.kind, op.addr);
     const words = m.evalWords;
     if (m.evalResult >= 0) {
       let same = true;
-      for (let i = 0; i < op.n && same; i++) same = this.mem.load(op.addr + 8 * i) === words[i];
+      for (let i = 0; i < op.n && same; i++) same = this.memory.load(op.addr + 8 * i) === words[i];
       if (same) return m.evalResult === 1;
     }
     this.command(c, Cmd.Eval);
     const e = this.ctl[slotBase(c) + ENABLED];
     if (e < 0) throw new EvalFailure(this.failures[c]!);
     words.length = op.n;
-    for (let i = 0; i < op.n; i++) words[i] = this.mem.load(op.addr + 8 * i);
+    for (let i = 0; i < op.n; i++) words[i] = this.memory.load(op.addr + 8 * i);
     m.evalResult = e;
     return e === 1;
   }
@@ -365,7 +327,7 @@ export class ThreadsExecution implements SchedulingView {
     const m = this.mirrors[c];
     let v: Violation | null = null;
     try {
-      performOp(this.mem, c, m.task, m.op, this.program.symbols, false);
+      performOp(this.memory, c, m.task, m.op, this.program.symbols, false);
     } catch (e) {
       if (e instanceof Violation) v = e;
     }
@@ -382,56 +344,26 @@ export class ThreadsExecution implements SchedulingView {
     if (v.kind !== 'deadlock' && current >= 0 && v.cpu < 0) {
       v.cpu = current;
       v.kernelStack = f.stack;
-      if (v.kind === 'model-error') v.detail = `cpu${current} ${f.task}, step ${this.step}\n${v.detail}`;
+      if (v.kind === 'model-error')
+        v.detail = `cpu${current} ${f.task}, step ${this.driver.steps}\n${v.detail}`;
     }
     return v;
-  }
-
-  private holders(addr: number): string {
-    const v = this.mem.load(addr);
-    const names: string[] = [];
-    if (v < 0n) {
-      const c = Number(-v) - 1;
-      names.push(`cpu${c} ${this.mirrors[c].task}`);
-    } else {
-      this.mirrors.forEach((m, c) => {
-        if ((v >> BigInt(c)) & 1n) names.push(`cpu${c} ${m.task}`);
-      });
-    }
-    return names.length ? `held by ${names.join(', ')}` : 'free';
-  }
-
-  private deadlock(): Violation {
-    const waits: string[] = [];
-    for (let c = 0; c < this.cpuCount; c++) {
-      if (this.done[c] === 1) continue;
-      const { op, task, fn } = this.mirrors[c];
-      const what = this.program.symbols.addrName(op.addr);
-      if (op.kind === OpKind.Await) {
-        waits.push(
-          `cpu${c} ${task} waits in ${fn || 'its program'} for ${what} to change (now ${this.mem.load(op.addr)})`,
-        );
-      } else {
-        const how = op.kind === OpKind.ReadLock ? 'shared ' : '';
-        waits.push(
-          `cpu${c} ${task} waits in ${fn || 'its program'} for ${how}${what} ${this.holders(op.addr)}`,
-        );
-      }
-    }
-    return new Violation('deadlock', waits.join('; '));
-  }
-
-  private stepLimit(): Violation {
-    return new Violation(
-      'step-limit',
-      `execution exceeded ${this.maxSteps} steps (--max-steps). This is usually a spin loop that makes no progress: wait with cpu.awaitValue() (spin-assume) instead of re-reading in a loop`,
-    );
   }
 }
 
 /** an Await condition that threw in its CPU's worker (inline, it throws out of `isEnabled`) */
 class EvalFailure extends Error {
   constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/** a CPU that failed in its worker, as it reported (`Status.Failed`) */
+class CpuFailure extends Error {
+  constructor(
+    readonly failure: Failure,
+    readonly cpu: number,
+  ) {
     super(failure.message);
   }
 }

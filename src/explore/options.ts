@@ -1,14 +1,17 @@
-import { DEFAULT_MAX_STEPS } from '../engine/execution.js';
-import type { StrategyName } from '../model/define.js';
+import { DEFAULT_MAX_STEPS } from '../engine/driver.js';
+import type { StrategyOptions } from '../scheduler/strategy.js';
 
 /**
  * `SearchOptions` configures one search. Each setting has a command-line flag and an environment
- * variable (read by the CLI, flag wins): PAGERACE_EXECUTOR, PAGERACE_WORKERS, PAGERACE_STRATEGY, PAGERACE_SEED, PAGERACE_BUDGET,
- * PAGERACE_TIME, PAGERACE_MAX_STEPS, PAGERACE_PCT_DEPTH, PAGERACE_PREEMPTIONS.
+ * variable (read by the CLI, flag wins): PAGERACE_EXECUTOR, PAGERACE_WORKERS, PAGERACE_STRATEGY,
+ * PAGERACE_SEED, PAGERACE_BUDGET, PAGERACE_TIME, PAGERACE_MAX_STEPS, and each strategy option's
+ * own (PAGERACE_PCT_DEPTH, PAGERACE_PREEMPTIONS: see the strategy's descriptor).
  */
 export interface SearchOptions {
-  /** the strategy; undefined takes the variant's own (`Variant.strategy`), else dfs */
-  strategy?: StrategyName;
+  /** the strategy, a bundled name or a strategy file; undefined takes the variant's own, else dfs */
+  strategy?: string;
+  /** the strategy options the user set, by key (`pct-depth`); the descriptor supplies the rest */
+  strategyOptions: StrategyOptions;
   /** seed of random and pct: execution i is seeded by `${seed}:${i}` */
   seed: string;
   /** executions to run at most; Infinity runs until the space is explored */
@@ -19,10 +22,6 @@ export interface SearchOptions {
   maxSteps: number;
   /** report every distinct violation instead of stopping at the first */
   keepGoing: boolean;
-  /** PCT bug depth */
-  pctDepth: number;
-  /** preemption bound of the `bounded` strategy */
-  preemptionBound: number;
   /** minimize each violation's interleaving before reporting it */
   minimize: boolean;
   /** where the executions run: `inline` (all CPUs in one thread) or `threads` (one worker per
@@ -30,19 +29,22 @@ export interface SearchOptions {
   executor?: 'inline' | 'threads';
 }
 
-/** `RANDOM_BUDGET` is the default number of executions of random and pct searches. */
-export const RANDOM_BUDGET = 10_000;
-
 /** `defaultSearchOptions` is what `pagerace check` uses when nothing is said. */
 export function defaultSearchOptions(): SearchOptions {
   return {
+    strategyOptions: {},
     seed: '0',
     budget: Number.POSITIVE_INFINITY,
     timeMs: Number.POSITIVE_INFINITY,
     maxSteps: DEFAULT_MAX_STEPS,
     keepGoing: false,
-    pctDepth: 3,
-    preemptionBound: 2,
     minimize: true,
   };
 }
+
+/**
+ * `SLICE_MS` is how long a search runs before it looks up: the in-thread search yields to the
+ * event loop (progress, signals), and a unit of parallel exploration returns its remaining work
+ * (so progress and work splitting flow).
+ */
+export const SLICE_MS = 200;

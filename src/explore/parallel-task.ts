@@ -1,8 +1,9 @@
 import { Execution } from '../engine/execution.js';
-import { loadModel, ModelError, selectVariants } from '../model/load.js';
+import { buildProgram, loadTarget } from '../model/target.js';
+import type { StrategyDescriptor } from '../scheduler/strategy.js';
 import { countUnitStarted } from './parallel-control.js';
 import { runUnit, type UnitResult, type UnitSpec } from './parallel-unit.js';
-import { buildProgram } from './search.js';
+import { resolveStrategy } from './strategy-ref.js';
 
 /** `ExplorerTask` is one message to an explorer worker. */
 export type ExplorerTask = { kind: 'ping' } | { kind: 'unit'; spec: UnitSpec; ctl: Int32Array; slot: number };
@@ -27,12 +28,8 @@ async function executionFor(spec: UnitSpec): Promise<Execution> {
   const key = `${spec.model}\0${spec.variant}\0${spec.maxSteps}`;
   let e = executions.get(key);
   if (!e) {
-    e = (async () => {
-      const model = await loadModel(spec.model);
-      const target = selectVariants(model, spec.variant).find((t) => t.variantName === spec.variant);
-      if (!target) throw new ModelError(`model ${spec.model} has no variant '${spec.variant}'`);
-      return new Execution(buildProgram(target), spec.maxSteps);
-    })();
+    e = (async () =>
+      new Execution(buildProgram(await loadTarget(spec.model, spec.variant)), spec.maxSteps))();
     executions.set(key, e);
   }
   return e;
@@ -54,5 +51,11 @@ export async function handleExplorerTask(task: ExplorerTask, threadId: number): 
     executions.clear();
     return { kind: 'model-error', message: e instanceof Error ? e.message : String(e) };
   }
-  return { kind: 'result', result: runUnit(task.spec, exec, { ctl: task.ctl, slot: task.slot }) };
+  let desc: StrategyDescriptor;
+  try {
+    desc = await resolveStrategy(task.spec.strategy);
+  } catch (e) {
+    return { kind: 'model-error', message: e instanceof Error ? e.message : String(e) };
+  }
+  return { kind: 'result', result: runUnit(task.spec, desc, exec, { ctl: task.ctl, slot: task.slot }) };
 }

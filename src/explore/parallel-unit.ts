@@ -1,21 +1,22 @@
 import type { Execution } from '../engine/execution.js';
+import type { Scheduler } from '../engine/scheduling.js';
 import type { Violation, ViolationKind } from '../engine/violation.js';
-import type { StrategyName } from '../model/define.js';
-import { BoundedScheduler } from '../scheduler/bounded.js';
-import { DfsScheduler } from '../scheduler/dfs.js';
-import { DporScheduler } from '../scheduler/dpor.js';
-import { PctScheduler } from '../scheduler/pct.js';
-import { RandomScheduler } from '../scheduler/random.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import {
+  addStatistics,
+  type StrategyDescriptor,
+  type StrategyOptions,
+  type SubtreeScheduler,
+} from '../scheduler/strategy.js';
 import { beat, yieldRequested } from './parallel-control.js';
 
 /**
  * `Work` is what a unit of parallel exploration explores, always as a contiguous stretch of the
  * sequential search order, so that the results of units can be put back together in that order:
  *
- * - `dfs`: the subtrees below `prefixes`, in order (a DFS frontier);
- * - `range`: executions `first..end-1` of a random or pct search (execution i is seeded `seed:i`);
- * - `whole`: the entire search on one worker (dpor and bounded, whose state cannot be split).
+ * - `dfs`: the subtrees below `prefixes`, in order (a frontier of a `subtrees` strategy);
+ * - `range`: executions `first..end-1` of a `range` or `chunks` strategy (execution i is seeded
+ *   `seed:i`);
+ * - `whole`: the entire search on one worker (a `whole` strategy, whose state cannot be split).
  */
 export type Work =
   | { kind: 'dfs'; prefixes: number[][] }
@@ -27,10 +28,10 @@ export interface UnitSpec {
   /** how `loadModel` finds the model: bundled name or absolute path */
   model: string;
   variant: string;
-  strategy: StrategyName;
+  /** how `resolveStrategy` finds the strategy: bundled name or absolute path */
+  strategy: string;
+  strategyOptions: StrategyOptions;
   seed: string;
-  pctDepth: number;
-  preemptionBound: number;
   maxSteps: number;
   keepGoing: boolean;
   work: Work;
@@ -61,7 +62,6 @@ export interface UnitResult {
   /** executions run (pruned ones not counted), in sequential order */
   executions: number;
   steps: number;
-  pruned: number;
   violating: number;
   sightings: UnitSighting[];
   /** the work left when the unit stopped early (slice over, asked to yield); null when done */
@@ -70,6 +70,8 @@ export interface UnitResult {
   stoppedAtViolation: boolean;
   /** a `whole` unit explored its entire space */
   exhausted: boolean;
+  /** the schedulers' counters (`pruned`), summed */
+  statistics: Record<string, number>;
 }
 
 /** `UnitControl` lets a unit be asked to stop early: it returns its remaining work. */
@@ -78,23 +80,14 @@ export interface UnitControl {
   slot: number;
 }
 
-/** `PCT_CHUNK` is the size of a pct unit. PCT learns its step bound within a unit, so a unit
- * must run whole and the chunking must not depend on the number of workers. */
-export const PCT_CHUNK = 1000;
-
-function schedulerFor(spec: UnitSpec, prefix: number[] | null, first: number, end: number): Scheduler {
-  switch (spec.strategy) {
-    case 'dfs':
-      return new DfsScheduler(prefix ?? []);
-    case 'random':
-      return new RandomScheduler(spec.seed, first, end);
-    case 'pct':
-      return new PctScheduler(spec.seed, spec.pctDepth, first, end);
-    case 'dpor':
-      return new DporScheduler();
-    case 'bounded':
-      return new BoundedScheduler(spec.preemptionBound);
-  }
+function schedulerFor(
+  desc: StrategyDescriptor,
+  spec: UnitSpec,
+  prefix: number[],
+  first: number,
+  end: number,
+): Scheduler {
+  return desc.create({ seed: spec.seed, options: spec.strategyOptions, prefix, first, end });
 }
 
 /**
@@ -105,18 +98,23 @@ function schedulerFor(spec: UnitSpec, prefix: number[] | null, first: number, en
  * the work left. Pct ranges never stop early except when asked, since their executions depend
  * on the executions before them in the same unit.
  */
-export function runUnit(spec: UnitSpec, exec: Execution, control: UnitControl): UnitResult {
+export function runUnit(
+  spec: UnitSpec,
+  desc: StrategyDescriptor,
+  exec: Execution,
+  control: UnitControl,
+): UnitResult {
   const started = performance.now();
-  const deadline = spec.sliceMs > 0 && spec.strategy !== 'pct' ? started + spec.sliceMs : Infinity;
+  const deadline = spec.sliceMs > 0 && desc.split !== 'chunks' ? started + spec.sliceMs : Infinity;
   const res: UnitResult = {
     executions: 0,
     steps: 0,
-    pruned: 0,
     violating: 0,
     sightings: [],
     rest: null,
     stoppedAtViolation: false,
     exhausted: false,
+    statistics: {},
   };
   const seen = new Map<string, UnitSighting>();
   // a unit runs at least one execution before it yields, so that every unit makes progress
@@ -170,8 +168,16 @@ export function runUnit(spec: UnitSpec, exec: Execution, control: UnitControl): 
   const work = spec.work;
   if (work.kind === 'dfs') {
     for (let i = 0; i < work.prefixes.length; i++) {
-      const sched = new DfsScheduler(work.prefixes[i]);
-      if (drive(sched, true)) {
+      const sched = schedulerFor(
+        desc,
+        spec,
+        work.prefixes[i],
+        0,
+        Number.POSITIVE_INFINITY,
+      ) as SubtreeScheduler;
+      const stop = drive(sched, true);
+      addStatistics(res.statistics, sched);
+      if (stop) {
         if (!res.stoppedAtViolation) {
           const rest = [...sched.frontier(), ...work.prefixes.slice(i + 1)];
           if (rest.length) res.rest = { kind: 'dfs', prefixes: rest };
@@ -180,16 +186,18 @@ export function runUnit(spec: UnitSpec, exec: Execution, control: UnitControl): 
       }
     }
   } else if (work.kind === 'range') {
-    const sched = schedulerFor(spec, null, work.first, work.end);
-    if (drive(sched, true) && !res.stoppedAtViolation) {
+    const sched = schedulerFor(desc, spec, [], work.first, work.end);
+    const stop = drive(sched, true);
+    addStatistics(res.statistics, sched);
+    if (stop && !res.stoppedAtViolation) {
       const next = work.first + res.executions;
       if (next < work.end) res.rest = { kind: 'range', first: next, end: work.end };
     }
   } else {
-    const sched = schedulerFor(spec, null, 0, Number.POSITIVE_INFINITY);
+    const sched = schedulerFor(desc, spec, [], 0, Number.POSITIVE_INFINITY);
     drive(sched, false);
     res.exhausted = sched.exhausted;
-    if (sched instanceof DporScheduler) res.pruned = sched.pruned;
+    addStatistics(res.statistics, sched);
   }
   return res;
 }

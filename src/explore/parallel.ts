@@ -1,25 +1,24 @@
 import { Execution } from '../engine/execution.js';
 import { Violation } from '../engine/violation.js';
-import type { StrategyName } from '../model/define.js';
 import type { Target } from '../model/load.js';
+import { buildProgram } from '../model/target.js';
+import type { StrategyDescriptor } from '../scheduler/strategy.js';
 import type { SearchResult, StopReason } from './found.js';
-import type { SearchOptions } from './options.js';
+import { type SearchOptions, SLICE_MS } from './options.js';
 import type { ExplorerPool } from './parallel-pool.js';
-import { PCT_CHUNK, type UnitResult, type UnitSighting, type UnitSpec, type Work } from './parallel-unit.js';
+import type { UnitResult, UnitSighting, UnitSpec, Work } from './parallel-unit.js';
 import {
   budgetOf,
-  buildProgram,
   reportSighting,
   type SearchHooks,
   type Sighting,
   searchResult,
   strategyOf,
 } from './search.js';
+import { strategyRef } from './strategy-ref.js';
 
-/** `SLICE_MS`: a unit returns its remaining work after this long, so progress and splits flow. */
-export const SLICE_MS = 200;
-/** `RANGE_CHUNK`: executions of a random or pct unit (pct's must not depend on the workers). */
-export const RANGE_CHUNK = PCT_CHUNK;
+/** `RANGE_CHUNK`: executions of a `range` unit (a `chunks` strategy names its own size). */
+export const RANGE_CHUNK = 1000;
 /** how often the coordinator wakes without news: progress, time limit, Ctrl-C */
 const TICK_MS = 100;
 
@@ -49,7 +48,7 @@ function node(work: Work): WorkNode {
 interface Tally {
   executions: number;
   steps: number;
-  pruned: number;
+  statistics: Record<string, number>;
   violating: number;
   seen: Map<string, { s: UnitSighting; count: number; first: number }>;
 }
@@ -62,7 +61,7 @@ function fold(t: Tally, r: UnitResult): void {
   }
   t.executions += r.executions;
   t.steps += r.steps;
-  t.pruned += r.pruned;
+  for (const [k, v] of Object.entries(r.statistics)) t.statistics[k] = (t.statistics[k] ?? 0) + v;
   t.violating += r.violating;
 }
 
@@ -71,7 +70,7 @@ function fold(t: Tally, r: UnitResult): void {
  * lists its deepest (smallest) subtrees first and its shallowest (largest) last, so the last
  * prefixes go one per piece and the small ones stay together in the first.
  */
-function splitWork(w: Work, k: number, strategy: StrategyName): Work[] {
+function splitWork(w: Work, k: number, strategy: StrategyDescriptor): Work[] {
   if (k <= 1) return [w];
   if (w.kind === 'dfs') {
     const p = w.prefixes;
@@ -82,7 +81,7 @@ function splitWork(w: Work, k: number, strategy: StrategyName): Work[] {
     for (const x of p.slice(p.length - alone)) out.push({ kind: 'dfs', prefixes: [x] });
     return out;
   }
-  if (w.kind === 'range' && strategy === 'random') {
+  if (w.kind === 'range' && strategy.split === 'range') {
     const size = w.end - w.first;
     const pieces = Math.min(k, size);
     const out: Work[] = [];
@@ -122,18 +121,20 @@ export async function parallelSearch(
   const started = performance.now();
   const program = buildProgram(target);
   const exec = new Execution(program, opts.maxSteps);
-  const strategy = strategyOf(target, opts);
+  const strategy = await strategyOf(target, opts);
   const budget = budgetOf(target, opts, strategy);
   const deadline = started + opts.timeMs;
-  const splittable = strategy === 'dfs' || strategy === 'random';
+  const split = strategy.split;
+  const splittable = split === 'subtrees' || split === 'range';
+  const chunk = strategy.chunk ?? RANGE_CHUNK;
 
   const ledger: WorkNode[] = [];
-  if (strategy === 'dfs') ledger.push(node({ kind: 'dfs', prefixes: [[]] }));
-  else if (strategy === 'random' || strategy === 'pct') {
+  if (split === 'subtrees') ledger.push(node({ kind: 'dfs', prefixes: [[]] }));
+  else if (split === 'range' || split === 'chunks') {
     if (budget > 0) ledger.push(node({ kind: 'range', first: 0, end: budget }));
   } else ledger.push(node({ kind: 'whole' }));
 
-  const tally: Tally = { executions: 0, steps: 0, pruned: 0, violating: 0, seen: new Map() };
+  const tally: Tally = { executions: 0, steps: 0, statistics: {}, violating: 0, seen: new Map() };
   /** everything settled but not yet folded, for the progress display */
   let unfoldedExecutions = 0;
   let stoppedBy: StopReason | null = null;
@@ -152,10 +153,9 @@ export async function parallelSearch(
   const specFor = (n: WorkNode): UnitSpec => ({
     model: target.model.ref,
     variant: target.variantName,
-    strategy,
+    strategy: strategyRef(opts.strategy ?? target.variant.strategy ?? 'dfs'),
+    strategyOptions: opts.strategyOptions,
     seed: opts.seed,
-    pctDepth: opts.pctDepth,
-    preemptionBound: opts.preemptionBound,
     maxSteps: opts.maxSteps,
     keepGoing: opts.keepGoing,
     work: n.work,
@@ -165,8 +165,8 @@ export async function parallelSearch(
 
   const dispatch = (n: WorkNode) => {
     // ranges are cut into chunks as they are dispatched; the rest stays queued right after
-    if (n.work.kind === 'range' && n.work.end - n.work.first > RANGE_CHUNK) {
-      const cut = n.work.first + RANGE_CHUNK;
+    if (n.work.kind === 'range' && n.work.end - n.work.first > chunk) {
+      const cut = n.work.first + chunk;
       ledger.splice(ledger.indexOf(n) + 1, 0, node({ kind: 'range', first: cut, end: n.work.end }));
       n.work = { kind: 'range', first: n.work.first, end: cut };
     }
@@ -212,7 +212,7 @@ export async function parallelSearch(
   const settle = (n: WorkNode, r: UnitResult) => {
     if (n.dropped) return;
     // a pct unit must run whole: one cut short is run again from its start if still needed
-    if (r.rest && strategy === 'pct') {
+    if (r.rest && split === 'chunks') {
       n.state = 'queued';
       n.asked = false;
       return;
@@ -250,7 +250,7 @@ export async function parallelSearch(
       else if (tally.executions >= budget) stopAll('budget');
       else if (n.work.kind === 'whole') stopAll(r.exhausted ? 'complete' : 'budget');
     }
-    if (stoppedBy === null && ledger.length === 0) stopAll(strategy === 'dfs' ? 'complete' : 'budget');
+    if (stoppedBy === null && ledger.length === 0) stopAll(split === 'subtrees' ? 'complete' : 'budget');
   };
 
   let lastProgress = 0;
@@ -323,7 +323,7 @@ export async function parallelSearch(
   });
   return searchResult(target, strategy, violations, {
     executions: tally.executions,
-    pruned: tally.pruned,
+    pruned: tally.statistics.pruned ?? 0,
     violatingExecutions: tally.violating,
     steps: tally.steps,
     seconds: (performance.now() - started) / 1000,

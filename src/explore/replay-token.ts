@@ -1,10 +1,10 @@
 import { Execution } from '../engine/execution.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
-import { type LoadedModel, loadModel, ModelError, selectVariants, type Target } from '../model/load.js';
-import { ReplayError } from '../scheduler/replay.js';
+import type { LoadedModel, Target } from '../model/load.js';
+import { buildProgram, loadTarget } from '../model/target.js';
+import { ReplayError, traceSchedule } from '../scheduler/replay.js';
 import { decodeToken } from '../scheduler/token.js';
-import { buildProgram, traceSchedule } from './search.js';
 
 /** `TokenReplay` is a replay token's execution, traced. */
 export interface TokenReplay {
@@ -22,9 +22,8 @@ export interface TokenReplay {
  */
 export async function replayToken(token: string): Promise<TokenReplay> {
   const spec = decodeToken(token);
-  const model = await loadModel(spec.model);
-  const [target] = selectVariants(model, spec.variant).filter((t) => t.variantName === spec.variant);
-  if (!target) throw new ModelError(`model ${spec.model} has no variant '${spec.variant}' any more`);
+  const target = await loadTarget(spec.model, spec.variant);
+  const model = target.model;
   const exec = new Execution(buildProgram(target), spec.maxSteps);
   const { trace, violation, preemptions } = traceSchedule(exec, spec.choices);
   const used = exec.choices.length;

@@ -1,18 +1,18 @@
 import { Execution, type Outcome } from '../engine/execution.js';
-import type { Program } from '../engine/program.js';
+import type { Scheduler } from '../engine/scheduling.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution } from '../executor/threads.js';
-import type { StrategyName } from '../model/define.js';
-import { ModelError, type Target } from '../model/load.js';
-import { DporScheduler } from '../scheduler/dpor.js';
-import { ReplayScheduler } from '../scheduler/replay.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Target } from '../model/load.js';
+import { buildProgram } from '../model/target.js';
+import { RANDOM_BUDGET } from '../scheduler/random.js';
+import { traceSchedule } from '../scheduler/replay.js';
+import { addStatistics, type StrategyDescriptor, wholeUnit } from '../scheduler/strategy.js';
 import { encodeToken } from '../scheduler/token.js';
 import type { FoundViolation, SearchResult, StopReason } from './found.js';
-import { isExhaustive, makeScheduler } from './make-scheduler.js';
 import { minimize, type Schedule } from './minimize.js';
-import { RANDOM_BUDGET, type SearchOptions } from './options.js';
+import { type SearchOptions, SLICE_MS } from './options.js';
+import { resolveStrategy } from './strategy-ref.js';
 
 /** `Progress` is what a running search reports to its display. */
 export interface Progress {
@@ -34,9 +34,6 @@ export interface SearchHooks {
   onFailure?(message: string): void;
 }
 
-/** how long the search runs before yielding to the event loop (progress, signals) */
-const SLICE_MS = 50;
-
 /** `Sighting` is a distinct violation as first seen, before minimization. */
 export interface Sighting {
   violation: Violation;
@@ -45,25 +42,18 @@ export interface Sighting {
   firstExecution: number;
 }
 
-/** `buildProgram` builds a variant's program, turning a failure into a ModelError. */
-export function buildProgram(target: Target): Program {
-  try {
-    return target.variant.build();
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new ModelError(`${target.model.def.name}:${target.variantName}: build() failed: ${msg}`);
-  }
+/** `strategyOf` is the strategy a search of `target` uses under `opts`, resolved. */
+export function strategyOf(target: Target, opts: SearchOptions): Promise<StrategyDescriptor> {
+  return resolveStrategy(opts.strategy ?? target.variant.strategy ?? 'dfs');
 }
 
-/** `strategyOf` is the strategy a search of `target` uses under `opts`. */
-export function strategyOf(target: Target, opts: SearchOptions): StrategyName {
-  return opts.strategy ?? target.variant.strategy ?? 'dfs';
-}
-
-/** `budgetOf` is the execution budget: the user's, else the variant's for random searches. */
-export function budgetOf(target: Target, opts: SearchOptions, strategy: StrategyName): number {
-  if (Number.isFinite(opts.budget) || isExhaustive(strategy)) return opts.budget;
-  return target.variant.budget ?? RANDOM_BUDGET;
+/**
+ * `budgetOf` is the execution budget: the user's, else (for a strategy with a default budget,
+ * random and pct) the variant's own or the strategy's.
+ */
+export function budgetOf(target: Target, opts: SearchOptions, strategy: StrategyDescriptor): number {
+  if (Number.isFinite(opts.budget) || strategy.defaultBudget === undefined) return opts.budget;
+  return target.variant.budget ?? strategy.defaultBudget ?? RANDOM_BUDGET;
 }
 
 /**
@@ -83,7 +73,7 @@ export async function search(
   // which gives the same trace for the same schedule
   const runner: Runner =
     opts.executor === 'threads'
-      ? await ThreadsExecution.start(
+      ? await ThreadsExecution.launch(
           { model: target.model.ref, variant: target.variantName },
           buildProgram(target),
           opts.maxSteps,
@@ -110,9 +100,9 @@ async function explore(
   exec: Execution,
   runner: Runner,
 ): Promise<SearchResult> {
-  const strategy = strategyOf(target, opts);
+  const strategy = await strategyOf(target, opts);
   const budget = budgetOf(target, opts, strategy);
-  const sched = makeScheduler(strategy, opts);
+  const sched = strategy.create(wholeUnit(opts.seed, opts.strategyOptions));
   const seen = new Map<string, Sighting>();
   let executions = 0;
   let violating = 0;
@@ -158,9 +148,11 @@ async function explore(
   }
 
   const violations = [...seen.entries()].map(([key, s]) => reportSighting(target, exec, opts, key, s));
+  const stats: Record<string, number> = {};
+  addStatistics(stats, sched);
   return searchResult(target, strategy, violations, {
     executions,
-    pruned: sched instanceof DporScheduler ? sched.pruned : 0,
+    pruned: stats.pruned ?? 0,
     violatingExecutions: violating,
     steps,
     seconds: (performance.now() - started) / 1000,
@@ -177,12 +169,12 @@ export type SearchCounts = Pick<
 /** `searchResult` assembles a search's result: verdict, completeness and whether it matches. */
 export function searchResult(
   target: Target,
-  strategy: StrategyName,
+  strategy: StrategyDescriptor,
   violations: FoundViolation[],
   counts: SearchCounts,
 ): SearchResult {
   // a bounded search that ran out of executions explored its bound, not the space
-  const stoppedBy = counts.stoppedBy === 'complete' && !isExhaustive(strategy) ? 'bound' : counts.stoppedBy;
+  const stoppedBy = counts.stoppedBy === 'complete' && !strategy.exhaustive ? 'bound' : counts.stoppedBy;
   const complete = stoppedBy === 'complete';
   const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
   const expect = target.variant.expect;
@@ -198,7 +190,7 @@ export function searchResult(
     expectKind,
     verdict,
     complete,
-    strategy,
+    strategy: strategy.name,
     executions: counts.executions,
     pruned: counts.pruned,
     violatingExecutions: counts.violatingExecutions,
@@ -209,18 +201,6 @@ export function searchResult(
     matches,
     commits: target.variant.commits ?? {},
   };
-}
-
-/** `traceSchedule` replays `choices` with tracing on. */
-export function traceSchedule(
-  exec: Execution,
-  choices: readonly number[],
-): { trace: TraceStep[]; violation: Violation | null; preemptions: number } {
-  const sched = new ReplayScheduler(choices);
-  sched.startExecution();
-  const trace: TraceStep[] = [];
-  const o = exec.run(sched, trace);
-  return { trace, violation: o.violation, preemptions: o.preemptions };
 }
 
 /**

@@ -4,8 +4,8 @@ import type { ViolationKind } from '../engine/violation.js';
 /** `Expectation` is what a variant must give: no violation anywhere, or a violation of one kind. */
 export type Expectation = 'clean' | { violation: ViolationKind };
 
-/** `StrategyName` names a search strategy (`--strategy`). */
-export type StrategyName = 'dfs' | 'dpor' | 'random' | 'pct' | 'bounded';
+/** `StrategyName` names a search strategy (`--strategy`): a bundled one or a strategy file. */
+export type StrategyName = string;
 
 /** `Commits` ties a variant to kernel history: where the bug came in and what fixed it. */
 export interface Commits {

@@ -63,19 +63,26 @@ function firstLine(e: unknown): string {
   return msg.split('\n').find((l) => l.trim() !== '') ?? msg;
 }
 
-/** `loadModelFile` imports a model file and checks that it default-exports a model. */
-export async function loadModelFile(file: string, ref: string): Promise<LoadedModel> {
-  if (!existsSync(file)) throw new ModelError(`model file ${file} does not exist`);
-  let mod: unknown;
+/**
+ * `importModuleFile` imports a user's file (a model, a strategy), `.ts` through tsx; a file that
+ * does not parse or fails to load is a ModelError naming `what` it is.
+ */
+export async function importModuleFile(file: string, what: string): Promise<unknown> {
   try {
-    mod = await importFile(file);
+    return await importFile(file);
   } catch (e) {
     const kind =
       e instanceof SyntaxError || /Transform failed|Expected|Unexpected/.test(String(e))
         ? 'has a syntax error'
         : 'failed to load';
-    throw new ModelError(`model file ${relative(process.cwd(), file) || file} ${kind}: ${firstLine(e)}`);
+    throw new ModelError(`${what} ${kind}: ${firstLine(e)}`);
   }
+}
+
+/** `loadModelFile` imports a model file and checks that it default-exports a model. */
+export async function loadModelFile(file: string, ref: string): Promise<LoadedModel> {
+  if (!existsSync(file)) throw new ModelError(`model file ${file} does not exist`);
+  const mod = await importModuleFile(file, `model file ${relative(process.cwd(), file) || file}`);
   const def = (mod as { default?: unknown }).default;
   if (def === undefined) {
     throw new ModelError(
@@ -87,7 +94,8 @@ export async function loadModelFile(file: string, ref: string): Promise<LoadedMo
   return { def: def as ModelDefinition, ref, file };
 }
 
-function looksLikePath(spec: string): boolean {
+/** `looksLikePath` says whether a command-line reference names a file rather than a bundled name. */
+export function looksLikePath(spec: string): boolean {
   return spec.includes('/') || spec.includes(sep) || /\.(ts|js|mjs)$/.test(spec);
 }
 

@@ -1,24 +1,28 @@
-import { MAX_CPUS } from '../engine/execution.js';
+import { CpuSet } from '../engine/cpu-set.js';
 import { conflicts, Footprint } from '../engine/footprint.js';
-import type { Scheduler, SchedulingView } from './scheduler.js';
+import { type Scheduler, type SchedulingView, valueStep } from '../engine/scheduling.js';
+import { DecisionTree } from './decision-tree.js';
+import type { StrategyDescriptor } from './strategy.js';
 
-/** `Node` is one decision of the current execution, kept while the search is below it. */
-interface Node {
+/** `DporNode` is one decision of the current execution, kept while the search is below it. */
+interface DporNode {
   /** a data choice (explored over all values) rather than a CPU choice */
   value: boolean;
-  /** CPU nodes: the enabled CPUs; value nodes: the number of values */
-  enabled: number;
+  /** value nodes: the number of values */
+  count: number;
+  /** CPU nodes: the enabled CPUs */
+  enabled: CpuSet;
   /** CPUs that must be explored from here (FG's backtrack set) */
-  backtrack: number;
+  backtrack: CpuSet;
   /** CPUs already explored from here */
-  done: number;
+  done: CpuSet;
   /** CPUs asleep on entry: exploring them here would only repeat explored behaviour */
-  sleep: number;
+  sleep: CpuSet;
   chosen: number;
   /** CPU nodes: index of the event this decision executed */
   event: number;
   /** CPU nodes: the sleep set handed to the decision after this one */
-  after: number;
+  after: CpuSet;
 }
 
 /** `Event` is one executed operation: who, what it touched, and its vector clock. */
@@ -29,94 +33,97 @@ interface Event {
   clock: Int32Array;
 }
 
-function lowestBit(mask: number): number {
-  return 31 - Math.clz32(mask & -mask);
-}
-
 /**
  * `DporScheduler` is exhaustive search with dynamic partial-order reduction: the stateless DFS
  * with vector clocks of Flanagan and Godefroid ("Dynamic Partial-Order Reduction for Model
  * Checking Software", POPL 2005), sleep sets (Godefroid 1996), and source-DPOR's rule for which
- * CPU must be tried where a race is found (Abdulla et al., POPL 2014). Two operations are dependent when they touch the same bytes and one
- * writes, or both use the frame allocator (`conflicts`); executions that differ only in the order
- * of independent operations are explored once. Happens-before is tracked with vector clocks.
+ * CPU must be tried where a race is found (Abdulla et al., POPL 2014). Two operations are
+ * dependent when they touch the same bytes and one writes, or both use the frame allocator
+ * (`conflicts`); executions that differ only in the order of independent operations are explored
+ * once. Happens-before is tracked with vector clocks.
  *
  * It finds every reachable final state and every violation that plain DFS finds (a differential
  * test checks this on generated programs), usually in far fewer executions. Executions that the
  * sleep sets cut short are counted as `pruned`, not as executions.
  */
-export class DporScheduler implements Scheduler {
-  private readonly nodes: Node[] = [];
+export class DporScheduler extends DecisionTree<DporNode> implements Scheduler {
   private readonly events: Event[] = [];
   /** vector clock of each CPU's last event */
   private readonly cpuClock: Int32Array[] = [];
   private readonly fps: Footprint[] = [];
   private readonly scratch = new Footprint();
   private view: SchedulingView | null = null;
-  private depth = 0;
+  private cpus = 0;
   private step = 0;
   /** decisions below this depth replay known nodes and events */
   private replayUntil = 0;
   /** sleep set handed to the next new node */
-  private nextSleep = 0;
-  private started = false;
-  private done = false;
+  private nextSleep = new CpuSet(0);
+  private candidates = new CpuSet(0);
   /** the current execution was cut short by its sleep set */
   private blocked = false;
   /** executions cut short by sleep sets */
   pruned = 0;
   readonly continueAfterViolation = true;
 
-  constructor() {
-    for (let i = 0; i < MAX_CPUS; i++) this.fps.push(new Footprint());
-  }
-
-  get exhausted(): boolean {
-    return this.done;
-  }
-
-  startExecution(): boolean {
-    if (this.done) return false;
-    if (this.started && !this.backtrack()) {
-      this.done = true;
-      return false;
-    }
-    this.started = true;
-    this.depth = 0;
+  protected override beginExecution(): void {
     this.step = 0;
-    this.nextSleep = 0;
-    return true;
+    this.nextSleep.clear();
   }
 
-  pickCpu(enabled: number, _current: number, view: SchedulingView): number {
+  protected makeNode(): DporNode {
+    const n = this.cpus;
+    return {
+      value: false,
+      count: 0,
+      enabled: new CpuSet(n),
+      backtrack: new CpuSet(n),
+      done: new CpuSet(n),
+      sleep: new CpuSet(n),
+      chosen: -1,
+      event: -1,
+      after: new CpuSet(n),
+    };
+  }
+
+  pickCpu(enabled: CpuSet, _current: number, view: SchedulingView): number {
     this.view = view;
-    this.ensureClocks(view.cpuCount);
+    this.ensureCpus(view.cpuCount);
     const d = this.depth++;
     if (d < this.replayUntil) {
-      const node = this.nodes[d];
+      const node = this.node(d);
       this.step++;
-      this.nextSleep = node.after;
+      this.nextSleep.copyFrom(node.after);
       return node.chosen;
     }
-    let node: Node;
-    if (d < this.nodes.length) {
-      // the branch point: the node exists, with a new choice made by backtrack()
-      node = this.nodes[d];
-      this.nextSleep = node.sleep;
+    let node: DporNode;
+    if (d < this.size) {
+      // the branch point: the node exists, with a new choice made by advance()
+      node = this.node(d);
+      this.nextSleep.copyFrom(node.sleep);
     } else {
       this.analyzeRaces(view);
-      const sleep = this.nextSleep & enabled;
-      node = { value: false, enabled, backtrack: 0, done: 0, sleep, chosen: -1, event: this.step, after: 0 };
-      const candidates = enabled & ~sleep;
-      if (candidates === 0) {
+      node = this.push();
+      node.value = false;
+      node.enabled.copyFrom(enabled);
+      node.backtrack.clear();
+      node.done.clear();
+      node.sleep.copyFrom(this.nextSleep);
+      node.sleep.intersect(enabled);
+      node.event = this.step;
+      const candidates = this.candidates;
+      candidates.copyFrom(enabled);
+      candidates.subtract(node.sleep);
+      if (candidates.isEmpty()) {
+        this.size--;
+        this.depth--;
         this.blocked = true;
         return -1;
       }
-      const p = lowestBit(candidates);
-      node.backtrack |= 1 << p;
-      node.done |= 1 << p;
+      const p = candidates.first();
+      node.backtrack.add(p);
+      node.done.add(p);
       node.chosen = p;
-      this.nodes.push(node);
     }
     this.execute(node, d, view);
     return node.chosen;
@@ -124,29 +131,60 @@ export class DporScheduler implements Scheduler {
 
   pickValue(n: number): number {
     const d = this.depth++;
-    if (d < this.nodes.length) return this.nodes[d].chosen;
-    this.nodes.push({
-      value: true,
-      enabled: n,
-      backtrack: 0,
-      done: 0,
-      sleep: 0,
-      chosen: 0,
-      event: -1,
-      after: 0,
-    });
+    if (d < this.size) return this.node(d).chosen;
+    const node = this.push();
+    node.value = true;
+    node.count = n;
+    node.chosen = 0;
+    node.event = -1;
     return 0;
   }
 
-  endExecution(): void {
+  override endExecution(): void {
     if (this.blocked) this.pruned++;
     else if (this.view) this.analyzeRaces(this.view);
     this.blocked = false;
     this.view = null;
+    super.endExecution();
+  }
+
+  protected advance(node: DporNode): boolean {
+    if (node.value) {
+      if (node.chosen + 1 >= node.count) return false;
+      node.chosen++;
+      return true;
+    }
+    const todo = this.candidates;
+    todo.copyFrom(node.backtrack);
+    todo.subtract(node.done);
+    todo.subtract(node.sleep);
+    if (todo.isEmpty()) return false;
+    const p = todo.first();
+    node.done.add(p);
+    node.chosen = p;
+    return true;
+  }
+
+  /** keeps nodes up to `d` and the events before it, and rebuilds the CPUs' clocks */
+  protected override truncated(d: number): void {
+    const cpuNode = !this.node(d).value;
+    let keep = 0;
+    for (let k = d; k >= 0; k--) {
+      const n = this.node(k);
+      if (!n.value) {
+        keep = cpuNode && k === d ? n.event : n.event + 1;
+        break;
+      }
+    }
+    this.events.length = keep;
+    for (let q = 0; q < this.cpuClock.length; q++) this.cpuClock[q] = new Int32Array(this.cpuClock.length);
+    for (const e of this.events) this.cpuClock[e.cpu] = e.clock;
+    // a value node is replayed whole; a CPU node is re-executed with its new choice
+    this.replayUntil = cpuNode ? d : d + 1;
   }
 
   /** records the event `node.chosen` executes, and the sleep set of the node after it */
-  private execute(node: Node, d: number, view: SchedulingView): void {
+  private execute(node: DporNode, d: number, view: SchedulingView): void {
     const p = node.chosen;
     node.event = this.step;
     for (let q = 0; q < view.cpuCount; q++) if (!view.finished(q)) view.footprint(q, this.fps[q]);
@@ -165,13 +203,16 @@ export class DporScheduler implements Scheduler {
     this.events.push(ev);
     this.cpuClock[p] = clock;
     this.step++;
-    let sleep = 0;
-    const asleep = (node.sleep | node.done) & ~(1 << p);
-    for (let q = 0; q < view.cpuCount; q++) {
-      if ((asleep >>> q) & 1 && !conflicts(this.fps[q], fp)) sleep |= 1 << q;
+    const after = node.after;
+    after.clear();
+    const asleep = this.candidates;
+    asleep.copyFrom(node.sleep);
+    asleep.union(node.done);
+    asleep.delete(p);
+    for (let q = asleep.first(); q >= 0; q = asleep.next(q + 1)) {
+      if (!conflicts(this.fps[q], fp)) after.add(q);
     }
-    node.after = sleep;
-    this.nextSleep = sleep;
+    this.nextSleep.copyFrom(after);
   }
 
   /**
@@ -208,35 +249,40 @@ export class DporScheduler implements Scheduler {
   /** makes the state before event `i` explore an initial of notdep(e_i) . p */
   private reverse(i: number, p: number, fp: Footprint): void {
     const e = this.events[i];
-    const pre = this.nodes[e.node];
-    let initials = 0;
-    let seen = 0;
+    const pre = this.node(e.node);
+    const initials = new CpuSet(this.cpus);
+    const seen = new CpuSet(this.cpus);
     const v: Event[] = [];
     for (let j = i + 1; j < this.step; j++) {
       const ej = this.events[j];
       if (this.before(e, ej)) continue;
-      if (!((seen >>> ej.cpu) & 1)) {
-        seen |= 1 << ej.cpu;
+      if (!seen.has(ej.cpu)) {
+        seen.add(ej.cpu);
         let initial = true;
         for (const ek of v) if (this.before(ek, ej)) initial = false;
-        if (initial) initials |= 1 << ej.cpu;
+        if (initial) initials.add(ej.cpu);
       }
       v.push(ej);
     }
-    if (!((seen >>> p) & 1)) {
+    if (!seen.has(p)) {
       let initial = true;
       const mine = this.cpuClock[p];
       for (const ek of v) if (ek.clock[ek.cpu] <= mine[ek.cpu] || conflicts(ek.fp, fp)) initial = false;
-      if (initial) initials |= 1 << p;
+      if (initial) initials.add(p);
     }
-    if ((initials & pre.backtrack) !== 0) return;
-    const candidates = initials & pre.enabled;
-    if (candidates === 0) {
-      pre.backtrack |= pre.enabled;
+    if (initials.intersects(pre.backtrack)) return;
+    initials.intersect(pre.enabled);
+    if (initials.isEmpty()) {
+      pre.backtrack.union(pre.enabled);
       return;
     }
-    const awake = candidates & ~pre.sleep;
-    pre.backtrack |= 1 << lowestBit(awake !== 0 ? awake : candidates);
+    const awake = initials.clone();
+    awake.subtract(pre.sleep);
+    pre.backtrack.add(awake.isEmpty() ? initials.first() : awake.first());
+  }
+
+  statistics(): Readonly<Record<string, number>> {
+    return { pruned: this.pruned };
   }
 
   causalChoices(step: number, avoid: readonly number[]): number[] | null {
@@ -248,8 +294,8 @@ export class DporScheduler implements Scheduler {
       const ej = this.events[j];
       if (j < step && !this.before(ej, e)) continue;
       out.push(ej.cpu);
-      const next = this.nodes[ej.node + 1];
-      if (next?.value) out.push(next.chosen);
+      const next = ej.node + 1 < this.size ? this.node(ej.node + 1) : null;
+      if (next?.value) out.push(valueStep(next.chosen));
     }
     return out;
   }
@@ -259,49 +305,23 @@ export class DporScheduler implements Scheduler {
     return a.clock[a.cpu] <= b.clock[a.cpu];
   }
 
-  /** moves to the deepest decision with something left to explore */
-  private backtrack(): boolean {
-    for (let d = this.nodes.length - 1; d >= 0; d--) {
-      const node = this.nodes[d];
-      if (node.value) {
-        if (node.chosen + 1 < node.enabled) {
-          node.chosen++;
-          this.truncate(d, false);
-          return true;
-        }
-        continue;
-      }
-      const todo = node.backtrack & ~node.done & ~node.sleep;
-      if (todo !== 0) {
-        const p = lowestBit(todo);
-        node.done |= 1 << p;
-        node.chosen = p;
-        this.truncate(d, true);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** keeps nodes up to `d` and the events before it, and rebuilds the CPUs' clocks */
-  private truncate(d: number, cpuNode: boolean): void {
-    this.nodes.length = d + 1;
-    let keep = 0;
-    for (let k = d; k >= 0; k--) {
-      const n = this.nodes[k];
-      if (!n.value) {
-        keep = cpuNode && k === d ? n.event : n.event + 1;
-        break;
-      }
-    }
-    this.events.length = keep;
-    for (let q = 0; q < this.cpuClock.length; q++) this.cpuClock[q] = new Int32Array(this.cpuClock.length);
-    for (const e of this.events) this.cpuClock[e.cpu] = e.clock;
-    // a value node is replayed whole; a CPU node is re-executed with its new choice
-    this.replayUntil = cpuNode ? d : d + 1;
-  }
-
-  private ensureClocks(n: number): void {
+  private ensureCpus(n: number): void {
+    if (this.cpus >= n) return;
+    this.cpus = n;
+    this.nextSleep = new CpuSet(n);
+    this.candidates = new CpuSet(n);
     while (this.cpuClock.length < n) this.cpuClock.push(new Int32Array(n));
+    while (this.fps.length < n) this.fps.push(new Footprint());
   }
 }
+
+/** `dpor` is exhaustive search with dynamic partial-order reduction. */
+export const dpor: StrategyDescriptor = {
+  name: 'dpor',
+  summary:
+    'every interleaving up to reordering of independent operations (source-DPOR race reversal, sleep sets)',
+  exhaustive: true,
+  options: [],
+  split: 'whole',
+  create: () => new DporScheduler(),
+};

@@ -1,5 +1,7 @@
-import { MAX_CPUS } from '../engine/execution.js';
-import { RandomScheduler } from './random.js';
+import type { CpuSet } from '../engine/cpu-set.js';
+import { MAX_CPUS } from '../engine/scheduling.js';
+import { RANDOM_BUDGET, RandomScheduler } from './random.js';
+import { optionValue, type StrategyDescriptor } from './strategy.js';
 
 /**
  * `PctScheduler` is probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi and
@@ -36,14 +38,14 @@ export class PctScheduler extends RandomScheduler {
     this.steps = 0;
   }
 
-  override pickCpu(enabled: number, current: number): number {
+  override pickCpu(enabled: CpuSet, current: number): number {
     this.steps++;
     for (let i = 0; i < this.changePoints.length; i++) {
       if (this.changePoints[i] === this.steps && current >= 0) this.priority[current] = this.depth - 1 - i;
     }
     let best = -1;
-    for (let c = 0; c < MAX_CPUS; c++) {
-      if ((enabled >>> c) & 1 && (best < 0 || this.priority[c] > this.priority[best])) best = c;
+    for (let c = enabled.first(); c >= 0; c = enabled.next(c + 1)) {
+      if (best < 0 || this.priority[c] > this.priority[best]) best = c;
     }
     return best;
   }
@@ -52,3 +54,29 @@ export class PctScheduler extends RandomScheduler {
     if (this.steps > this.maxSteps) this.maxSteps = this.steps;
   }
 }
+
+/** `PCT_CHUNK` is the size of a pct unit: PCT learns its step bound within a unit, so a unit must
+ * run whole and the chunking must not depend on the number of workers. */
+export const PCT_CHUNK = 1000;
+
+/** `pct` is probabilistic concurrency testing. */
+export const pct: StrategyDescriptor = {
+  name: 'pct',
+  summary: 'probabilistic concurrency testing with depth d (Burckhardt et al. 2010)',
+  exhaustive: false,
+  options: [
+    {
+      key: 'pct-depth',
+      arg: 'd',
+      env: 'PAGERACE_PCT_DEPTH',
+      help: 'bug depth of the pct strategy',
+      fallback: 3,
+      min: 1,
+    },
+  ],
+  split: 'chunks',
+  chunk: PCT_CHUNK,
+  defaultBudget: RANDOM_BUDGET,
+  create: (unit) =>
+    new PctScheduler(unit.seed, optionValue(pct, unit.options, 'pct-depth'), unit.first, unit.end),
+};

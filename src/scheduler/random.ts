@@ -1,6 +1,7 @@
 import seedrandom from 'seedrandom';
-import type { Scheduler } from './scheduler.js';
-import { bitCount, nthBit } from './scheduler.js';
+import type { CpuSet } from '../engine/cpu-set.js';
+import type { Scheduler } from '../engine/scheduling.js';
+import type { StrategyDescriptor } from './strategy.js';
 
 /** `executionSeed` is the seed of execution `index` of a run seeded `seed`. */
 export function executionSeed(seed: string, index: number): string {
@@ -25,11 +26,6 @@ export class RandomScheduler implements Scheduler {
     this.next = first;
   }
 
-  /** `index` is the index of the current execution. */
-  get index(): number {
-    return this.next - 1;
-  }
-
   startExecution(): boolean {
     if (this.next >= this.end) return false;
     this.rng = seedrandom.alea(executionSeed(this.seed, this.next));
@@ -41,8 +37,8 @@ export class RandomScheduler implements Scheduler {
   /** `beginExecution` lets a subclass draw its per-execution parameters. */
   protected beginExecution(): void {}
 
-  pickCpu(enabled: number, _current: number): number {
-    return nthBit(enabled, Math.floor(this.rng() * bitCount(enabled)));
+  pickCpu(enabled: CpuSet, _current: number): number {
+    return enabled.nth(Math.floor(this.rng() * enabled.size));
   }
 
   pickValue(n: number): number {
@@ -51,3 +47,17 @@ export class RandomScheduler implements Scheduler {
 
   endExecution(): void {}
 }
+
+/** `RANDOM_BUDGET` is the default number of executions of random and pct searches. */
+export const RANDOM_BUDGET = 10_000;
+
+/** `random` is uniform random search, execution i seeded by the run seed and i. */
+export const random: StrategyDescriptor = {
+  name: 'random',
+  summary: 'uniform random choice at each step, seeded per execution',
+  exhaustive: false,
+  options: [],
+  split: 'range',
+  defaultBudget: RANDOM_BUDGET,
+  create: (unit) => new RandomScheduler(unit.seed, unit.first, unit.end),
+};

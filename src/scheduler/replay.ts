@@ -1,4 +1,8 @@
-import { ScheduleError, type Scheduler } from './scheduler.js';
+import type { CpuSet } from '../engine/cpu-set.js';
+import type { Execution } from '../engine/execution.js';
+import { isValueStep, ScheduleError, type Scheduler, stepValue } from '../engine/scheduling.js';
+import type { TraceStep } from '../engine/trace.js';
+import type { Violation } from '../engine/violation.js';
 
 /** `ReplayError` says a schedule does not fit the program it is replayed on. */
 export class ReplayError extends ScheduleError {
@@ -23,9 +27,15 @@ export class ReplayScheduler implements Scheduler {
     return true;
   }
 
-  pickCpu(enabled: number): number {
-    const c = this.take('CPU');
-    if (!((enabled >>> c) & 1)) {
+  pickCpu(enabled: CpuSet): number {
+    const s = this.take('CPU');
+    if (isValueStep(s)) {
+      throw new ReplayError(
+        `schedule step ${this.pos - 1} is a data choice (value ${stepValue(s)}), but the model asks for a CPU there: the schedule does not fit this model`,
+      );
+    }
+    const c = s;
+    if (c >= enabled.capacity || !enabled.has(c)) {
       throw new ReplayError(
         `schedule step ${this.pos - 1} picks cpu${c}, which cannot run there: the schedule does not fit this model`,
       );
@@ -34,7 +44,8 @@ export class ReplayScheduler implements Scheduler {
   }
 
   pickValue(n: number): number {
-    const v = this.take('value');
+    // a v1 token does not tag its steps: an untagged step is taken as the value it names
+    const v = stepValue(this.take('value'));
     if (v >= n)
       throw new ReplayError(
         `schedule step ${this.pos - 1} picks value ${v} of ${n}: the schedule does not fit this model`,
@@ -44,11 +55,6 @@ export class ReplayScheduler implements Scheduler {
 
   endExecution(): void {}
 
-  /** `consumed` is true when the execution used the whole schedule. */
-  get consumed(): boolean {
-    return this.pos === this.choices.length;
-  }
-
   private take(what: string): number {
     if (this.pos >= this.choices.length) {
       throw new ReplayError(
@@ -57,4 +63,20 @@ export class ReplayScheduler implements Scheduler {
     }
     return this.choices[this.pos++];
   }
+}
+
+/** `Traced` is a replayed execution: its trace, its violation, and its preemptions. */
+export interface Traced {
+  trace: TraceStep[];
+  violation: Violation | null;
+  preemptions: number;
+}
+
+/** `traceSchedule` replays `choices` on the inline executor with tracing on. */
+export function traceSchedule(exec: Execution, choices: readonly number[]): Traced {
+  const sched = new ReplayScheduler(choices);
+  sched.startExecution();
+  const trace: TraceStep[] = [];
+  const o = exec.run(sched, trace);
+  return { trace, violation: o.violation, preemptions: o.preemptions };
 }

@@ -1,15 +1,22 @@
+import { isValueStep } from '../engine/scheduling.js';
+
 /**
  * A replay token is the printed form of a schedule plus what it needs to be replayed alone: the
- * model, the variant and the step bound. `v1.` then base64url of:
+ * model, the variant, the step bound and the settings that shape the machine. `vN.` then
+ * base64url of:
  *
  * ```
- * u8 version (1) | str model | str variant | varint maxSteps | varint runs | runs x (varint choice, varint length) | u32 FNV-1a of all before
+ * v1: u8 1 | str model | str variant | varint maxSteps | varint runs | runs x (varint choice, varint length) | u32 FNV-1a of all before
+ * v2: u8 2 | str model | str variant | varint maxSteps | varint settings | settings x (str key, str value)
+ *     | varint runs | runs x (zigzag step, varint length) | u32 FNV-1a of all before
  * ```
  *
  * where `str` is a varint length and UTF-8 bytes. Choices are run-length encoded: a CPU that
- * runs several steps in a row costs two bytes.
+ * runs several steps in a row costs two bytes. v2 keeps each step's kind (a data choice is
+ * negative, engine/scheduling.ts) and the settings (`param.tasks=8`, `memory-model=tso`, ...), in
+ * key order; a schedule with neither is still written as v1, which reads the same everywhere.
  */
-export const TOKEN_VERSION = 1;
+export const TOKEN_VERSION = 2;
 
 /** `ReplaySpec` is everything a token carries. */
 export interface ReplaySpec {
@@ -17,6 +24,8 @@ export interface ReplaySpec {
   variant: string;
   maxSteps: number;
   choices: number[];
+  /** what shapes the machine beyond the variant (parameters, memory model, ...); empty by default */
+  settings?: Record<string, string>;
 }
 
 /** `TokenError` says a token cannot be read, and why. */
@@ -80,11 +89,20 @@ class Reader {
 
 /** `encodeToken` prints a replay spec as a token. */
 export function encodeToken(spec: ReplaySpec): string {
+  const settings = Object.entries(spec.settings ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const version = settings.length > 0 || spec.choices.some(isValueStep) ? 2 : 1;
   const w = new Writer();
-  w.bytes.push(TOKEN_VERSION);
+  w.bytes.push(version);
   w.str(spec.model);
   w.str(spec.variant);
   w.varint(spec.maxSteps);
+  if (version === 2) {
+    w.varint(settings.length);
+    for (const [k, v] of settings) {
+      w.str(k);
+      w.str(v);
+    }
+  }
   const runs: [number, number][] = [];
   for (const c of spec.choices) {
     const last = runs[runs.length - 1];
@@ -93,14 +111,23 @@ export function encodeToken(spec: ReplaySpec): string {
   }
   w.varint(runs.length);
   for (const [c, len] of runs) {
-    w.varint(c);
+    w.varint(version === 2 ? zigzag(c) : c);
     w.varint(len);
   }
   const body = Uint8Array.from(w.bytes);
   const out = new Uint8Array(body.length + 4);
   out.set(body);
   new DataView(out.buffer).setUint32(body.length, fnv1a(body, body.length));
-  return `v${TOKEN_VERSION}.${Buffer.from(out).toString('base64url')}`;
+  return `v${version}.${Buffer.from(out).toString('base64url')}`;
+}
+
+/** zigzag maps a step (negative for data choices) to a non-negative varint and back */
+function zigzag(n: number): number {
+  return n < 0 ? -2 * n - 1 : 2 * n;
+}
+
+function unzigzag(z: number): number {
+  return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
 }
 
 /** `decodeToken` reads a token back; a corrupt, truncated or foreign token throws `TokenError`. */
@@ -109,9 +136,9 @@ export function decodeToken(token: string): ReplaySpec {
   if (!m)
     throw new TokenError(`'${abbreviate(token)}' is not a pagerace replay token (they look like v1.AQ...)`);
   const version = Number(m[1]);
-  if (version !== TOKEN_VERSION) {
+  if (version < 1 || version > TOKEN_VERSION) {
     throw new TokenError(
-      `token version ${version} is not supported: this pagerace reads v${TOKEN_VERSION} tokens`,
+      `token version ${version} is not supported: this pagerace reads v1 to v${TOKEN_VERSION} tokens`,
     );
   }
   const bytes = new Uint8Array(Buffer.from(m[2], 'base64url'));
@@ -120,9 +147,9 @@ export function decodeToken(token: string): ReplaySpec {
   const sum = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(end);
   if (sum !== fnv1a(bytes, end))
     throw new TokenError('the token is corrupt (checksum mismatch): copy it again from the report');
-  if (bytes[0] !== TOKEN_VERSION)
+  if (bytes[0] !== version)
     throw new TokenError(
-      `token version ${bytes[0]} is not supported: this pagerace reads v${TOKEN_VERSION} tokens`,
+      `token version ${bytes[0]} is not supported: this pagerace reads v1 to v${TOKEN_VERSION} tokens`,
     );
   const r = new Reader(bytes, end);
   r.pos = 1;
@@ -130,17 +157,25 @@ export function decodeToken(token: string): ReplaySpec {
     const model = r.str();
     const variant = r.str();
     const maxSteps = r.varint();
+    const settings: Record<string, string> = {};
+    if (version === 2) {
+      const n = r.varint();
+      for (let i = 0; i < n; i++) {
+        const k = r.str();
+        settings[k] = r.str();
+      }
+    }
     const runs = r.varint();
     const choices: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const c = r.varint();
+      const c = version === 2 ? unzigzag(r.varint()) : r.varint();
       const len = r.varint();
       if (choices.length + len > 100_000_000)
         throw new TokenError('the token is corrupt (schedule too long)');
       for (let k = 0; k < len; k++) choices.push(c);
     }
     if (r.pos !== end) throw new TokenError('the token is corrupt (trailing bytes)');
-    return { model, variant, maxSteps, choices };
+    return { model, variant, maxSteps, choices, settings };
   } catch (e) {
     if (e instanceof TokenError) throw e;
     throw new TokenError('the token is corrupt: copy it again from the report');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ScheduleError } from '../../src/engine/scheduling.js';
 import { Violation } from '../../src/engine/violation.js';
 import { ReplayError } from '../../src/scheduler/replay.js';
-import { ScheduleError } from '../../src/scheduler/scheduler.js';
 
 /** loads a fresh instance of a module, as a second copy of the package would be */
 function secondCopy<T>(path: string): Promise<T> {
@@ -22,8 +22,8 @@ describe('Violation and ScheduleError across module copies', () => {
   });
 
   it('a ScheduleError from a second copy is one too; subclasses keep their own instanceof', async () => {
-    const copy = await secondCopy<typeof import('../../src/scheduler/scheduler.js')>(
-      '../../src/scheduler/scheduler.ts',
+    const copy = await secondCopy<typeof import('../../src/engine/scheduling.js')>(
+      '../../src/engine/scheduling.ts',
     );
     expect(copy.ScheduleError).not.toBe(ScheduleError);
     expect(new copy.ScheduleError('x') instanceof ScheduleError).toBe(true);

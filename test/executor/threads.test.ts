@@ -3,8 +3,9 @@ import { Execution, type Outcome } from '../../src/engine/execution.js';
 import type { TraceStep } from '../../src/engine/trace.js';
 import { ThreadsExecution } from '../../src/executor/threads.js';
 import { defaultSearchOptions } from '../../src/explore/options.js';
-import { buildProgram, search } from '../../src/explore/search.js';
+import { search } from '../../src/explore/search.js';
 import { listBundledModels, selectVariants, type Target } from '../../src/model/load.js';
+import { buildProgram } from '../../src/model/target.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 import { ReplayScheduler } from '../../src/scheduler/replay.js';
 import { decodeToken } from '../../src/scheduler/token.js';
@@ -65,7 +66,7 @@ afterAll(async () => {
 describe('the threads executor gives the inline executor trace for the same schedule', () => {
   it.each(targets.map((t) => [`${t.model.def.name}:${t.variantName}`, t] as const))('%s', async (_n, t) => {
     const inline = new Execution(buildProgram(t));
-    const threads = await ThreadsExecution.start(
+    const threads = await ThreadsExecution.launch(
       { model: t.model.ref, variant: t.variantName },
       buildProgram(t),
     );

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Execution } from '../../src/engine/execution.js';
-import { buildProgram } from '../../src/explore/search.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
+import { buildProgram } from '../../src/model/target.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 
 const INTERLEAVE = fileURLToPath(new URL('../../src/bench/models/interleave.ts', import.meta.url));

@@ -1,9 +1,9 @@
 import type { Cpu, Steps } from '../../src/engine/cpu.js';
 import { Execution } from '../../src/engine/execution.js';
 import type { Oracle, Program } from '../../src/engine/program.js';
+import type { Scheduler } from '../../src/engine/scheduling.js';
 import { MachineBuilder } from '../../src/model/builder.js';
 import { ReplayScheduler } from '../../src/scheduler/replay.js';
-import type { Scheduler } from '../../src/scheduler/scheduler.js';
 
 /** `program` builds a test program: `words` named words, and one CPU per body. */
 export function program(

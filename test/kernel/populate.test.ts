@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Execution } from '../../src/engine/execution.js';
 import type { TraceStep } from '../../src/engine/trace.js';
-import { buildProgram } from '../../src/explore/search.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
+import { buildProgram } from '../../src/model/target.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
 
 /** the first execution of a variant under DFS (lowest CPU first), as `fn op addr value` lines of its writes */

@@ -64,7 +64,7 @@ describe('models/examples', () => {
   });
 
   it('bounded search explores its bound, which is no proof of clean', async () => {
-    const fixed = await check('lost-update:fixed', 'bounded', { preemptionBound: 1 });
+    const fixed = await check('lost-update:fixed', 'bounded', { strategyOptions: { preemptions: 1 } });
     expect(fixed).toMatchObject({
       executions: 4,
       verdict: 'unknown',
@@ -72,7 +72,7 @@ describe('models/examples', () => {
       stoppedBy: 'bound',
       matches: true,
     });
-    const buggy = await check('lost-update:buggy', 'bounded', { preemptionBound: 1 });
+    const buggy = await check('lost-update:buggy', 'bounded', { strategyOptions: { preemptions: 1 } });
     expect(buggy).toMatchObject({
       executions: 4,
       violatingExecutions: 2,

@@ -3,9 +3,11 @@ import { run } from '../../src/cli/main.js';
 import { Execution } from '../../src/engine/execution.js';
 import { formatTrace } from '../../src/engine/trace.js';
 import { defaultSearchOptions } from '../../src/explore/options.js';
-import { buildProgram, search, traceSchedule } from '../../src/explore/search.js';
+import { search } from '../../src/explore/search.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
+import { buildProgram } from '../../src/model/target.js';
 import { formatViolation } from '../../src/report/text.js';
+import { traceSchedule } from '../../src/scheduler/replay.js';
 import { decodeToken } from '../../src/scheduler/token.js';
 import { pagerace } from '../helpers/cli.js';
 
@@ -218,7 +220,7 @@ describe('x86-64 vmemmap sync bugs: pinned oopses and replay tokens', () => {
   });
 
   it('a preemption-bounded search (2 preemptions) agrees with DPOR on fork-vs-sync', async () => {
-    const opts = { ...defaultSearchOptions(), strategy: 'bounded' as const, preemptionBound: 2 };
+    const opts = { ...defaultSearchOptions(), strategy: 'bounded', strategyOptions: { preemptions: 2 } };
     const fixed = await search(await target('fork-vs-sync:fixed-l4-fresh'), opts);
     // no violation within 2 preemptions (596 executions): a bound, not a proof, so 'unknown'
     expect([fixed.verdict, fixed.stoppedBy, fixed.violations.length, fixed.executions]).toEqual([

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Execution } from '../../src/engine/execution.js';
 import { defaultSearchOptions } from '../../src/explore/options.js';
-import { buildProgram, search, traceSchedule } from '../../src/explore/search.js';
+import { search } from '../../src/explore/search.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
+import { buildProgram } from '../../src/model/target.js';
+import { traceSchedule } from '../../src/scheduler/replay.js';
 import { decodeToken } from '../../src/scheduler/token.js';
 
 async function target(spec: string) {

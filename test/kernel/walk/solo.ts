@@ -1,8 +1,8 @@
 import { Execution } from '../../../src/engine/execution.js';
 import type { Program } from '../../../src/engine/program.js';
+import type { Scheduler } from '../../../src/engine/scheduling.js';
 import { formatTraceStep, type TraceStep } from '../../../src/engine/trace.js';
 import { DporScheduler } from '../../../src/scheduler/dpor.js';
-import type { Scheduler } from '../../../src/scheduler/scheduler.js';
 
 /** `lowestFirst` runs the lowest enabled CPU at every step: one execution, no preemption. */
 export function lowestFirst(): Scheduler {
@@ -10,7 +10,7 @@ export function lowestFirst(): Scheduler {
   return {
     exhausted: false,
     startExecution: () => runs++ === 0,
-    pickCpu: (enabled) => 31 - Math.clz32(enabled & -enabled),
+    pickCpu: (enabled) => enabled.first(),
     pickValue: () => 0,
     endExecution: () => {},
   };

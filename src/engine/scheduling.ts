@@ -1,4 +1,12 @@
-import type { Footprint } from '../engine/footprint.js';
+import type { CpuSet } from './cpu-set.js';
+import type { Footprint } from './footprint.js';
+
+/**
+ * `MAX_CPUS` is how many CPUs a program may have: enabled sets are `CpuSet` bitmaps of any size,
+ * and this bound only keeps per-CPU tables (vector clocks, priorities) small. SCTBench-style
+ * programs have up to 100 threads.
+ */
+export const MAX_CPUS = 128;
 
 /**
  * `SchedulingView` is what a scheduler may look at while choosing: how many CPUs there are and
@@ -22,11 +30,12 @@ export interface Scheduler {
   /** `startExecution` begins the next execution; false when the search is over. */
   startExecution(): boolean;
   /**
-   * `pickCpu` chooses the CPU to step. `enabled` is a bitmask of the CPUs that can step (never
-   * 0); `current` is the CPU that stepped last (-1 at the start). Returns a CPU index, or -1 to
-   * abandon an execution that can only repeat explored behaviour (sleep-set blocked).
+   * `pickCpu` chooses the CPU to step. `enabled` holds the CPUs that can step (never empty; the
+   * executor reuses it, so a scheduler that keeps it must copy it); `current` is the CPU that
+   * stepped last (-1 at the start). Returns a CPU index, or -1 to abandon an execution that can
+   * only repeat explored behaviour (sleep-set blocked).
    */
-  pickCpu(enabled: number, current: number, view: SchedulingView): number;
+  pickCpu(enabled: CpuSet, current: number, view: SchedulingView): number;
   /** `pickValue` chooses a data value in [0, n). */
   pickValue(n: number): number;
   /** `endExecution` is called once the execution has ended, however it ended. */
@@ -35,7 +44,7 @@ export interface Scheduler {
   readonly exhausted: boolean;
   /**
    * `continueAfterViolation` asks the executor to halt only the violating CPU and run the others
-   * on, as partial-order reduction needs (see `Execution.run`).
+   * on, as partial-order reduction needs (see `runSteps`).
    */
   readonly continueAfterViolation?: boolean;
   /**
@@ -46,6 +55,31 @@ export interface Scheduler {
    * Step -1 is the program's start.
    */
   causalChoices?(step: number, avoid: readonly number[]): number[] | null;
+  /** `statistics` are counters a search sums over its units and reports (`pruned`: dpor). */
+  statistics?(): Readonly<Record<string, number>>;
+}
+
+/**
+ * A schedule is a list of steps, each a CPU choice or a data choice (shuttle's
+ * `ScheduleStep::Task | Random`). Both are numbers: a CPU choice is the CPU's index (>= 0), a data
+ * choice of value v is stored as `~v` (< 0), so a schedule says of each step what it is and a
+ * replay that does not fit can name the kind it expected.
+ */
+export type ScheduleStep = number;
+
+/** `valueStep` is the schedule step that chooses data value `v`. */
+export function valueStep(v: number): ScheduleStep {
+  return ~v;
+}
+
+/** `isValueStep` says whether a schedule step is a data choice (else it is a CPU choice). */
+export function isValueStep(s: ScheduleStep): boolean {
+  return s < 0;
+}
+
+/** `stepValue` is the value of a data step, or the CPU of a CPU step. */
+export function stepValue(s: ScheduleStep): number {
+  return s < 0 ? ~s : s;
 }
 
 /**
@@ -67,27 +101,4 @@ export class ScheduleError extends Error {
 
   readonly [SCHEDULE_ERROR] = true;
   override name = 'ScheduleError';
-}
-
-/** `bitCount` counts the set bits of a CPU mask. */
-export function bitCount(mask: number): number {
-  let n = 0;
-  for (let m = mask; m !== 0; m &= m - 1) n++;
-  return n;
-}
-
-/** `nthBit` is the index of the `n`-th (0-based) set bit of `mask`. */
-export function nthBit(mask: number, n: number): number {
-  for (let i = 0, seen = 0; i < 31; i++) {
-    if ((mask >>> i) & 1) {
-      if (seen === n) return i;
-      seen++;
-    }
-  }
-  return -1;
-}
-
-/** `bitIndex` is the rank of bit `bit` among the set bits of `mask`. */
-export function bitIndex(mask: number, bit: number): number {
-  return bitCount(mask & ((1 << bit) - 1));
 }
