@@ -29,5 +29,6 @@ export interface PageraceMatchers<R = unknown> {
 
 declare module 'vitest' {
   // biome-ignore lint/suspicious/noExplicitAny: must match vitest's own declaration to merge with it
+  // biome-ignore lint/correctness/noUnusedVariables: the same: vitest declares Matchers<T = any>
   interface Matchers<T = any> extends PageraceMatchers<void> {}
 }
