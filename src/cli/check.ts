@@ -1,15 +1,20 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { SearchResult } from '../explore/found.js';
 import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
 import { defaultWorkers, ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { type SearchHooks, search } from '../explore/search.js';
 import { ModelError, resolveTargets } from '../model/load.js';
+import { writeAtomic } from '../report/atomic.js';
 import { buildReport } from '../report/json.js';
-import { formatSummary, formatTable, formatViolation } from '../report/text.js';
+import { type JunitError, junitXml } from '../report/junit.js';
+import { formatSummary, formatTable, formatViolation, formatViolationLine } from '../report/text.js';
 import { writeRun } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
 import { parseCount, parseDuration, parseStrategy } from './parse.js';
-import { ProgressDisplay } from './progress.js';
+import { ProgressDisplay, progressStyle } from './progress.js';
+import { parseProgressMode } from './progress-lines.js';
 import { readStrategyFlags } from './strategy-flags.js';
 
 /** `CheckFlags` are the options of `pagerace check` as commander parsed them. */
@@ -25,6 +30,31 @@ export interface CheckFlags {
   minimize: boolean;
   workers?: string;
   executor?: string;
+  /** `--progress never|auto|lines` (PAGERACE_PROGRESS) */
+  progress?: string;
+  /** `--reporter text|junit` */
+  reporter?: string;
+  /** `--junit FILE`: where the JUnit XML goes (implies --reporter junit) */
+  junit?: string;
+  /** print every violation's full report on the terminal, not one line each */
+  verbose?: boolean;
+}
+
+/** `junitTarget` is where `--reporter junit` writes: --junit FILE, else the run folder (null: no junit). */
+export function junitTarget(flags: CheckFlags): string | 'run-folder' | null {
+  const reporter = flags.reporter ?? (flags.junit !== undefined ? 'junit' : 'text');
+  if (reporter !== 'text' && reporter !== 'junit')
+    throw new UsageError(`--reporter must be text or junit, got '${reporter}'`);
+  if (reporter === 'text') {
+    if (flags.junit !== undefined) throw new UsageError('--junit FILE goes with --reporter junit');
+    return null;
+  }
+  if (flags.junit !== undefined) return flags.junit;
+  if (flags.out === false)
+    throw new UsageError(
+      '--reporter junit writes junit.xml into the run folder: give --junit FILE with --no-out',
+    );
+  return 'run-folder';
 }
 
 /** `parseExecutor` checks `--executor` (PAGERACE_EXECUTOR). */
@@ -71,6 +101,22 @@ async function openPool(workers: number): Promise<ExplorerPool> {
   }
 }
 
+/** `writeJunit` writes the run as JUnit XML to `file`, atomically. */
+function writeJunit(
+  file: string,
+  label: string,
+  results: readonly SearchResult[],
+  errors: readonly JunitError[],
+  timestamp: Date,
+): void {
+  const xml = junitXml({ name: `pagerace check ${label}`, results, errors, timestamp, hostname: hostname() });
+  try {
+    writeAtomic(file, xml);
+  } catch (e) {
+    throw new UsageError(`cannot write --junit ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
 /** `exitCodeOf` is the exit code of a set of results. */
 export function exitCodeOf(results: readonly SearchResult[]): number {
   if (results.some((r) => r.violations.some((v) => v.kind === 'model-error'))) return ExitCode.Error;
@@ -87,7 +133,10 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   const workers = workerCount(flags.workers);
   const targets = await resolveTargets(specs);
   const json = flags.json === true;
-  const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
+  const junit = junitTarget(flags);
+  const style = progressStyle(parseProgressMode(flags.progress), process.stderr.isTTY === true, json);
+  const progress = new ProgressDisplay(style);
+  const startedAt = new Date();
   let interrupted = false;
   let failed = false;
   const onSigint = () => {
@@ -96,7 +145,10 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   };
   process.on('SIGINT', onSigint);
   const results: SearchResult[] = [];
-  const modelErrors: string[] = [];
+  const modelErrors: JunitError[] = [];
+  // full reports on the terminal when asked, when there is no run folder to hold them, or for
+  // one variant (no table to keep in view); else one line each, the full ones in trace.txt
+  const full = flags.verbose === true || flags.out === false || targets.length === 1;
   // the threads executor runs each search in this thread, its CPUs on their own workers
   const pool = opts.executor === 'threads' ? null : await openPool(workers);
   const say = (m: string) => {
@@ -121,14 +173,16 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
       } catch (e) {
         // a model that cannot be searched (a stall, a build that throws) costs its own row only
         if (!(e instanceof ModelError)) throw e;
-        modelErrors.push(e.message);
+        modelErrors.push({ name: `${t.model.def.name}:${t.variantName}`, message: e.message });
         continue;
       } finally {
         progress.stop();
       }
+      progress.finish({ executions: r.executions, violations: r.violations.length, seconds: r.seconds });
       results.push(r);
       if (!json) {
-        for (const v of r.violations) console.log(`${formatViolation(r, v).join('\n')}\n`);
+        for (const v of r.violations)
+          console.log(full ? `${formatViolation(r, v).join('\n')}\n` : formatViolationLine(r, v));
         if (targets.length === 1) console.log(formatSummary(r));
       }
     }
@@ -138,12 +192,22 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   }
   const report = buildReport(results, interrupted || failed);
   if (json) console.log(JSON.stringify(report, null, 2));
-  else if (targets.length > 1) console.log(formatTable(results).join('\n'));
-  if (flags.out !== false) {
-    const label = specs.length === 0 ? 'all' : specs.join('+');
-    const files = writeRun(flags.out, label, report, results);
-    if (!json) console.log(`Report: ${files.report}`);
+  else if (targets.length > 1) {
+    if (!full && results.some((r) => r.violations.length > 0)) console.log('');
+    console.log(formatTable(results).join('\n'));
   }
+  const label = specs.length === 0 ? 'all' : specs.join('+');
+  if (flags.out !== false) {
+    const files = writeRun(flags.out, label, report, results);
+    if (!json) {
+      console.log(`Report: ${files.report}`);
+      if (results.some((r) => r.violations.length > 0))
+        console.log(`Traces: ${files.trace}\nTimelines: ${files.timelines.index}`);
+    }
+    if (junit === 'run-folder')
+      writeJunit(join(files.dir, 'junit.xml'), label, results, modelErrors, startedAt);
+  }
+  if (junit !== null && junit !== 'run-folder') writeJunit(junit, label, results, modelErrors, startedAt);
   for (const r of results) {
     for (const v of r.violations.filter((x) => x.kind === 'model-error')) {
       const where = v.detail.split('\n')[0];
@@ -152,7 +216,7 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
       );
     }
   }
-  for (const m of modelErrors) console.error(`pagerace: ${m}`);
+  for (const m of modelErrors) console.error(`pagerace: ${m.message}`);
   if (interrupted) console.error('pagerace: interrupted; the report holds what was found so far');
   if (failed || modelErrors.length > 0) return ExitCode.Error;
   return exitCodeOf(results);

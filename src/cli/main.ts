@@ -51,6 +51,18 @@ export function buildCli(): Command {
     .option('--json', 'print the report as JSON on stdout, no progress')
     .option('--out <dir>', 'write results/<run-id>/report.json and trace.txt under this folder', 'results')
     .option('--no-out', 'write no report files')
+    .option('--verbose', "print every violation's full report (oops, interleaving, token), not one line each")
+    .addOption(
+      new Option(
+        '--progress <when>',
+        'never | auto (a bar on a terminal, a line every 10s otherwise) | lines',
+      ).env('PAGERACE_PROGRESS'),
+    )
+    .option(
+      '--reporter <name>',
+      'text (the default) | junit: also write JUnit XML (--junit FILE, else junit.xml in the run folder)',
+    )
+    .option('--junit <file>', 'where --reporter junit writes its XML')
     .action(async (models: string[], flags) => {
       process.exitCode = await runCheck(models, flags);
     });
@@ -99,6 +111,12 @@ export function buildCli(): Command {
       new Option('--max-steps <n>', 'steps one iteration may take (default 100000)').env(
         'PAGERACE_MAX_STEPS',
       ),
+    )
+    .addOption(
+      new Option(
+        '--progress <when>',
+        'never | auto (a bar on a terminal, a line every 10s otherwise) | lines',
+      ).env('PAGERACE_PROGRESS'),
     )
     .option('--out <dir>', 'write results/<run-id>/soak.json under this folder', 'results')
     .option('--no-out', 'write no report file')

@@ -8,7 +8,8 @@ import { formatSeconds } from '../report/text.js';
 import { makeRunDir } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
 import { parseCount, parseDuration } from './parse.js';
-import { ProgressDisplay } from './progress.js';
+import { ProgressDisplay, progressStyle } from './progress.js';
+import { parseProgressMode } from './progress-lines.js';
 
 /** `SoakFlags` are the options of `pagerace soak` as commander parsed them. */
 export interface SoakFlags {
@@ -18,6 +19,8 @@ export interface SoakFlags {
   seed?: string;
   maxSteps?: string;
   out: string | false;
+  /** `--progress never|auto|lines` (PAGERACE_PROGRESS) */
+  progress?: string;
 }
 
 /** `SoakResult` is one variant's entry in soak.json. */
@@ -97,7 +100,8 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   if (cpusFlag !== null && cpusFlag > 1024)
     throw new UsageError(`--cpus must be at most 1024, got ${flags.cpus}`);
   const targets = await resolveTargets([spec]);
-  const progress = new ProgressDisplay(process.stderr.isTTY === true);
+  const mode = parseProgressMode(flags.progress);
+  const progress = new ProgressDisplay(progressStyle(mode, process.stderr.isTTY === true, false));
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -130,7 +134,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
         while (!interrupted && performance.now() - started < ms) {
           await new Promise((r) => setTimeout(r, 100));
           const st = soak.stats();
-          progress.updateSoak(st.iterations, st.violations, performance.now() - started);
+          progress.updateSoak(st.iterations, st.violations, st.distinct, performance.now() - started);
         }
       } finally {
         await soak.stop();
@@ -138,6 +142,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
       }
       const seconds = (performance.now() - started) / 1000;
       const st = soak.stats();
+      progress.finishSoak(st.iterations, st.distinct, seconds * 1000);
       const kinds = [...soak.sightings.values()].map((s) => s.kind);
       const matches = expected === null ? kinds.length === 0 : kinds.includes(expected);
       if (!matches) allMatch = false;

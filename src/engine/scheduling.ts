@@ -55,6 +55,8 @@ export interface Scheduler {
    * Step -1 is the program's start.
    */
   causalChoices?(step: number, avoid: readonly number[]): number[] | null;
+  /** `pending` is how many unexplored branches an exhaustive search knows of now (progress). */
+  pending?(): number;
   /** `statistics` are counters a search sums over its units and reports (`pruned`: dpor). */
   statistics?(): Readonly<Record<string, number>>;
 }

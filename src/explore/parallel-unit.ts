@@ -62,6 +62,8 @@ export interface UnitResult {
   /** executions run (pruned ones not counted), in sequential order */
   executions: number;
   steps: number;
+  /** steps of the unit's longest execution */
+  depth: number;
   violating: number;
   sightings: UnitSighting[];
   /** the work left when the unit stopped early (slice over, asked to yield); null when done */
@@ -109,6 +111,7 @@ export function runUnit(
   const res: UnitResult = {
     executions: 0,
     steps: 0,
+    depth: 0,
     violating: 0,
     sightings: [],
     rest: null,
@@ -131,6 +134,7 @@ export function runUnit(
       sched.endExecution();
       beat(control.ctl, control.slot);
       res.steps += o.steps;
+      if (o.steps > res.depth) res.depth = o.steps;
       if (o.pruned) continue;
       const index = res.executions++;
       if (!o.violation) continue;

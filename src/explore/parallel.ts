@@ -137,6 +137,8 @@ export async function parallelSearch(
   const tally: Tally = { executions: 0, steps: 0, statistics: {}, violating: 0, seen: new Map() };
   /** everything settled but not yet folded, for the progress display */
   let unfoldedExecutions = 0;
+  /** steps of the longest execution any unit ran, for the progress display */
+  let deepest = 0;
   let stoppedBy: StopReason | null = null;
   let running = 0;
   let failure: Error | null = null;
@@ -210,6 +212,7 @@ export async function parallelSearch(
   };
 
   const settle = (n: WorkNode, r: UnitResult) => {
+    if (r.depth > deepest) deepest = r.depth;
     if (n.dropped) return;
     // a pct unit must run whole: one cut short is run again from its start if still needed
     if (r.rest && split === 'chunks') {
@@ -254,6 +257,25 @@ export async function parallelSearch(
   };
 
   let lastProgress = 0;
+  const progress = (now: number) =>
+    hooks.onProgress?.({
+      executions: tally.executions + unfoldedExecutions,
+      violations: tally.seen.size,
+      elapsedMs: now - started,
+      budget,
+      timeLimitMs: opts.timeMs,
+      depth: deepest,
+      frontier: frontier(),
+    });
+  /** the subtrees left to explore, as far as the ledger knows (dfs-like work only) */
+  const frontier = (): number | undefined => {
+    let n = 0;
+    for (const m of ledger) {
+      if (m.work.kind !== 'dfs') return undefined;
+      n += m.state === 'queued' ? m.work.prefixes.length : m.state === 'running' ? 1 : 0;
+    }
+    return n;
+  };
   for (;;) {
     while (news.length > 0) {
       const { n, r, e } = news.shift()!;
@@ -284,12 +306,7 @@ export async function parallelSearch(
     }
     if (now - lastProgress >= TICK_MS) {
       lastProgress = now;
-      hooks.onProgress?.({
-        executions: tally.executions + unfoldedExecutions,
-        violations: tally.seen.size,
-        elapsedMs: now - started,
-        budget,
-      });
+      progress(now);
     }
     if (news.length === 0) {
       await new Promise<void>((resolve) => {
@@ -299,6 +316,7 @@ export async function parallelSearch(
     }
   }
   pool.onNotice = () => {};
+  progress(performance.now());
 
   // a search cut short by time, Ctrl-C or a failure keeps every violation any unit saw
   if (stoppedBy === 'time' || stoppedBy === 'interrupted') {

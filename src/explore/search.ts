@@ -17,10 +17,17 @@ import { resolveStrategy } from './strategy-ref.js';
 /** `Progress` is what a running search reports to its display. */
 export interface Progress {
   executions: number;
+  /** distinct violations found so far */
   violations: number;
   elapsedMs: number;
   /** executions the search may run, Infinity when unbounded */
   budget: number;
+  /** the search's time limit in milliseconds (`--time`), Infinity when none */
+  timeLimitMs: number;
+  /** steps of the longest execution so far */
+  depth: number;
+  /** unexplored branches (subtrees) the search knows of, when it can tell */
+  frontier?: number;
 }
 
 /** `SearchHooks` connect a search to its surroundings: progress display and Ctrl-C. */
@@ -107,6 +114,7 @@ async function explore(
   let executions = 0;
   let violating = 0;
   let steps = 0;
+  let depth = 0;
   let stoppedBy: StopReason | null = null;
   const deadline = started + opts.timeMs;
 
@@ -124,6 +132,7 @@ async function explore(
       const o = runner.run(sched);
       sched.endExecution();
       steps += o.steps;
+      if (o.steps > depth) depth = o.steps;
       if (o.pruned) continue;
       executions++;
       if (o.violation) {
@@ -143,7 +152,15 @@ async function explore(
     const now = performance.now();
     if (stoppedBy === null && now >= deadline) stoppedBy = 'time';
     if (stoppedBy === null && hooks.shouldStop?.()) stoppedBy = 'interrupted';
-    hooks.onProgress?.({ executions, violations: seen.size, elapsedMs: now - started, budget });
+    hooks.onProgress?.({
+      executions,
+      violations: seen.size,
+      elapsedMs: now - started,
+      budget,
+      timeLimitMs: opts.timeMs,
+      depth,
+      frontier: sched.pending?.(),
+    });
     if (stoppedBy === null) await new Promise((r) => setImmediate(r));
   }
 

@@ -85,6 +85,21 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   return out;
 }
 
+/** `MESSAGE_WIDTH` cuts a violation's message in its one-line form. */
+const MESSAGE_WIDTH = 100;
+
+/**
+ * `formatViolationLine` is a bug in one line, for a run of many variants whose full reports go
+ * to the run folder: `lost-update:buggy: assertion (expected): counter is 1 ... [4 steps, 1
+ * preemption] pagerace replay v1....`.
+ */
+export function formatViolationLine(r: SearchResult, v: FoundViolation): string {
+  const expected = r.expectKind === v.kind ? 'expected' : 'NOT expected';
+  const first = v.message.split('\n')[0];
+  const message = first.length > MESSAGE_WIDTH ? `${first.slice(0, MESSAGE_WIDTH - 1)}…` : first;
+  return `${r.model}:${r.variant}: ${v.kind} (${expected}): ${message} [${plural(v.trace.length, 'step')}, ${plural(v.preemptions, 'preemption')}] pagerace replay ${v.token}`;
+}
+
 /** `formatSummary` is one line on how a search ended. */
 export function formatSummary(r: SearchResult): string {
   const pruned = r.pruned ? `, ${r.pruned} pruned` : '';

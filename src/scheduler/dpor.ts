@@ -148,6 +148,15 @@ export class DporScheduler extends DecisionTree<DporNode> implements Scheduler {
     super.endExecution();
   }
 
+  protected untried(node: DporNode): number {
+    if (node.value) return Math.max(0, node.count - node.chosen - 1);
+    const todo = this.candidates;
+    todo.copyFrom(node.backtrack);
+    todo.subtract(node.done);
+    todo.subtract(node.sleep);
+    return todo.size;
+  }
+
   protected advance(node: DporNode): boolean {
     if (node.value) {
       if (node.chosen + 1 >= node.count) return false;

@@ -12,12 +12,16 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `pagerace` runs the CLI from source (through tsx) as a user would, in a child process. */
+/**
+ * `pagerace` runs the CLI from source (through tsx) as a user would, in a child process. Its
+ * stderr is not a terminal, so progress would come as lines: they are off (PAGERACE_PROGRESS=never)
+ * unless a test sets PAGERACE_PROGRESS itself.
+ */
 export function pagerace(args: string[], env: Record<string, string> = {}): CliRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/cli/bin.ts'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...process.env, PAGERACE_PROGRESS: 'never', ...env },
     timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
