@@ -269,10 +269,11 @@ export async function parallelSearch(
     });
   /** the subtrees left to explore, as far as the ledger knows (dfs-like work only) */
   const frontier = (): number | undefined => {
+    if (split !== 'subtrees') return undefined;
     let n = 0;
     for (const m of ledger) {
-      if (m.work.kind !== 'dfs') return undefined;
-      n += m.state === 'queued' ? m.work.prefixes.length : m.state === 'running' ? 1 : 0;
+      if (m.work.kind === 'dfs')
+        n += m.state === 'queued' ? m.work.prefixes.length : m.state === 'running' ? 1 : 0;
     }
     return n;
   };
