@@ -118,16 +118,6 @@ export class StepDriver implements SchedulingView {
     this.preemptions = 0;
     if (this.readers.size > 0) this.readers.clear();
     log.reset();
-    const stop = (v: Violation): Outcome =>
-      log.outcome(v, scheduler, n, choices.length, this.preemptions, this.step);
-    /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` (DPOR) */
-    const raise = (e: unknown, c: number, at: number): Outcome | null => {
-      const v = this.violation(e, c);
-      if (!goOn) return stop(v);
-      log.note(v, at, choices.length, this.preemptions, this.step);
-      if (c >= 0) done[c] = 1;
-      return null;
-    };
     let current = -1;
     try {
       ports.begin(trace !== null);
@@ -136,20 +126,27 @@ export class StepDriver implements SchedulingView {
         try {
           if (!ports.start(i)) done[i] = 1;
         } catch (e) {
-          const o = raise(e, i, -1);
+          const o = this.raise(e, i, -1, scheduler, goOn);
           if (o) return o;
         }
       }
       for (;;) {
-        enabled.clear();
+        // the enabled set, a 32-bit word at a time
+        const words = enabled.words;
         let alive = 0;
+        let bits = 0;
         for (let i = 0; i < n; i++) {
-          if (done[i] === 1) continue;
-          alive++;
-          if (this.isEnabled(i)) enabled.add(i);
+          if (done[i] === 0) {
+            alive++;
+            if (this.isEnabled(i)) bits |= 1 << (i & 31);
+          }
+          if ((i & 31) === 31 || i === n - 1) {
+            words[i >>> 5] = bits;
+            bits = 0;
+          }
         }
         if (alive === 0) break;
-        if (enabled.isEmpty()) return stop(this.deadlock());
+        if (enabled.isEmpty()) return this.stop(this.deadlock(), scheduler);
         const c = scheduler.pickCpu(enabled, current, this);
         if (c < 0)
           return {
@@ -179,7 +176,7 @@ export class StepDriver implements SchedulingView {
           // the operation itself failed (a double free, an unlock not held): it is the last step
           if (trace) trace.push(this.traced(c, 0n));
           this.step++;
-          const o = raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1, scheduler, goOn);
           if (o) return o;
           continue;
         }
@@ -189,12 +186,12 @@ export class StepDriver implements SchedulingView {
         try {
           if (!ports.resume(c, result)) done[c] = 1;
         } catch (e) {
-          const o = raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1, scheduler, goOn);
           if (o) return o;
         }
-        if (this.step >= this.maxSteps) return stop(this.stepLimit());
+        if (this.step >= this.maxSteps) return this.stop(this.stepLimit(), scheduler);
       }
-      if (log.first) return stop(log.first);
+      if (log.first) return this.stop(log.first, scheduler);
       ports.atEnd();
       return {
         violation: null,
@@ -205,10 +202,31 @@ export class StepDriver implements SchedulingView {
         others: NO_OTHERS,
       };
     } catch (e) {
-      return stop(this.violation(e, -1));
+      return this.stop(this.violation(e, -1), scheduler);
     } finally {
       this.trace = null;
     }
+  }
+
+  /** ends the execution with `v` (or with the first violation noted before it) */
+  private stop(v: Violation, scheduler: Scheduler): Outcome {
+    return this.log.outcome(
+      v,
+      scheduler,
+      this.ports.cpuCount,
+      this.choices.length,
+      this.preemptions,
+      this.step,
+    );
+  }
+
+  /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` when going on (DPOR) */
+  private raise(e: unknown, c: number, at: number, scheduler: Scheduler, goOn: boolean): Outcome | null {
+    const v = this.violation(e, c);
+    if (!goOn) return this.stop(v, scheduler);
+    this.log.note(v, at, this.choices.length, this.preemptions, this.step);
+    if (c >= 0) this.done[c] = 1;
+    return null;
   }
 
   /**

@@ -128,7 +128,7 @@ export class ExplorerPool {
             if (this.fatal) throw this.fatal;
             if (watch.stalled()) {
               throw new ModelError(
-                `${spec.model}:${spec.variant} finished no execution in ${this.stallMs / 1000}s: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`,
+                `${spec.model}:${spec.variant} finished no execution in ${this.stallMs / 1000}s: a CPU program probably loops without yielding (every shared access must be a yield of an operation; PAGERACE_STALL sets the limit)`,
               );
             }
             const msg = e instanceof Error ? e.message : String(e);

@@ -57,7 +57,7 @@ describe('bad input', () => {
     });
     expectOneLine(
       r,
-      `pagerace: ${resolve(ROOT, 'test/fixtures/models/spins.ts')}:default finished no execution in 1s: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`,
+      `pagerace: ${resolve(ROOT, 'test/fixtures/models/spins.ts')}:default finished no execution in 1s: a CPU program probably loops without yielding (every shared access must be a yield of an operation; PAGERACE_STALL sets the limit)`,
     );
     expect(r.stdout).toContain('== lost-update:buggy: assertion (expected)');
     const [run] = readdirSync(out);

@@ -65,15 +65,15 @@ function build(cpus: Instr[][]) {
     for (const ins of prog) {
       switch (ins.op) {
         case 'load': {
-          const v = yield* c.load(words[ins.w]);
+          const v = yield c.load(words[ins.w]);
           c.mem.store(regs[c.id][reg.n++ % 4], v);
           break;
         }
         case 'store':
-          yield* c.store(words[ins.w], BigInt(ins.v));
+          yield c.store(words[ins.w], BigInt(ins.v));
           break;
         case 'cas': {
-          const old = yield* c.cas(words[ins.w], BigInt(ins.e), BigInt(ins.v));
+          const old = yield c.cas(words[ins.w], BigInt(ins.e), BigInt(ins.v));
           c.mem.store(regs[c.id][reg.n++ % 4], old);
           break;
         }
@@ -83,27 +83,27 @@ function build(cpus: Instr[][]) {
             break;
           }
           held.add(ins.l);
-          yield* c.lock(locks[ins.l]);
+          yield c.lock(locks[ins.l]);
           yield* run(c, ins.body, reg, held);
-          yield* c.unlock(locks[ins.l]);
+          yield c.unlock(locks[ins.l]);
           held.delete(ins.l);
           break;
         case 'await':
-          yield* c.awaitValue(words[ins.w], (x) => x === BigInt(ins.v));
+          yield c.awaitValue(words[ins.w], (x) => x === BigInt(ins.v));
           break;
         case 'assertNot': {
-          const v = yield* c.load(words[ins.w]);
+          const v = yield c.load(words[ins.w]);
           c.assert(v !== BigInt(ins.v), `w${ins.w} was ${ins.v}`);
           break;
         }
         case 'choose': {
-          const v = yield* c.choose(2);
-          yield* c.store(words[ins.w], BigInt(v + 1));
+          const v = Number(yield c.choose(2));
+          yield c.store(words[ins.w], BigInt(v + 1));
           break;
         }
         case 'allocStore': {
-          const f = yield* c.alloc(FrameState.Data, 'data');
-          yield* c.store(f * PAGE_SIZE, BigInt(ins.v));
+          const f = Number(yield c.alloc(FrameState.Data, 'data'));
+          yield c.store(f * PAGE_SIZE, BigInt(ins.v));
           c.mem.store(regs[c.id][reg.n++ % 4], BigInt(f));
           break;
         }
