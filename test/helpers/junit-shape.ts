@@ -25,7 +25,10 @@ export function junitShapeProblems(root: XmlElement): string[] {
   for (const c of ['tests', 'failures', 'errors']) if (c in root.attrs) need(root, c, INT, 'testsuites');
   root.children.forEach((suite, si) => {
     const where = `testsuite ${si}`;
-    if (suite.name !== 'testsuite') return out.push(`<testsuites> holds <${suite.name}>`);
+    if (suite.name !== 'testsuite') {
+      out.push(`<testsuites> holds <${suite.name}>`);
+      return;
+    }
     need(suite, 'name', TOKEN, where);
     need(suite, 'package', TOKEN, where);
     need(suite, 'id', INT, where);
