@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type CheckFlags, junitTarget } from '../../src/cli/check.js';
 import { pagerace } from '../helpers/cli.js';
 import { junitShapeProblems } from '../helpers/junit-shape.js';
 import { parseXml, type XmlElement } from '../helpers/xml.js';
@@ -98,20 +99,22 @@ describe('pagerace check --reporter junit', () => {
     expect(cases(root)[0].children[0].text).toContain('== throws:default: model-error (NOT expected)');
   });
 
-  it('refuses a reporter it does not know, and junit with nowhere to go: one line, exit 2', () => {
-    const one = (args: string[]) => pagerace(['check', 'lost-update:buggy', ...args]);
-    expect(one(['--reporter', 'tap'])).toMatchObject({
+  it('refuses a reporter it does not know, and junit with nowhere to go', () => {
+    const target = (flags: Partial<CheckFlags>) => junitTarget({ out: 'results', minimize: true, ...flags });
+    expect(target({})).toBeNull();
+    expect(target({ reporter: 'junit' })).toBe('run-folder');
+    expect(target({ junit: 'x.xml', out: false })).toBe('x.xml');
+    expect(() => target({ reporter: 'tap' })).toThrow("--reporter must be text or junit, got 'tap'");
+    expect(() => target({ reporter: 'junit', out: false })).toThrow(
+      '--reporter junit writes junit.xml into the run folder: give --junit FILE with --no-out',
+    );
+    expect(() => target({ reporter: 'text', junit: 'x.xml' })).toThrow(
+      '--junit FILE goes with --reporter junit',
+    );
+    // on the command line: one line, exit 2
+    expect(pagerace(['check', 'lost-update:buggy', '--reporter', 'tap'])).toMatchObject({
       code: 2,
       stderr: "pagerace: --reporter must be text or junit, got 'tap'\n",
-    });
-    expect(one(['--reporter', 'junit', '--no-out'])).toMatchObject({
-      code: 2,
-      stderr:
-        'pagerace: --reporter junit writes junit.xml into the run folder: give --junit FILE with --no-out\n',
-    });
-    expect(one(['--reporter', 'text', '--junit', 'x.xml', '--no-out'])).toMatchObject({
-      code: 2,
-      stderr: 'pagerace: --junit FILE goes with --reporter junit\n',
     });
   });
 });
