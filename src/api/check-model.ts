@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SearchResult } from '../explore/found.js';
-import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
+import { DEFAULT_STALL_MS, defaultSearchOptions, type SearchOptions } from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool } from '../explore/parallel-pool.js';
 import { search } from '../explore/search.js';
@@ -14,6 +14,7 @@ import {
   selectVariants,
   type Target,
 } from '../model/load.js';
+import { resultsExitCode } from '../report/exit-code.js';
 import { buildReport, type Report } from '../report/json.js';
 import type { StrategyOptions } from '../scheduler/strategy.js';
 
@@ -71,7 +72,12 @@ function definitionTargets(def: ModelDefinition, options: CheckModelOptions): Ta
       `model ${def.name}: explorer workers load the model themselves; pass its file ({ file }) or check it with workers: 0`,
     );
   }
-  const loaded: LoadedModel = { def, ref, file: file ?? '' };
+  const loaded: LoadedModel = {
+    def,
+    ref,
+    file: file ?? '',
+    bundled: file === undefined && bundledName(def.name),
+  };
   return selectVariants(loaded, options.variant);
 }
 
@@ -110,12 +116,12 @@ export async function checkModel(
     typeof model === 'string' ? await specTargets(model, options) : definitionTargets(model, options);
   const opts = searchOptionsOf(options);
   const workers = options.workers ?? 0;
-  const pool = workers > 0 ? await ExplorerPool.open(workers) : null;
+  const pool = workers > 0 ? await ExplorerPool.open(workers, opts.stallMs ?? DEFAULT_STALL_MS) : null;
   const results: SearchResult[] = [];
   try {
     for (const t of targets) results.push(pool ? await parallelSearch(t, opts, pool) : await search(t, opts));
   } finally {
     await pool?.close();
   }
-  return buildReport(results);
+  return buildReport(results, { interrupted: false, signal: null, exitCode: resultsExitCode(results) });
 }

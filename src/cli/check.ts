@@ -1,20 +1,29 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SearchResult } from '../explore/found.js';
-import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
+import {
+  DEFAULT_OUT,
+  DEFAULT_STALL_MS,
+  defaultSearchOptions,
+  defaultWorkers,
+  MAX_WORKERS,
+  type SearchOptions,
+} from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
-import { defaultWorkers, ExplorerPool, PoolError } from '../explore/parallel-pool.js';
-import { type SearchHooks, search } from '../explore/search.js';
-import { ModelError, resolveTargets } from '../model/load.js';
+import { ExplorerPool, PoolError } from '../explore/parallel-pool.js';
+import { notRunResult, type SearchHooks, search } from '../explore/search.js';
+import { ModelError, resolveTargets, type Target } from '../model/load.js';
 import { writeAtomic } from '../report/atomic.js';
+import { resultsExitCode } from '../report/exit-code.js';
 import { buildReport } from '../report/json.js';
-import { type JunitError, junitXml } from '../report/junit.js';
+import { junitXml } from '../report/junit.js';
 import { formatSummary, formatTable, formatViolation, formatViolationLine } from '../report/text.js';
-import { writeRun } from '../report/write.js';
-import { ExitCode, UsageError } from './errors.js';
-import { parseCount, parseDuration, parseStrategy } from './parse.js';
-import { ProgressDisplay, progressStyle } from './progress.js';
+import { outDirProblem, writeRun } from '../report/write.js';
+import { UsageError } from './errors.js';
+import { parseCount, parseDuration, parseSeed, parseStrategy } from './parse.js';
+import { ProgressDisplay, type ProgressStyle, progressStyle } from './progress.js';
 import { parseProgressMode } from './progress-lines.js';
+import { SIGNAL_EXIT, type StopSignal, StopSignals } from './signals.js';
 import { readStrategyFlags } from './strategy-flags.js';
 
 /** `CheckFlags` are the options of `pagerace check` as commander parsed them. */
@@ -26,7 +35,8 @@ export interface CheckFlags {
   maxSteps?: string;
   keepGoing?: boolean;
   json?: boolean;
-  out: string | false;
+  /** `--out DIR`, `--no-out` (false), or neither (DEFAULT_OUT) */
+  out?: string | false;
   minimize: boolean;
   workers?: string;
   executor?: string;
@@ -63,9 +73,6 @@ export function parseExecutor(text: string | undefined): 'inline' | 'threads' {
   throw new UsageError(`--executor must be inline or threads, got '${text}'`);
 }
 
-/** `MAX_WORKERS` bounds --workers: more explorer threads than this only costs memory. */
-export const MAX_WORKERS = 256;
-
 /** `workerCount` reads --workers (PAGERACE_WORKERS); default one per core. */
 export function workerCount(text: string | undefined): number {
   if (text === undefined) return defaultWorkers();
@@ -78,7 +85,7 @@ export function workerCount(text: string | undefined): number {
 export function searchOptions(flags: CheckFlags): SearchOptions {
   const o = defaultSearchOptions();
   if (flags.strategy !== undefined) o.strategy = parseStrategy(flags.strategy);
-  if (flags.seed !== undefined) o.seed = flags.seed;
+  if (flags.seed !== undefined) o.seed = parseSeed(flags.seed);
   if (flags.budget !== undefined) o.budget = parseCount(flags.budget, '--budget');
   if (flags.time !== undefined) o.timeMs = parseDuration(flags.time, '--time');
   if (flags.maxSteps !== undefined) o.maxSteps = parseCount(flags.maxSteps, '--max-steps');
@@ -86,13 +93,12 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   o.keepGoing = flags.keepGoing === true;
   o.executor = parseExecutor(flags.executor);
   o.minimize = flags.minimize;
+  o.stallMs = stallLimit();
   return o;
 }
 
 /** `openPool` starts the explorer pool; workers that cannot start are one line and exit 2. */
-async function openPool(workers: number): Promise<ExplorerPool> {
-  const stall = process.env.PAGERACE_STALL;
-  const stallMs = stall === undefined ? undefined : parseDuration(stall, 'PAGERACE_STALL');
+async function openPool(workers: number, stallMs: number): Promise<ExplorerPool> {
   try {
     return await ExplorerPool.open(workers, stallMs);
   } catch (e) {
@@ -101,15 +107,105 @@ async function openPool(workers: number): Promise<ExplorerPool> {
   }
 }
 
-/** `writeJunit` writes the run as JUnit XML to `file`, atomically. */
-function writeJunit(
-  file: string,
-  label: string,
+/** `stallLimit` reads PAGERACE_STALL, the stall watchdog's limit. */
+export function stallLimit(): number {
+  const stall = process.env.PAGERACE_STALL;
+  return stall === undefined ? DEFAULT_STALL_MS : parseDuration(stall, 'PAGERACE_STALL');
+}
+
+/** `checkOut` refuses an `--out` that cannot hold a run folder, before anything is searched. */
+export function checkOut(out: string | false): void {
+  if (out === false) return;
+  const problem = outDirProblem(out);
+  if (problem) throw new UsageError(problem);
+}
+
+/** `exitCodeOf` is the exit code of a run: the signal's if one stopped it, else the results' (report/exit-code.ts). */
+export function exitCodeOf(
   results: readonly SearchResult[],
-  errors: readonly JunitError[],
-  timestamp: Date,
-): void {
-  const xml = junitXml({ name: `pagerace check ${label}`, results, errors, timestamp, hostname: hostname() });
+  end: { signal: StopSignal | null; failed: boolean } = { signal: null, failed: false },
+): number {
+  if (end.signal !== null) return SIGNAL_EXIT[end.signal];
+  return resultsExitCode(results, end.failed);
+}
+
+/**
+ * `runCheck` is `pagerace check`: search every selected variant in turn, print each bug as it is
+ * reported and the verdict table at the end, write the run's folder, and return the exit code.
+ * SIGINT (Ctrl-C) and SIGTERM stop the current search; what was found is reported and written,
+ * and every variant not searched is listed as `not run`.
+ */
+export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
+  const signals = new StopSignals().install();
+  try {
+    return await checkUnder(signals, specs, flags);
+  } finally {
+    signals.remove();
+  }
+}
+
+async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFlags): Promise<number> {
+  const opts = searchOptions(flags);
+  const workers = workerCount(flags.workers);
+  const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
+  checkOut(outDir);
+  const junit = junitTarget(flags);
+  const targets = await resolveTargets(specs);
+  const json = flags.json === true;
+  const startedAt = new Date();
+  const show: Display = {
+    json,
+    style: progressStyle(parseProgressMode(flags.progress), process.stderr.isTTY === true, json),
+    // full reports on the terminal when asked, when there is no run folder to hold them, or for
+    // one variant (no table to keep in view); else one line each, the full ones in trace.txt
+    full: flags.verbose === true || outDir === false || targets.length === 1,
+  };
+  // the threads executor runs each search in this thread, its CPUs on their own workers
+  const pool = opts.executor === 'threads' ? null : await openPool(workers, opts.stallMs!);
+  let run: { results: SearchResult[]; failure: string | null };
+  try {
+    run = await searchTargets(targets, opts, pool, signals, show);
+  } finally {
+    await pool?.close();
+  }
+  const { results, failure } = run;
+  const code = exitCodeOf(results, { signal: signals.signal, failed: failure !== null });
+  const report = buildReport(results, {
+    interrupted: signals.stopped || failure !== null,
+    signal: signals.signal,
+    exitCode: code,
+  });
+  if (json) console.log(JSON.stringify(report, null, 2));
+  else if (targets.length > 1) {
+    if (!show.full && results.some((r) => r.violations.length > 0)) console.log('');
+    console.log(formatTable(results).join('\n'));
+  } else if (results[0]?.verdict === 'not run') console.log(formatSummary(results[0]));
+  const label = specs.length === 0 ? 'all' : specs.join('+');
+  if (outDir !== false) {
+    const files = writeRun(outDir, label, report, results);
+    if (!json) {
+      console.log(`Report: ${files.report}`);
+      if (results.some((r) => r.violations.length > 0))
+        console.log(`Traces: ${files.trace}\nTimelines: ${files.timelines.index}`);
+    }
+    if (junit === 'run-folder') writeJunit(join(files.dir, 'junit.xml'), label, results, startedAt);
+  }
+  if (junit !== null && junit !== 'run-folder') writeJunit(junit, label, results, startedAt);
+  printErrors(results, signals);
+  return code;
+}
+
+/** `Display` is how a check shows itself on the terminal. */
+interface Display {
+  json: boolean;
+  style: ProgressStyle;
+  /** print each violation's full report (else one line, the full one in the run folder) */
+  full: boolean;
+}
+
+/** `writeJunit` writes the run as JUnit XML to `file`, atomically. */
+function writeJunit(file: string, label: string, results: readonly SearchResult[], timestamp: Date): void {
+  const xml = junitXml({ name: `pagerace check ${label}`, results, timestamp, hostname: hostname() });
   try {
     writeAtomic(file, xml);
   } catch (e) {
@@ -117,97 +213,65 @@ function writeJunit(
   }
 }
 
-/** `exitCodeOf` is the exit code of a set of results. */
-export function exitCodeOf(results: readonly SearchResult[]): number {
-  if (results.some((r) => r.violations.some((v) => v.kind === 'model-error'))) return ExitCode.Error;
-  return results.every((r) => r.matches) ? ExitCode.Ok : ExitCode.Unexpected;
+/**
+ * `searchTargets` searches each target in turn and returns one result per target, in order:
+ * after a signal or a failure of the workers the rest are `not run`, and a variant whose model
+ * cannot be searched (a stall, a build that throws) is `not run` with its error, costing its own
+ * row only. Without --json each bug is printed as it is reported.
+ */
+async function searchTargets(
+  targets: readonly Target[],
+  opts: SearchOptions,
+  pool: ExplorerPool | null,
+  signals: StopSignals,
+  show: Display,
+): Promise<{ results: SearchResult[]; failure: string | null }> {
+  const progress = new ProgressDisplay(show.style);
+  const say = (m: string) => progress.interrupt(`pagerace: ${m}`);
+  let failure: string | null = null;
+  const hooks: SearchHooks = {
+    onProgress: (p) => progress.update(p),
+    shouldStop: () => signals.stopped,
+    onNotice: say,
+    onFailure: (m) => {
+      failure = m;
+      say(m);
+    },
+  };
+  const results: SearchResult[] = [];
+  for (const t of targets) {
+    if (signals.stopped) {
+      results.push(notRunResult(t, opts, 'interrupted'));
+      continue;
+    }
+    if (failure !== null) {
+      results.push(notRunResult(t, opts, 'worker failure', failure));
+      continue;
+    }
+    progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
+    let r: SearchResult;
+    try {
+      r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      results.push(notRunResult(t, opts, 'model error', e.message));
+      continue;
+    } finally {
+      progress.stop();
+    }
+    progress.finish({ executions: r.executions, violations: r.violations.length, seconds: r.seconds });
+    results.push(r);
+    if (!show.json) {
+      for (const v of r.violations)
+        console.log(show.full ? `${formatViolation(r, v).join('\n')}\n` : formatViolationLine(r, v));
+      if (targets.length === 1) console.log(formatSummary(r));
+    }
+  }
+  return { results, failure };
 }
 
-/**
- * `runCheck` is `pagerace check`: search every selected variant in turn, print each bug as it is
- * reported and the verdict table at the end, write the run's folder, and return the exit code.
- * Ctrl-C stops the current search; what was found is reported and written.
- */
-export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
-  const opts = searchOptions(flags);
-  const workers = workerCount(flags.workers);
-  const targets = await resolveTargets(specs);
-  const json = flags.json === true;
-  const junit = junitTarget(flags);
-  const style = progressStyle(parseProgressMode(flags.progress), process.stderr.isTTY === true, json);
-  const progress = new ProgressDisplay(style);
-  const startedAt = new Date();
-  let interrupted = false;
-  let failed = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-  };
-  process.on('SIGINT', onSigint);
-  const results: SearchResult[] = [];
-  const modelErrors: JunitError[] = [];
-  // full reports on the terminal when asked, when there is no run folder to hold them, or for
-  // one variant (no table to keep in view); else one line each, the full ones in trace.txt
-  const full = flags.verbose === true || flags.out === false || targets.length === 1;
-  // the threads executor runs each search in this thread, its CPUs on their own workers
-  const pool = opts.executor === 'threads' ? null : await openPool(workers);
-  const say = (m: string) => {
-    progress.interrupt(`pagerace: ${m}`);
-  };
-  try {
-    for (const t of targets) {
-      if (interrupted || failed) break;
-      progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
-      let r: SearchResult;
-      try {
-        const hooks: SearchHooks = {
-          onProgress: (p) => progress.update(p),
-          shouldStop: () => interrupted,
-          onNotice: say,
-          onFailure: (m) => {
-            failed = true;
-            say(m);
-          },
-        };
-        r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
-      } catch (e) {
-        // a model that cannot be searched (a stall, a build that throws) costs its own row only
-        if (!(e instanceof ModelError)) throw e;
-        modelErrors.push({ name: `${t.model.def.name}:${t.variantName}`, message: e.message });
-        continue;
-      } finally {
-        progress.stop();
-      }
-      progress.finish({ executions: r.executions, violations: r.violations.length, seconds: r.seconds });
-      results.push(r);
-      if (!json) {
-        for (const v of r.violations)
-          console.log(full ? `${formatViolation(r, v).join('\n')}\n` : formatViolationLine(r, v));
-        if (targets.length === 1) console.log(formatSummary(r));
-      }
-    }
-  } finally {
-    process.off('SIGINT', onSigint);
-    await pool?.close();
-  }
-  const report = buildReport(results, interrupted || failed);
-  if (json) console.log(JSON.stringify(report, null, 2));
-  else if (targets.length > 1) {
-    if (!full && results.some((r) => r.violations.length > 0)) console.log('');
-    console.log(formatTable(results).join('\n'));
-  }
-  const label = specs.length === 0 ? 'all' : specs.join('+');
-  if (flags.out !== false) {
-    const files = writeRun(flags.out, label, report, results);
-    if (!json) {
-      console.log(`Report: ${files.report}`);
-      if (results.some((r) => r.violations.length > 0))
-        console.log(`Traces: ${files.trace}\nTimelines: ${files.timelines.index}`);
-    }
-    if (junit === 'run-folder')
-      writeJunit(join(files.dir, 'junit.xml'), label, results, modelErrors, startedAt);
-  }
-  if (junit !== null && junit !== 'run-folder') writeJunit(junit, label, results, modelErrors, startedAt);
+/** `printErrors` ends a run on stderr: one line per model error, and one if a signal stopped it. */
+function printErrors(results: readonly SearchResult[], signals: StopSignals): void {
   for (const r of results) {
     for (const v of r.violations.filter((x) => x.kind === 'model-error')) {
       const where = v.detail.split('\n')[0];
@@ -215,9 +279,10 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
         `pagerace: model error in ${r.model}:${r.variant}${where ? ` (${where})` : ''}: ${v.message}`,
       );
     }
+    if (r.reason === 'model error') console.error(`pagerace: ${r.error}`);
   }
-  for (const m of modelErrors) console.error(`pagerace: ${m.message}`);
-  if (interrupted) console.error('pagerace: interrupted; the report holds what was found so far');
-  if (failed || modelErrors.length > 0) return ExitCode.Error;
-  return exitCodeOf(results);
+  if (signals.stopped) {
+    const what = signals.signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
+    console.error(`pagerace: ${what}; the report holds what was found so far`);
+  }
 }

@@ -2,8 +2,7 @@ import { ScheduleError } from '../engine/scheduling.js';
 import { ModelError } from '../model/load.js';
 import { TokenError } from '../scheduler/token.js';
 
-/** `ExitCode`: 0 every result as expected, 1 a result that is not, 2 usage or model errors. */
-export const ExitCode = { Ok: 0, Unexpected: 1, Error: 2 } as const;
+export { ExitCode } from '../report/exit-code.js';
 
 /** `UsageError` is a command line that cannot be carried out. */
 export class UsageError extends Error {

@@ -1,22 +1,36 @@
-import { formatTrace } from '../engine/trace.js';
+import { collapseRepeats, formatTrace, traceSteps } from '../engine/trace.js';
 import { replayToken } from '../explore/replay-token.js';
+import { parseExecutor, stallLimit } from './check.js';
 import { ExitCode } from './errors.js';
 
+/** `ReplayFlags` are the options of `pagerace replay` as commander parsed them. */
+export interface ReplayFlags {
+  json?: boolean;
+  /** the model file the token was made from */
+  model?: string;
+  executor?: string;
+}
+
 /**
- * `runReplay` is `pagerace replay TOKEN`: rebuild the model variant the token names, follow its
- * schedule exactly, and print the trace and the violation it raises. Exit 1 when the execution
- * raises a violation (the bug reproduced), 0 when it runs clean, 2 when the token cannot be used.
+ * `runReplay` is `pagerace replay TOKEN [--model FILE] [--executor threads]`: rebuild the model
+ * variant the token names, follow its schedule exactly (on real threads with `--executor
+ * threads`), and print the trace and the violation it raises. Exit 1 when the execution raises
+ * a violation (the bug reproduced), 0 when it runs clean, 2 when the token cannot be used.
  */
-export async function runReplay(token: string, flags: { json?: boolean }): Promise<number> {
-  const { model, target, trace, violation, preemptions } = await replayToken(token);
+export async function runReplay(token: string, flags: ReplayFlags): Promise<number> {
+  const executor = parseExecutor(flags.executor);
+  const replayed = await replayToken(token, { model: flags.model, executor, stallMs: stallLimit() });
+  const { spec, model } = replayed;
+  const { violation, preemptions } = replayed;
+  const trace = collapseRepeats(replayed.trace);
   const v = violation;
-  const variant = target.variantName;
   if (flags.json) {
     const out = {
       pagerace: 1,
       replay: {
         model: model.def.name,
-        variant,
+        variant: spec.variant,
+        executor,
         preemptions,
         violation: v
           ? { kind: v.kind, message: v.message, cpu: v.cpu, headline: v.headline, kernelStack: v.kernelStack }
@@ -26,8 +40,9 @@ export async function runReplay(token: string, flags: { json?: boolean }): Promi
     };
     console.log(JSON.stringify(out, null, 2));
   } else {
+    const on = executor === 'threads' ? ' on real threads' : '';
     console.log(
-      `Replaying ${model.def.name}:${variant}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
+      `Replaying ${model.def.name}:${spec.variant}${on}, ${traceSteps(trace)} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
     );
     if (v) {
       if (v.headline.length) console.log(v.headline.join('\n'));

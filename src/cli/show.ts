@@ -7,6 +7,7 @@ import { timelineData } from '../report/html/timeline-data.js';
 import { writeTimelines } from '../report/html/write-html.js';
 import type { Report } from '../report/json.js';
 import { makeRunDir } from '../report/write.js';
+import { stallLimit } from './check.js';
 import { ExitCode, UsageError } from './errors.js';
 import { openInBrowser } from './open-browser.js';
 
@@ -14,6 +15,8 @@ import { openInBrowser } from './open-browser.js';
 export interface ShowFlags {
   open?: boolean;
   out: string;
+  /** the model file a token was made from */
+  model?: string;
 }
 
 /** the timelines of a run folder: its index.html (written from report.json if missing) and pages */
@@ -38,8 +41,11 @@ function runPages(dir: string): { index: string; pages: string[] } {
 }
 
 /** the page of a replayed token, written to a new folder under `out` */
-async function tokenPage(token: string, out: string): Promise<string> {
-  const { target, trace, violation, preemptions } = await replayToken(token);
+async function tokenPage(token: string, out: string, model: string | undefined): Promise<string> {
+  const { target, trace, violation, preemptions } = await replayToken(token, {
+    model,
+    stallMs: stallLimit(),
+  });
   const r = {
     model: target.model.def.name,
     variant: target.variantName,
@@ -86,7 +92,7 @@ export async function runShow(what: string, flags: ShowFlags): Promise<number> {
     for (const p of pages) console.log(`Timeline: ${p}`);
     open = pages.length === 1 ? pages[0] : index;
   } else if (/^v\d+\./.test(what)) {
-    open = await tokenPage(what, flags.out);
+    open = await tokenPage(what, flags.out, flags.model);
     console.log(`Timeline: ${open}`);
   } else {
     throw new UsageError(`${what} is neither a run folder nor a replay token (v1.…)`);

@@ -1,18 +1,11 @@
 import type { SearchResult } from '../explore/found.js';
 import { expectText, formatSummary, formatViolation, verdictText } from './text.js';
 
-/** `JunitError` is a variant that could not be searched at all (its build threw, it stalled). */
-export interface JunitError {
-  name: string;
-  message: string;
-}
-
 /** `JunitRun` is what one JUnit file reports: a run's results and the variants that failed to run. */
 export interface JunitRun {
   /** the suite's name: `pagerace check <what>` */
   name: string;
   results: readonly SearchResult[];
-  errors: readonly JunitError[];
   /** when the run started */
   timestamp: Date;
   hostname: string;
@@ -32,22 +25,32 @@ function seconds(s: number): string {
 
 /** `unexpectedText` says what a mismatching result gave instead of what it expects. */
 function unexpectedText(r: SearchResult): string {
-  return `expected ${expectText(r)}, got ${verdictText(r)} (${r.complete ? 'complete' : `stopped by ${r.stoppedBy}`}, ${r.executions} executions)`;
+  const n = `${r.executions} execution${r.executions === 1 ? '' : 's'}`;
+  return `expected ${expectText(r)}, got ${verdictText(r)} after ${n}${r.complete ? ' (complete)' : ''}`;
+}
+
+/**
+ * a variant proven as it expects passes; a mismatch or an unfinished search (inconclusive: it
+ * proves nothing) fails; one that could not be searched is an error
+ */
+function caseKind(r: SearchResult): 'pass' | 'failure' | 'error' | 'skipped' {
+  if (r.error !== undefined || r.violations.some((v) => v.kind === 'model-error')) return 'error';
+  if (r.conclusion === 'ok') return 'pass';
+  if (r.conclusion === 'not run') return 'skipped';
+  return 'failure';
 }
 
 function testcase(r: SearchResult): string {
   const head = `    <testcase name="${xml(`${r.model}:${r.variant}`)}" classname="${xml(`pagerace.${r.model}`)}" time="${seconds(r.seconds)}"`;
-  if (r.matches) return `${head}/>`;
+  const kind = caseKind(r);
+  if (kind === 'pass') return `${head}/>`;
+  if (kind === 'skipped')
+    return `${head}>\n      <skipped message="${xml(`not run: ${r.reason}`)}"/>\n    </testcase>`;
   const body = [...r.violations.flatMap((v) => [...formatViolation(r, v), '']), formatSummary(r)].join('\n');
-  const modelError = r.violations.some((v) => v.kind === 'model-error');
-  const tag = modelError ? 'error' : 'failure';
-  const type = modelError ? 'model-error' : 'unexpected-result';
+  const tag = kind;
+  const type =
+    kind === 'error' ? 'model-error' : r.conclusion === 'mismatch' ? 'unexpected-result' : r.conclusion;
   return `${head}>\n      <${tag} message="${xml(unexpectedText(r))}" type="${type}">${xml(body)}</${tag}>\n    </testcase>`;
-}
-
-function errorcase(e: JunitError): string {
-  const model = e.name.split(':')[0];
-  return `    <testcase name="${xml(e.name)}" classname="${xml(`pagerace.${model}`)}" time="0.000">\n      <error message="${xml(e.message)}" type="model-error">${xml(e.message)}</error>\n    </testcase>`;
 }
 
 /**
@@ -59,12 +62,12 @@ function errorcase(e: JunitError): string {
  * model error or could not be searched.
  */
 export function junitXml(run: JunitRun): string {
-  const failures = run.results.filter(
-    (r) => !r.matches && !r.violations.some((v) => v.kind === 'model-error'),
-  );
-  const errors = run.results.length - run.results.filter((r) => r.matches).length - failures.length;
-  const tests = run.results.length + run.errors.length;
-  const errorCount = errors + run.errors.length;
+  const kinds = run.results.map(caseKind);
+  const failures = kinds.filter((k) => k === 'failure');
+  const skipped = kinds.filter((k) => k === 'skipped').length;
+  const errors = kinds.filter((k) => k === 'error').length;
+  const tests = run.results.length;
+  const errorCount = errors;
   const time = seconds(run.results.reduce((t, r) => t + r.seconds, 0));
   const stamp = run.timestamp.toISOString().slice(0, 19);
   const props = Object.entries(run.properties ?? {}).map(
@@ -76,9 +79,9 @@ export function junitXml(run: JunitRun): string {
   const counts = `tests="${tests}" failures="${failures.length}" errors="${errorCount}"`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="pagerace" ${counts} time="${time}">
-  <testsuite name="${xml(run.name)}" package="pagerace" id="0" hostname="${xml(run.hostname)}" timestamp="${stamp}" ${counts} skipped="0" time="${time}">
+  <testsuite name="${xml(run.name)}" package="pagerace" id="0" hostname="${xml(run.hostname)}" timestamp="${stamp}" ${counts} skipped="${skipped}" time="${time}">
 ${properties}
-${[...run.results.map(testcase), ...run.errors.map(errorcase)].join('\n')}
+${run.results.map(testcase).join('\n')}
     <system-out/>
     <system-err/>
   </testsuite>

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { SearchResult } from '../explore/found.js';
 import { writeAtomic } from './atomic.js';
 import { type TimelineFiles, writeTimelines } from './html/write-html.js';
@@ -24,7 +24,53 @@ export function traceText(results: readonly SearchResult[]): string {
 }
 
 /**
- * `makeRunDir` creates `<out>/<run-id>` and returns it. A folder that already exists (two runs
+ * `outDirProblem` says why run folders cannot be written under `out` (null when they can), so
+ * that a bad `--out` is refused before a search rather than after it: the folder is created if
+ * missing, and a probe file is written and removed (permissions alone do not tell, for root).
+ */
+export function outDirProblem(out: string): string | null {
+  if (out.trim() === '') return "--out needs a folder, got ''";
+  try {
+    makeFolders(out);
+  } catch (e) {
+    return `--out ${out}: cannot create the folder (${errnoText(e)})`;
+  }
+  if (!statSync(out).isDirectory()) return `--out ${out} is not a folder`;
+  const probe = join(out, `.pagerace-probe-${process.pid}.tmp`);
+  try {
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    return `--out ${out}: cannot write there (${errnoText(e)})`;
+  }
+  return null;
+}
+
+/**
+ * `makeFolders` is `mkdir -p`, one level at a time: Node 20's recursive mkdirSync never returns
+ * for a path under /proc (it retries ENOENT forever).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing.reverse()) mkdirSync(m);
+}
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code
+    ? `${err.code}: ${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}`
+    : String(e);
+}
+
+/**
+ * `makeRunDir` creates `<out>/<run-id>/` and returns it. A folder that already exists (two runs
  * in the same second) gets a numeric suffix.
  */
 export function makeRunDir(out: string, label: string): string {
@@ -35,7 +81,7 @@ export function makeRunDir(out: string, label: string): string {
       mkdirSync(dir, { recursive: false });
       return dir;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') mkdirSync(out, { recursive: true });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') makeFolders(out);
       else if ((e as NodeJS.ErrnoException).code === 'EEXIST') dir = `${base}-${i}`;
       else throw e;
     }

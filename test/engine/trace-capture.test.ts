@@ -6,7 +6,7 @@ const OOPS = 'v1.ARd2bWVtbWFwLWNvbXBvdW5kLW5vc3luYw5idWdneS1sNC1mcmVzaKCNBgIADwE
 
 describe('StepCapture: what a traced step carries beyond its one-line form', () => {
   it('set_p4d: the whole kernel stack, the 8 bytes written, init_mm.pgd[462] before and after', async () => {
-    const { trace } = await replayToken(OOPS);
+    const { trace } = await replayToken(OOPS, { stallMs: 10_000 });
     const s = trace[3];
     expect(s).toMatchObject({ cpu: 0, fn: 'p4d_populate_kernel', op: 'set_p4d', addr: 'init_mm.pgd[462]' });
     expect(s.stack).toEqual([
@@ -27,7 +27,7 @@ describe('StepCapture: what a traced step carries beyond its one-line form', () 
   });
 
   it('an allocation is an allocator step with its frame as footprint and no entries; a lock word is not a page-table entry', async () => {
-    const { trace } = await replayToken(OOPS);
+    const { trace } = await replayToken(OOPS, { stallMs: 10_000 });
     expect(trace[2]).toMatchObject({
       op: 'vmemmap_alloc_block_zero',
       write: [16384, 20480],
@@ -39,7 +39,7 @@ describe('StepCapture: what a traced step carries beyond its one-line form', () 
   });
 
   it('the faulting walk of B: its read of B.pgd[462], which still holds 0', async () => {
-    const { trace } = await replayToken(OOPS);
+    const { trace } = await replayToken(OOPS, { stallMs: 10_000 });
     const last = trace.at(-1)!;
     expect(last).toMatchObject({ violation: 'page-fault', read: [15984, 15992] });
     expect(last.stack).toEqual(['memmap_init_zone_device', '__init_zone_device_page', '__init_single_page']);

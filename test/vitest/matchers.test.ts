@@ -44,7 +44,7 @@ describe('pagerace/vitest matchers', () => {
     const r = await toBeCleanUnder('lost-update:fixed', { budget: 2 });
     expect(r.pass).toBe(false);
     expect(r.message()).toMatch(
-      /^expected lost-update:fixed to be clean, but lost-update:fixed is unknown:\n\nlost-update:fixed: unknown after 2 executions \(dfs, stopped by budget, /,
+      /^expected lost-update:fixed to be clean, but lost-update:fixed is unknown:\n\nlost-update:fixed: unknown after 2 executions \(dfs, stopped by budget 2 executions, /,
     );
   });
 
