@@ -70,6 +70,9 @@ export class StepDriver implements SchedulingView {
   private step = 0;
   private preemptions = 0;
   private trace: TraceStep[] | null = null;
+  /** the scheduler of the run in progress, and whether it goes on past a violation */
+  private scheduler: Scheduler | null = null;
+  private goOn = false;
 
   constructor(
     private readonly ports: CpuPorts,
@@ -112,25 +115,17 @@ export class StepDriver implements SchedulingView {
     this.preemptions = 0;
     if (this.readers.size > 0) this.readers.clear();
     log.reset();
-    const stop = (v: Violation): Outcome =>
-      log.outcome(v, scheduler, n, choices.length, this.preemptions, this.step);
-    /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` (DPOR) */
-    const raise = (e: unknown, c: number, at: number): Outcome | null => {
-      const v = this.violation(e, c);
-      if (!goOn) return stop(v);
-      log.note(v, at, choices.length, this.preemptions, this.step);
-      if (c >= 0) done[c] = 1;
-      return null;
-    };
+    this.scheduler = scheduler;
+    this.goOn = goOn;
     let current = -1;
     try {
       ports.begin(trace !== null);
-      done.fill(0);
+      for (let i = 0; i < n; i++) done[i] = 0;
       for (let i = 0; i < n; i++) {
         try {
           if (!ports.start(i)) done[i] = 1;
         } catch (e) {
-          const o = raise(e, i, -1);
+          const o = this.raise(e, i, -1);
           if (o) return o;
         }
       }
@@ -143,7 +138,7 @@ export class StepDriver implements SchedulingView {
           if (this.isEnabled(i)) enabled.add(i);
         }
         if (alive === 0) break;
-        if (enabled.isEmpty()) return stop(this.deadlock());
+        if (enabled.isEmpty()) return this.stop(this.deadlock());
         const c = scheduler.pickCpu(enabled, current, this);
         if (c < 0)
           return {
@@ -173,7 +168,7 @@ export class StepDriver implements SchedulingView {
           if (trace)
             trace.push(describeStep(this.step, c, ports.task(c), ports.fn(c), op, 0n, ports.symbols));
           this.step++;
-          const o = raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1);
           if (o) return o;
           continue;
         }
@@ -184,12 +179,12 @@ export class StepDriver implements SchedulingView {
         try {
           if (!ports.resume(c, result)) done[c] = 1;
         } catch (e) {
-          const o = raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1);
           if (o) return o;
         }
-        if (this.step >= this.maxSteps) return stop(this.stepLimit());
+        if (this.step >= this.maxSteps) return this.stop(this.stepLimit());
       }
-      if (log.first) return stop(log.first);
+      if (log.first) return this.stop(log.first);
       ports.atEnd();
       return {
         violation: null,
@@ -200,10 +195,32 @@ export class StepDriver implements SchedulingView {
         others: NO_OTHERS,
       };
     } catch (e) {
-      return stop(this.violation(e, -1));
+      return this.stop(this.violation(e, -1));
     } finally {
       this.trace = null;
+      this.scheduler = null;
     }
+  }
+
+  /** ends the run with `v` (or with the first violation noted before it) */
+  private stop(v: Violation): Outcome {
+    return this.log.outcome(
+      v,
+      this.scheduler!,
+      this.ports.cpuCount,
+      this.choices.length,
+      this.preemptions,
+      this.step,
+    );
+  }
+
+  /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` (DPOR) */
+  private raise(e: unknown, c: number, at: number): Outcome | null {
+    const v = this.violation(e, c);
+    if (!this.goOn) return this.stop(v);
+    this.log.note(v, at, this.choices.length, this.preemptions, this.step);
+    if (c >= 0) this.done[c] = 1;
+    return null;
   }
 
   /**

@@ -45,8 +45,9 @@ export class Violation extends Error {
   cpu = -1;
   /** the kernel function stack of that CPU when it was raised */
   kernelStack: readonly string[] = [];
-  /** detail for the report that is not part of the bug's identity (a model error's JS stack) */
-  detail = '';
+  private detailText = '';
+  /** a model error whose JS stack the detail still has to show: formatted when first read */
+  private detailError: Error | null = null;
 
   constructor(kind: ViolationKind, message: string, headline: readonly string[] = []) {
     // a violation is a finding, not a fault of pagerace: its JS stack is never shown (the report
@@ -58,6 +59,36 @@ export class Violation extends Error {
     this.name = 'Violation';
     this.kind = kind;
     this.headline = headline;
+  }
+
+  /**
+   * `detail` is what the report shows that is not part of the bug's identity (a model error's
+   * JS stack). A stack given with `detailFrom` is only formatted when `detail` is first read,
+   * which a search does only for a violation it reports.
+   */
+  get detail(): string {
+    const e = this.detailError;
+    if (e) {
+      this.detailError = null;
+      this.detailText += e.stack ?? '';
+    }
+    return this.detailText;
+  }
+
+  set detail(text: string) {
+    this.detailText = text;
+    this.detailError = null;
+  }
+
+  /** `detailFrom` makes the detail `err`'s JS stack, formatted when first read. */
+  detailFrom(err: Error): void {
+    this.detailText = '';
+    this.detailError = err;
+  }
+
+  /** `prependDetail` puts `line` above the detail (without formatting a pending stack). */
+  prependDetail(line: string): void {
+    this.detailText = `${line}\n${this.detailText}`;
   }
 
   /** `key` identifies the bug for de-duplication. */
