@@ -70,9 +70,6 @@ export class StepDriver implements SchedulingView {
   private step = 0;
   private preemptions = 0;
   private trace: TraceStep[] | null = null;
-  /** the scheduler of the run in progress, and whether it goes on past a violation */
-  private scheduler: Scheduler | null = null;
-  private goOn = false;
 
   constructor(
     private readonly ports: CpuPorts,
@@ -115,8 +112,6 @@ export class StepDriver implements SchedulingView {
     this.preemptions = 0;
     if (this.readers.size > 0) this.readers.clear();
     log.reset();
-    this.scheduler = scheduler;
-    this.goOn = goOn;
     let current = -1;
     try {
       ports.begin(trace !== null);
@@ -125,20 +120,27 @@ export class StepDriver implements SchedulingView {
         try {
           if (!ports.start(i)) done[i] = 1;
         } catch (e) {
-          const o = this.raise(e, i, -1);
+          const o = this.raise(e, i, -1, scheduler, goOn);
           if (o) return o;
         }
       }
       for (;;) {
-        enabled.clear();
+        // the enabled set, a 32-bit word at a time
+        const words = enabled.words;
         let alive = 0;
+        let bits = 0;
         for (let i = 0; i < n; i++) {
-          if (done[i] === 1) continue;
-          alive++;
-          if (this.isEnabled(i)) enabled.add(i);
+          if (done[i] === 0) {
+            alive++;
+            if (this.isEnabled(i)) bits |= 1 << (i & 31);
+          }
+          if ((i & 31) === 31 || i === n - 1) {
+            words[i >>> 5] = bits;
+            bits = 0;
+          }
         }
         if (alive === 0) break;
-        if (enabled.isEmpty()) return this.stop(this.deadlock());
+        if (enabled.isEmpty()) return this.stop(this.deadlock(), scheduler);
         const c = scheduler.pickCpu(enabled, current, this);
         if (c < 0)
           return {
@@ -168,7 +170,7 @@ export class StepDriver implements SchedulingView {
           if (trace)
             trace.push(describeStep(this.step, c, ports.task(c), ports.fn(c), op, 0n, ports.symbols));
           this.step++;
-          const o = this.raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1, scheduler, goOn);
           if (o) return o;
           continue;
         }
@@ -179,12 +181,12 @@ export class StepDriver implements SchedulingView {
         try {
           if (!ports.resume(c, result)) done[c] = 1;
         } catch (e) {
-          const o = this.raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1, scheduler, goOn);
           if (o) return o;
         }
-        if (this.step >= this.maxSteps) return this.stop(this.stepLimit());
+        if (this.step >= this.maxSteps) return this.stop(this.stepLimit(), scheduler);
       }
-      if (log.first) return this.stop(log.first);
+      if (log.first) return this.stop(log.first, scheduler);
       ports.atEnd();
       return {
         violation: null,
@@ -195,18 +197,17 @@ export class StepDriver implements SchedulingView {
         others: NO_OTHERS,
       };
     } catch (e) {
-      return this.stop(this.violation(e, -1));
+      return this.stop(this.violation(e, -1), scheduler);
     } finally {
       this.trace = null;
-      this.scheduler = null;
     }
   }
 
-  /** ends the run with `v` (or with the first violation noted before it) */
-  private stop(v: Violation): Outcome {
+  /** ends the execution with `v` (or with the first violation noted before it) */
+  private stop(v: Violation, scheduler: Scheduler): Outcome {
     return this.log.outcome(
       v,
-      this.scheduler!,
+      scheduler,
       this.ports.cpuCount,
       this.choices.length,
       this.preemptions,
@@ -214,10 +215,10 @@ export class StepDriver implements SchedulingView {
     );
   }
 
-  /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` (DPOR) */
-  private raise(e: unknown, c: number, at: number): Outcome | null {
+  /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` when going on (DPOR) */
+  private raise(e: unknown, c: number, at: number, scheduler: Scheduler, goOn: boolean): Outcome | null {
     const v = this.violation(e, c);
-    if (!this.goOn) return this.stop(v);
+    if (!goOn) return this.stop(v, scheduler);
     this.log.note(v, at, this.choices.length, this.preemptions, this.step);
     if (c >= 0) this.done[c] = 1;
     return null;

@@ -92,12 +92,3 @@ export class Op {
     this.tag = other.tag;
   }
 }
-
-/** `Footprint` is what an operation touches, for deciding whether two operations conflict. */
-export interface Footprint {
-  /** first byte touched */
-  lo: number;
-  /** one past the last byte touched */
-  hi: number;
-  write: boolean;
-}

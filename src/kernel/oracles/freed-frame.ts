@@ -14,7 +14,7 @@ function writes(kind: OpKind): boolean {
 }
 
 /**
- * `freedFrameOracle` is the part of DOMAIN.md I5 the x86 sync models need: no kernel load or
+ * `freedFrameOracle` is the part of docs/invariants.md I5 the x86 sync models need: no kernel load or
  * store touches a frame after it was freed (a sync still walking a PGD that pgd_free released).
  * A PGD frame is named after the mm whose `mm->pgd` still points to it.
  */
