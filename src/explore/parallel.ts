@@ -70,6 +70,62 @@ function fold(t: Tally, r: UnitResult): void {
  * lists its deepest (smallest) subtrees first and its shallowest (largest) last, so the last
  * prefixes go one per piece and the small ones stay together in the first.
  */
+/** `mergeable` is a settled node whose result can be folded together with its neighbour's. */
+function mergeable(n: WorkNode | undefined): n is WorkNode & { result: UnitResult } {
+  return (
+    n !== undefined &&
+    n.state === 'settled' &&
+    !n.dropped &&
+    n.result !== null &&
+    !n.result.stoppedAtViolation
+  );
+}
+
+/**
+ * `mergeSettled` folds the settled node at `i` and the settled nodes right before and after it
+ * into one node, as folding them in order would: a long search whose earliest unit is still
+ * running then keeps one node per run of settled work, not one per unit. Only for searches
+ * without a budget (a node over budget must be run again from its own work).
+ */
+function mergeSettled(ledger: WorkNode[], i: number): void {
+  let at = i;
+  while (at > 0 && mergeable(ledger[at - 1]) && mergeable(ledger[at])) {
+    const prev = ledger[at - 1];
+    prev.result = mergeResults(prev.result!, ledger[at].result!);
+    ledger.splice(at, 1);
+    at--;
+  }
+  while (mergeable(ledger[at]) && mergeable(ledger[at + 1])) {
+    const n = ledger[at];
+    n.result = mergeResults(n.result!, ledger[at + 1].result!);
+    ledger.splice(at + 1, 1);
+  }
+  const n = ledger[at];
+  if (n?.state === 'settled' && n.work.kind === 'dfs') n.work = { kind: 'dfs', prefixes: [] };
+}
+
+/** `mergeResults` is the result of running `a`'s work and then `b`'s, neither stopped at a violation. */
+function mergeResults(a: UnitResult, b: UnitResult): UnitResult {
+  const sightings = a.sightings.slice();
+  for (const s of b.sightings) {
+    const have = sightings.find((x) => x.key === s.key);
+    if (have) sightings[sightings.indexOf(have)] = { ...have, count: have.count + s.count };
+    else sightings.push({ ...s, first: a.executions + s.first });
+  }
+  const statistics = { ...a.statistics };
+  for (const [k, v] of Object.entries(b.statistics)) statistics[k] = (statistics[k] ?? 0) + v;
+  return {
+    executions: a.executions + b.executions,
+    steps: a.steps + b.steps,
+    violating: a.violating + b.violating,
+    sightings,
+    rest: null,
+    stoppedAtViolation: false,
+    exhausted: a.exhausted && b.exhausted,
+    statistics,
+  };
+}
+
 function splitWork(w: Work, k: number, strategy: StrategyDescriptor): Work[] {
   if (k <= 1) return [w];
   if (w.kind === 'dfs') {
@@ -226,6 +282,11 @@ export async function parallelSearch(
       const pieces = splitWork(r.rest, idle + 1, strategy).map(node);
       ledger.splice(ledger.indexOf(n) + 1, 0, ...pieces);
     }
+    // a settled node waits for every node before it to settle, which in a search that does not
+    // finish may be never: it keeps only what folding needs, not the frontier its pieces now
+    // hold, and (when no budget can make it run again) it is merged with settled neighbours
+    r.rest = null;
+    if (!Number.isFinite(budget) && !r.stoppedAtViolation) mergeSettled(ledger, ledger.indexOf(n));
   };
 
   /** folds settled nodes at the head of the ledger, in order, and applies the sequential stops */
@@ -292,9 +353,15 @@ export async function parallelSearch(
       });
     }
     if (news.length === 0) {
+      // one tick timer per wait, cleared when news wakes the loop first: a timer left behind
+      // would wake a later wait early and leave one more timer behind, so every unit that
+      // settled made the loop spin 10 more times a second for the rest of the search
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(notify, TICK_MS);
+        const tick = setTimeout(notify, TICK_MS);
+        wake = () => {
+          clearTimeout(tick);
+          resolve();
+        };
       });
     }
   }
