@@ -33,6 +33,10 @@ export interface SoakResult {
   violatingIterations: number;
   record: boolean;
   seed: string;
+  /** resident memory of the whole process (CPU workers are its threads) when the soak started, MB */
+  rssStartMb: number;
+  /** the highest resident memory sampled while it ran (every 100 ms), MB */
+  rssPeakMb: number;
   violations: {
     kind: string;
     message: string;
@@ -109,7 +113,6 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   process.on('SIGINT', onSigint);
   let allMatch = true;
   const results: SoakResult[] = [];
-  const rssStart = process.memoryUsage().rss;
   try {
     for (const t of targets) {
       if (interrupted) break;
@@ -128,10 +131,14 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
         (s) => progress.log(`${formatSighting(label, expected, s).join('\n')}\n`),
       );
       const started = performance.now();
+      // the workers are threads of this process: its RSS while they run is the soak's memory
+      const rssStart = process.memoryUsage.rss();
+      let rssPeak = rssStart;
       progress.startSoak(label, ms);
       try {
         while (!interrupted && performance.now() - started < ms) {
           await new Promise((r) => setTimeout(r, 100));
+          rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
           const st = soak.stats();
           progress.updateSoak(st.iterations, st.violations, performance.now() - started);
         }
@@ -156,6 +163,8 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
         violatingIterations: st.violations,
         record: flags.record === true,
         seed,
+        rssStartMb: Math.round(rssStart / 2 ** 20),
+        rssPeakMb: Math.round(rssPeak / 2 ** 20),
         violations: [...soak.sightings.values()].map((x) => ({
           kind: x.kind,
           message: x.message,
@@ -168,7 +177,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
         })),
       });
       console.log(
-        `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${flags.record ? ', recorded' : ''}, seed ${seed}, rss ${mb(rssStart)} -> ${mb(process.memoryUsage().rss)}: ${matches ? 'as expected' : 'NOT as expected'}`,
+        `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${flags.record ? ', recorded' : ''}, seed ${seed}, rss ${mb(rssStart)} at start, peak ${mb(rssPeak)} (workers included): ${matches ? 'as expected' : 'NOT as expected'}`,
       );
     }
   } finally {

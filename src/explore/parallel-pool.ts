@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Piscina } from 'piscina';
-import { workerFile } from '../executor/worker-file.js';
+import { WORKER_RESOURCE_LIMITS, workerFile } from '../executor/worker-file.js';
 import { ModelError } from '../model/load.js';
 import { clearYield, createControl, heartbeat, requestYield } from './parallel-control.js';
 import type { ExplorerReply, ExplorerTask } from './parallel-task.js';
@@ -15,9 +15,6 @@ export const PING_TIMEOUT_MS = 60_000;
  * so ten seconds without one means a CPU program loops without yielding.
  */
 export const DEFAULT_STALL_MS = 10_000;
-
-/** `EXPLORER_YOUNG_GENERATION_MB` caps the young generation of an explorer worker's heap. */
-export const EXPLORER_YOUNG_GENERATION_MB = 4;
 
 /** `defaultWorkers` is `--workers` when not given (PAGERACE_WORKERS): one per core. */
 export function defaultWorkers(): number {
@@ -61,10 +58,7 @@ export class ExplorerPool {
       maxThreads: workers,
       idleTimeout: Number.POSITIVE_INFINITY,
       execArgv: process.execArgv,
-      // a worker's young generation grows with its allocation rate (every step allocates), up to
-      // 3 x 16 MiB per isolate by default, and is not given back: a small one keeps a long
-      // search's memory flat at no cost in speed (the garbage of a step dies young)
-      resourceLimits: { maxYoungGenerationSizeMb: EXPLORER_YOUNG_GENERATION_MB },
+      resourceLimits: WORKER_RESOURCE_LIMITS,
     });
     this.piscina.on('error', (e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
