@@ -85,7 +85,17 @@ export function exitCodeOf(results: readonly SearchResult[]): number {
 export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
   const opts = searchOptions(flags);
   const workers = workerCount(flags.workers);
-  const targets = await resolveTargets(specs);
+  // the explorer workers start (each loads the engine) while this thread loads the models
+  const opening = opts.executor === 'threads' ? null : openPool(workers);
+  // a pool that fails to start is reported where it is awaited, not as an unhandled rejection
+  opening?.catch(() => {});
+  let targets: Awaited<ReturnType<typeof resolveTargets>>;
+  try {
+    targets = await resolveTargets(specs);
+  } catch (e) {
+    await (await opening?.catch(() => null))?.close();
+    throw e;
+  }
   const json = flags.json === true;
   const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
   let interrupted = false;
@@ -98,7 +108,7 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   const results: SearchResult[] = [];
   const modelErrors: string[] = [];
   // the threads executor runs each search in this thread, its CPUs on their own workers
-  const pool = opts.executor === 'threads' ? null : await openPool(workers);
+  const pool = opening === null ? null : await opening;
   const say = (m: string) => {
     progress.interrupt(`pagerace: ${m}`);
   };
