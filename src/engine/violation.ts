@@ -37,7 +37,9 @@ const VIOLATION = Symbol.for('pagerace.Violation');
  */
 const UncapturedError = function UncapturedError(this: Error, message: string) {
   this.message = message;
-} as unknown as new (message: string) => Error;
+} as unknown as new (
+  message: string,
+) => Error;
 UncapturedError.prototype = Object.create(Error.prototype, {
   constructor: { value: UncapturedError, writable: true, configurable: true },
 });

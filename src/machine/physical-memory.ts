@@ -129,6 +129,20 @@ export class PhysicalMemory {
   }
 
   /**
+   * `firstNonZero` is the index of the first of the `count` words from `addr` that is not zero,
+   * or -1 when all are: a ghost read for a whole-table emptiness check without a bigint per word.
+   */
+  firstNonZero(addr: number, count: number): number {
+    const h = this.halves;
+    const at = addr >>> 2;
+    for (let i = 0; i < count; i++) {
+      const k = at + (i << 1);
+      if (h[k] !== 0 || h[k + 1] !== 0) return i;
+    }
+    return -1;
+  }
+
+  /**
    * `firstDifference` compares the `count` words from `a` with the `count` words from `b` and
    * returns the index of the first word that differs, or -1 when all are equal: a ghost read for
    * oracles that compares whole tables without making a bigint per word.

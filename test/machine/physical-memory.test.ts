@@ -100,12 +100,16 @@ describe('PhysicalMemory', () => {
     expect(m.load(PAGE_SIZE)).toBe(0n);
   });
 
-  it('firstDifference finds the first differing word of two ranges, or -1', () => {
+  it('firstDifference and firstNonZero find the first differing or non-zero word, or -1', () => {
     const m = new PhysicalMemory(3);
     expect(m.firstDifference(PAGE_SIZE, 2 * PAGE_SIZE, 512)).toBe(-1);
     m.store(2 * PAGE_SIZE + 8 * 300, 1n << 40n); // differs in the high half only
     expect(m.firstDifference(PAGE_SIZE, 2 * PAGE_SIZE, 512)).toBe(300);
     expect(m.firstDifference(PAGE_SIZE, 2 * PAGE_SIZE, 300)).toBe(-1);
+    expect(m.firstNonZero(PAGE_SIZE, 512)).toBe(-1);
+    expect(m.firstNonZero(2 * PAGE_SIZE, 512)).toBe(300);
+    m.store(2 * PAGE_SIZE + 8 * 7, -1n);
+    expect(m.firstNonZero(2 * PAGE_SIZE, 512)).toBe(7);
   });
 
   it('resetAll restores writes made through another view of the same buffer', () => {

@@ -45,7 +45,7 @@ function* free_pte_table(
 ): Steps {
   c.enter('free_pte_table');
   yield c.awaitRange(table, 512, () => true, 'pte_none(*pte) x512');
-  for (let i = 0; i < 512; i++) if (c.mem.load(table + 8 * i) !== 0n) return c.leave();
+  if (c.mem.firstNonZero(table, 512) >= 0) return c.leave();
   const lo = va & ~((1n << w.fmt.shift(2)) - 1n);
   yield* assertNoLocklessWalk(
     c,
