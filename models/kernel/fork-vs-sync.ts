@@ -43,9 +43,9 @@ import {
 function* populator(c: Cpu, k: Kernel, p: Placement, ready: number): Steps {
   c.enter('memremap_pages');
   c.enter('pagemap_range');
-  yield* mem_hotplug_begin(c, k);
+  yield mem_hotplug_begin(c, k);
   yield* __populate_section_memmap(c, k, PMEM_PFN, 512n, p.vmemmapBase, true);
-  yield* mem_hotplug_done(c, k);
+  yield mem_hotplug_done(c, k);
   yield c.store(ready, 1n, 'pgmap ready');
   c.leave();
   c.leave();

@@ -38,9 +38,9 @@ export interface HotAdd {
  */
 function* populator(c: Cpu, k: Kernel, h: HotAdd, p: Placement, ready: number): Steps {
   for (const fn of h.callers) c.enter(fn);
-  yield* mem_hotplug_begin(c, k);
+  yield mem_hotplug_begin(c, k);
   yield* __populate_section_memmap(c, k, h.startPfn, h.nrPages, p.vmemmapBase, h.compound);
-  yield* mem_hotplug_done(c, k);
+  yield mem_hotplug_done(c, k);
   yield c.store(ready, 1n, 'pgmap ready');
   for (let i = 0; i < h.callers.length; i++) c.leave();
 }

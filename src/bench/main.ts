@@ -3,14 +3,15 @@
  * Atomics load and store), the inline executor on its executor-bound workload and on the kernel
  * models (under DFS and DPOR), parallel exploration on 1, 2 (and every) workers under DFS and
  * DPOR, the resident memory of a long 2-worker DFS, fast-check's scheduler on the same
- * lost-update program, and (not with `--quick`) every bundled model, the raw Atomics handoff,
- * the threads executor and soak; prints a table (or with `--json` one JSON object of the
- * headline figures) and writes results/bench/<date>[-quick][-<label>].json. Timings are
- * measured here and never asserted by tests.
+ * lost-update program, the wall time of a whole-table `pagerace check`, and (not with
+ * `--quick`) every bundled model, the raw Atomics handoff, the threads executor and soak; prints
+ * a table (or with `--json` one JSON object of the headline figures) and writes
+ * results/bench/<date>[-quick][-<label>].json. Timings are measured here and never asserted by
+ * tests.
  *
  * Flags: `--json` (the headline figures as one JSON object on stdout), `--quick` (a smaller run,
  * under a minute), `--label NAME` (appended to the result file's name), `--rss-seconds N` (length
- * of the memory run; default 300, 20 with --quick).
+ * of the memory run; default 300, 15 with --quick).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { type InlineFigure, measureInline } from './inline.js';
 import { fastCheckLostUpdate } from './peer.js';
 import { measureRss, type RssFigure } from './rss.js';
 import { measureSoak } from './soak.js';
+import { measureStartup } from './startup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, here.includes(`${join('dist', 'src')}`) ? '../../..' : '../..');
@@ -68,7 +70,7 @@ function parseFlags(argv: string[]): BenchFlags {
       process.exit(2);
     }
   }
-  if (!flags.rssSeconds) flags.rssSeconds = flags.quick ? 20 : 300;
+  if (!flags.rssSeconds) flags.rssSeconds = flags.quick ? 15 : 300;
   if (!(flags.rssSeconds > 0)) {
     process.stderr.write('bench: --rss-seconds needs a positive number\n');
     process.exit(2);
@@ -200,10 +202,10 @@ interface KernelFigure {
   meanNsPerStep: number;
 }
 
-function kernelFigure(targets: Target[], strategy: string, ms: number): KernelFigure {
+function kernelFigure(targets: Target[], strategy: string, ms: number, warmMs: number): KernelFigure {
   const models: InlineFigure[] = [];
   for (const t of targets) {
-    const f = measureInline(t, ms, strategy);
+    const f = measureInline(t, ms, strategy, warmMs);
     models.push(f);
     log(`  ${strategy} ${f.model}: ${fmt(f.nsPerStep)} ns/step`);
   }
@@ -238,10 +240,22 @@ async function main(): Promise<void> {
   const large = measureInline(interleave, quick ? 800 : 2000);
   log(`inline executor, interleave:large: ${fmt(large.nsPerStep)} ns/step`);
 
+  log('fast-check peer (lost-update in fc.scheduler()):');
+  // next, while the engine has seen one other model only (as in a run of lost-update alone):
+  // both warmed up first, then timed back to back in wall-clock time
+  const runs = quick ? 5000 : 20_000;
+  await fastCheckLostUpdate(1000);
+  const fcFig = await fastCheckLostUpdate(runs);
+  const lu = await target('lost-update', 'buggy');
+  const pr = measureInlineRandom(lu, quick ? 500 : 2000);
+  log(`  fast-check ${fmt(fcFig.perSecond)} schedules/s; pagerace ${fmt(pr)} executions/s`);
+
   log('kernel models, inline, one thread:');
-  const kernelMs = quick ? 80 : 400;
-  const kernelDfs = kernelFigure(kernelTargets, 'dfs', kernelMs);
-  const kernelDpor = kernelFigure(kernelTargets, 'dpor', kernelMs);
+  // each variant's own code is new to the JIT: it is warmed up before it is timed
+  const kernelMs = quick ? 80 : 500;
+  const kernelWarmMs = quick ? 60 : 250;
+  const kernelDfs = kernelFigure(kernelTargets, 'dfs', kernelMs, kernelWarmMs);
+  const kernelDpor = kernelFigure(kernelTargets, 'dpor', kernelMs, kernelWarmMs);
   log(`  mean: dfs ${fmt(kernelDfs.meanNsPerStep)} ns/step, dpor ${fmt(kernelDpor.meanNsPerStep)} ns/step`);
 
   const inline: InlineFigure[] = [];
@@ -263,12 +277,11 @@ async function main(): Promise<void> {
   const parallel = await parallelFigures(interleave, 'dfs', quick ? 1 : 3);
   const parallelDpor = await parallelFigures(interleave, 'dpor', quick ? 1 : 3);
 
-  log('fast-check peer (lost-update in fc.scheduler()):');
-  const runs = quick ? 5000 : 20_000;
-  const fcFig = await fastCheckLostUpdate(runs);
-  const lu = await target('lost-update', 'buggy');
-  const pr = measureInlineRandom(lu, runs * 10);
-  log(`  fast-check ${fmt(fcFig.perSecond)} schedules/s; pagerace ${fmt(pr)} executions/s`);
+  log('startup: a whole-table check from a fresh process:');
+  const startup = await measureStartup(ROOT, quick ? 1 : 3, 2);
+  log(
+    `  ${fmt(startup.cliMs)} ms for ${startup.variants} variants (here: models ${fmt(startup.loadModelsMs)} ms, workers ${fmt(startup.startWorkersMs)} ms, searches ${fmt(startup.searchMs)} ms)`,
+  );
 
   log(`resident memory over ${flags.rssSeconds}s of a 2-worker DFS:`);
   const rssTarget = await target('fork-vs-sync', 'fixed-l4-fresh');
@@ -332,6 +345,7 @@ async function main(): Promise<void> {
     parallel,
     parallelDpor,
     rss,
+    startup,
     peer: {
       program: 'lost-update:buggy (two CPUs, load then store)',
       fastCheckSchedulesPerSecond: fcFig.perSecond,
@@ -377,6 +391,7 @@ async function main(): Promise<void> {
       `<= ${TARGET_RSS_GROWTH_PCT}%`,
       yes(met.rss),
     ],
+    [`whole-table check, fresh process (${startup.variants} variants), ms`, fmt(startup.cliMs), '', ''],
     ['fast-check schedules/s (lost-update)', fmt(fcFig.perSecond), '', ''],
     ['pagerace random executions/s (lost-update)', fmt(pr), '', ''],
     ['pagerace / fast-check', `${fmt(result.peer.ratio, 1)}x`, `>= ${TARGET_PEER_RATIO}x`, yes(met.peer)],
@@ -464,16 +479,30 @@ function yes(b: boolean): string {
   return b ? 'yes' : 'NO';
 }
 
-/** executions per second of a random search of `t` on the inline executor (as fast-check runs) */
-function measureInlineRandom(t: Target, runs: number): number {
+/**
+ * executions per wall-clock second of a random search of `t` on the inline executor (as
+ * fast-check runs), over about `ms` milliseconds after 100,000 executions of warm-up
+ */
+function measureInlineRandom(t: Target, ms: number): number {
   const exec = new Execution(buildProgram(t));
-  const s = new RandomScheduler('peer', 0, runs);
-  const t0 = performance.now();
-  while (s.startExecution()) {
-    exec.run(s);
-    s.endExecution();
+  const warm = new RandomScheduler('warm', 0, 100_000);
+  while (warm.startExecution()) {
+    exec.run(warm);
+    warm.endExecution();
   }
-  return (runs * 1000) / (performance.now() - t0);
+  const s = new RandomScheduler('peer');
+  let runs = 0;
+  const t0 = performance.now();
+  let now = t0;
+  while (now - t0 < ms) {
+    for (let i = 0; i < 1000 && s.startExecution(); i++) {
+      exec.run(s);
+      s.endExecution();
+      runs++;
+    }
+    now = performance.now();
+  }
+  return (runs * 1000) / (now - t0);
 }
 
 function gitCommit(): string {

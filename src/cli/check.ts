@@ -150,7 +150,18 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
   const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
   checkOut(outDir);
   const junit = junitTarget(flags);
-  const targets = await resolveTargets(specs);
+  // the threads executor runs each search in this thread, its CPUs on their own workers; the
+  // explorer workers start (each loads the engine) while this thread loads the models
+  const opening = opts.executor === 'threads' ? null : openPool(workers, opts.stallMs!);
+  // a pool that fails to start is reported where it is awaited, not as an unhandled rejection
+  opening?.catch(() => {});
+  let targets: Awaited<ReturnType<typeof resolveTargets>>;
+  try {
+    targets = await resolveTargets(specs);
+  } catch (e) {
+    await (await opening?.catch(() => null))?.close();
+    throw e;
+  }
   const json = flags.json === true;
   const startedAt = new Date();
   const show: Display = {
@@ -160,8 +171,7 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
     // one variant (no table to keep in view); else one line each, the full ones in trace.txt
     full: flags.verbose === true || outDir === false || targets.length === 1,
   };
-  // the threads executor runs each search in this thread, its CPUs on their own workers
-  const pool = opts.executor === 'threads' ? null : await openPool(workers, opts.stallMs!);
+  const pool = opening === null ? null : await opening;
   let run: { results: SearchResult[]; failure: string | null };
   try {
     run = await searchTargets(targets, opts, pool, signals, show);

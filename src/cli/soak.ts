@@ -61,6 +61,10 @@ export interface SoakResult {
   stalledIterations: number;
   record: boolean;
   seed: string;
+  /** resident memory of the whole process (CPU workers are its threads) when the soak started, MB */
+  rssStartMb: number;
+  /** the highest resident memory sampled while it ran (every 100 ms), MB */
+  rssPeakMb: number;
   violations: {
     kind: string;
     message: string;
@@ -174,12 +178,10 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const progress = new ProgressDisplay(progressStyle(mode, process.stderr.isTTY === true, false));
   const signals = new StopSignals().install();
   const results: SoakResult[] = [];
-  const rssStart = process.memoryUsage().rss;
   try {
     for (const t of targets) {
       if (signals.stopped) results.push(notRunSoak(t, set));
-      else
-        results.push(await soakVariant(t, set, set.durationMs / targets.length, progress, signals, rssStart));
+      else results.push(await soakVariant(t, set, set.durationMs / targets.length, progress, signals));
     }
   } finally {
     signals.remove();
@@ -217,7 +219,6 @@ async function soakVariant(
   ms: number,
   progress: ProgressDisplay,
   signals: StopSignals,
-  rssStart: number,
 ): Promise<SoakResult> {
   const label = `${t.model.def.name}:${t.variantName}`;
   const expected = expectedKind(t);
@@ -234,10 +235,14 @@ async function soakVariant(
   );
   const started = performance.now();
   let ended = started;
+  // the workers are threads of this process: its RSS while they run is the soak's memory
+  const rssStart = process.memoryUsage.rss();
+  let rssPeak = rssStart;
   progress.startSoak(label, ms);
   try {
     while (!signals.stopped && performance.now() - started < ms) {
       await new Promise((r) => setTimeout(r, 100));
+      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
       const st = soak.stats();
       progress.updateSoak(st.iterations, st.violations, st.distinct, performance.now() - started);
     }
@@ -259,7 +264,7 @@ async function soakVariant(
         ? 'NOT as expected'
         : `INCONCLUSIVE: ${reason}`;
   console.log(
-    `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${stalled}${set.record ? ', recorded' : ''}, seed ${set.seed}, rss ${mb(rssStart)} -> ${mb(process.memoryUsage().rss)}: ${verdict}`,
+    `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${stalled}${set.record ? ', recorded' : ''}, seed ${set.seed}, rss ${mb(rssStart)} at start, peak ${mb(rssPeak)} (workers included): ${verdict}`,
   );
   return {
     model: t.model.def.name,
@@ -276,6 +281,8 @@ async function soakVariant(
     stalledIterations: st.stalls,
     record: set.record,
     seed: set.seed,
+    rssStartMb: Math.round(rssStart / 2 ** 20),
+    rssPeakMb: Math.round(rssPeak / 2 ** 20),
     violations: [...soak.sightings.values()].map((x) => ({
       kind: x.kind,
       message: x.message,
@@ -314,6 +321,8 @@ function notRunSoak(t: Target, set: SoakSettings): SoakResult {
     stalledIterations: 0,
     record: set.record,
     seed: set.seed,
+    rssStartMb: 0,
+    rssPeakMb: 0,
     violations: [],
     stalls: [],
   };

@@ -33,7 +33,9 @@ export class CpuSet {
   }
 
   clear(): void {
-    this.words.fill(0);
+    // a loop, not fill(): the set is one or a few words, and fill is a call into the runtime
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) w[i] = 0;
   }
 
   isEmpty(): boolean {

@@ -43,7 +43,8 @@ export class Cpu {
   /** `reset` prepares the CPU for a new execution. */
   reset(): void {
     this.task = this.name;
-    this.stack.length = 0;
+    // setting an array's length is a call into the runtime; the stack is usually empty by now
+    if (this.stack.length !== 0) this.stack.length = 0;
   }
 
   /**

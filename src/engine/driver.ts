@@ -121,7 +121,7 @@ export class StepDriver implements SchedulingView {
     let current = -1;
     try {
       ports.begin(trace !== null);
-      done.fill(0);
+      for (let i = 0; i < n; i++) done[i] = 0;
       for (let i = 0; i < n; i++) {
         try {
           if (!ports.start(i)) done[i] = 1;

@@ -5,7 +5,7 @@ import { type CpuPorts, DEFAULT_MAX_STEPS, StepDriver } from './driver.js';
 import { Op, OpKind } from './op.js';
 import type { Outcome } from './outcome.js';
 import { performOp } from './perform.js';
-import type { Program } from './program.js';
+import type { Oracle, Program } from './program.js';
 import { MAX_CPUS, type Scheduler } from './scheduling.js';
 import type { MachineSection, TraceStep } from './trace.js';
 import { Violation } from './violation.js';
@@ -35,6 +35,8 @@ export class Execution implements CpuPorts {
   private readonly gens: Steps<unknown>[];
   /** the operation just performed, as afterStep oracles see it */
   private readonly performed = new Op();
+  /** the program's oracles that look at every step (most only check at the end) */
+  private readonly stepOracles: Oracle[];
   private tracing = false;
 
   constructor(
@@ -47,6 +49,7 @@ export class Execution implements CpuPorts {
     this.cpuCount = program.cpus.length;
     this.cpus = program.cpus.map((p, i) => new Cpu(i, p.name, this.memory));
     this.gens = new Array(this.cpuCount);
+    this.stepOracles = program.oracles.filter((o) => o.afterStep !== undefined);
     this.driver = new StepDriver(this, maxSteps);
   }
 
@@ -110,17 +113,14 @@ export class Execution implements CpuPorts {
   }
 
   resume(i: number, result: bigint): boolean {
+    const oracles = this.stepOracles;
+    if (oracles.length === 0) return this.gens[i].next(result).done !== true;
+    // the CPU refills its Op with its next operation as it runs on: oracles get a copy
     const cpu = this.cpus[i];
-    const oracles = this.program.oracles;
-    let done: boolean;
-    if (oracles.length === 0) done = this.gens[i].next(result).done === true;
-    else {
-      // the CPU refills its Op with its next operation as it runs on: oracles get a copy
-      const performed = this.performed;
-      performed.copyFrom(cpu.op);
-      done = this.gens[i].next(result).done === true;
-      for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(this.memory, cpu, performed, result);
-    }
+    const performed = this.performed;
+    performed.copyFrom(cpu.op);
+    const done = this.gens[i].next(result).done === true;
+    for (let k = 0; k < oracles.length; k++) oracles[k].afterStep!(this.memory, cpu, performed, result);
     return !done;
   }
 
@@ -136,13 +136,13 @@ export class Execution implements CpuPorts {
     } else {
       const err = e instanceof Error ? e : new Error(String(e));
       v = new Violation('model-error', `the model threw ${err.name}: ${err.message}`);
-      v.detail = err.stack ?? '';
+      v.detailFrom(err);
     }
     if (v.kind !== 'deadlock' && current >= 0 && v.cpu < 0) {
       v.cpu = current;
       v.kernelStack = this.cpus[current].stack.slice();
       if (v.kind === 'model-error')
-        v.detail = `cpu${current} ${this.cpus[current].task}, step ${this.driver.steps}\n${v.detail}`;
+        v.prependDetail(`cpu${current} ${this.cpus[current].task}, step ${this.driver.steps}`);
     }
     return v;
   }

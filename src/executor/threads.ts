@@ -37,7 +37,7 @@ import {
   Status,
   slotBase,
 } from './turnstile-layout.js';
-import { workerFile } from './worker-file.js';
+import { WORKER_RESOURCE_LIMITS, workerFile } from './worker-file.js';
 
 /** `DEFAULT_ANSWER_MS`: a CPU worker that has not answered a command by then is stalled. */
 export const DEFAULT_ANSWER_MS = 10_000;
@@ -158,7 +158,11 @@ export class ThreadsExecution implements CpuPorts {
         control,
         port: port2,
       };
-      const w = new Worker(workerFile('cpu'), { workerData: data, transferList: [port2] });
+      const w = new Worker(workerFile('cpu'), {
+        workerData: data,
+        transferList: [port2],
+        resourceLimits: WORKER_RESOURCE_LIMITS,
+      });
       workers.push(w);
       ports.push(port1);
       ready.push(readiness(w, cpu));

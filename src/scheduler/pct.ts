@@ -13,9 +13,11 @@ import { optionValue, type StrategyDescriptor } from './strategy.js';
  * k is learned: it is the longest execution seen so far (shuttle's pct.rs does the same).
  */
 export class PctScheduler extends RandomScheduler {
-  /** invariant: length is depth - 1, sorted ascending */
-  private changePoints: number[] = [];
+  /** invariant: length is depth - 1, sorted ascending; reused by every execution */
+  private readonly changePoints: number[] = [];
   private readonly priority = new Float64Array(MAX_CPUS);
+  /** whether this execution's priorities are drawn (at its first pick, when the CPU count is known) */
+  private drawn = false;
   private steps = 0;
   private maxSteps = 1;
 
@@ -30,15 +32,24 @@ export class PctScheduler extends RandomScheduler {
       throw new RangeError(`PCT depth must be a positive integer, got ${depth}`);
   }
 
+  /**
+   * draws the change points first, then, at the first pick, one priority per CPU of the machine
+   * (`enabled.capacity` of them): both orders are fixed, so the schedule follows from the seed
+   */
   protected override beginExecution(): void {
-    for (let i = 0; i < MAX_CPUS; i++) this.priority[i] = this.depth + this.rng();
-    this.changePoints = [];
-    for (let i = 1; i < this.depth; i++) this.changePoints.push(1 + Math.floor(this.rng() * this.maxSteps));
-    this.changePoints.sort((a, b) => a - b);
+    const points = this.changePoints;
+    points.length = 0;
+    for (let i = 1; i < this.depth; i++) points.push(1 + Math.floor(this.rng.next() * this.maxSteps));
+    points.sort(ascending);
+    this.drawn = false;
     this.steps = 0;
   }
 
   override pickCpu(enabled: CpuSet, current: number): number {
+    if (!this.drawn) {
+      for (let i = 0; i < enabled.capacity; i++) this.priority[i] = this.depth + this.rng.next();
+      this.drawn = true;
+    }
     this.steps++;
     for (let i = 0; i < this.changePoints.length; i++) {
       if (this.changePoints[i] === this.steps && current >= 0) this.priority[current] = this.depth - 1 - i;
@@ -53,6 +64,10 @@ export class PctScheduler extends RandomScheduler {
   override endExecution(): void {
     if (this.steps > this.maxSteps) this.maxSteps = this.steps;
   }
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }
 
 /** `PCT_CHUNK` is the size of a pct unit: PCT learns its step bound within a unit, so a unit must

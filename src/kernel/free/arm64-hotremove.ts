@@ -11,6 +11,14 @@ import { flush_tlb_kernel_range, free_pgtable_page } from './free-table.js';
  * under mem_hotplug_lock held for write (arch_remove_memory) and takes no init_mm lock.
  */
 
+/** `tableEmpty` is whether all 512 entries of `table` are none (a zero word is none in every format) */
+function tableEmpty(c: Cpu, w: WalkContext, table: number): boolean {
+  const first = c.mem.firstNonZero(table, 512);
+  if (first < 0) return true;
+  for (let i = first; i < 512; i++) if (!w.fmt.none(c.mem.load(table + 8 * i))) return false;
+  return true;
+}
+
 function span(w: WalkContext, level: number): bigint {
   return 1n << w.fmt.shift(level);
 }
@@ -25,7 +33,7 @@ function* unmap_hotplug_pte_range(c: Cpu, w: WalkContext, pmdp: number, addr: bi
     if (!w.fmt.none(pte)) {
       yield* assertNoLocklessWalk(c, w, addr, addr + span(w, 1), 'clear a pte');
       yield* writeEntry(c, w, ptep, 1, 0n, '__pte_clear');
-      yield* flush_tlb_kernel_range(c, w);
+      yield flush_tlb_kernel_range(c, w);
     }
     addr += span(w, 1);
   } while (addr < end);
@@ -44,7 +52,7 @@ function* unmap_hotplug_pmd_range(c: Cpu, w: WalkContext, pudp: number, addr: bi
       if (w.fmt.leaf(pmd, 2)) {
         yield* assertNoLocklessWalk(c, w, addr, next, 'clear a pmd block');
         yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
-        yield* flush_tlb_kernel_range(c, w);
+        yield flush_tlb_kernel_range(c, w);
       } else {
         yield* unmap_hotplug_pte_range(c, w, pmdp, addr, next);
       }
@@ -97,11 +105,11 @@ function* free_empty_pte_table(c: Cpu, w: WalkContext, pmdp: number, addr: bigin
     addr += span(w, 1);
   } while (addr < end);
   yield c.awaitRange(table, 512, () => true, 'pte_none(__ptep_get(&ptep[i])) x512');
-  for (let i = 0; i < 512; i++) if (!w.fmt.none(c.mem.load(table + 8 * i))) return c.leave();
+  if (!tableEmpty(c, w, table)) return c.leave();
   const lo = start & ~(span(w, 2) - 1n);
   yield* assertNoLocklessWalk(c, w, lo, lo + span(w, 2), `free ${w.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
-  yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
+  yield flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
   yield* free_pgtable_page(c, w, table >>> 12, 'free_hotplug_pgtable_page');
   c.leave();
 }
@@ -125,11 +133,11 @@ function* free_empty_pmd_table(c: Cpu, w: WalkContext, pudp: number, addr: bigin
     addr = next;
   } while (addr < end);
   yield c.awaitRange(table, 512, () => true, 'pmd_none(READ_ONCE(pmdp[i])) x512');
-  for (let i = 0; i < 512; i++) if (!w.fmt.none(c.mem.load(table + 8 * i))) return c.leave();
+  if (!tableEmpty(c, w, table)) return c.leave();
   const lo = start & ~(span(w, 3) - 1n);
   yield* assertNoLocklessWalk(c, w, lo, lo + span(w, 3), `free ${w.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, w, pudp, 3, 0n, 'pud_clear');
-  yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
+  yield flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
   yield* free_pgtable_page(c, w, table >>> 12, 'free_hotplug_pgtable_page');
   c.leave();
 }

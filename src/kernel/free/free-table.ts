@@ -1,4 +1,5 @@
 import type { Cpu, Steps } from '../../engine/cpu.js';
+import type { Op } from '../../engine/op.js';
 import type { WalkContext } from '../walk/access.js';
 
 /**
@@ -15,12 +16,13 @@ export function* free_pgtable_page(c: Cpu, w: WalkContext, frame: number, label:
  * `flush_tlb_kernel_range` (and __flush_tlb_kernel_pgtable, flush_tlb_all): the models have no
  * TLB, so the flush changes no memory; what it guarantees is that hardware walks in flight on
  * other CPUs have completed when it returns (TLBI + DSB on arm64, the IPI on x86). It is one
- * step that waits until no other CPU's `hw_walk_in_flight` word is set.
+ * step that waits until no other CPU's `hw_walk_in_flight` word is set: one operation, performed
+ * with one `yield` (`yield flush_tlb_kernel_range(c, w)`).
  */
-export function* flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_tlb_kernel_range'): Steps {
+export function flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_tlb_kernel_range'): Op {
   const g = w.ghost;
   const n = g.cpuNames.length;
-  yield c.awaitRange(
+  return c.awaitRange(
     g.hwWalk,
     n,
     () => {

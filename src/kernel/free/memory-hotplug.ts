@@ -8,10 +8,10 @@ import { type HotplugLock, mem_hotplug_begin, mem_hotplug_done } from '../locks.
  */
 export function* try_remove_memory(c: Cpu, locks: HotplugLock, arch_remove_memory: Steps): Steps {
   c.enter('try_remove_memory');
-  yield* mem_hotplug_begin(c, locks);
+  yield mem_hotplug_begin(c, locks);
   c.enter('arch_remove_memory');
   yield* arch_remove_memory;
   c.leave();
-  yield* mem_hotplug_done(c, locks);
+  yield mem_hotplug_done(c, locks);
   c.leave();
 }

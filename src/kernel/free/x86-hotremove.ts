@@ -45,7 +45,7 @@ function* free_pte_table(
 ): Steps {
   c.enter('free_pte_table');
   yield c.awaitRange(table, 512, () => true, 'pte_none(*pte) x512');
-  for (let i = 0; i < 512; i++) if (c.mem.load(table + 8 * i) !== 0n) return c.leave();
+  if (c.mem.firstNonZero(table, 512) >= 0) return c.leave();
   const lo = va & ~((1n << w.fmt.shift(2)) - 1n);
   yield* assertNoLocklessWalk(
     c,
@@ -84,7 +84,7 @@ function* remove_pte_table(
     yield* writeEntry(c, w, pte, 1, 0n, 'pte_clear');
     yield c.unlock(l.pageTableLock, 'spin_unlock');
   }
-  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
+  yield flush_tlb_kernel_range(c, w, 'flush_tlb_all');
   c.leave();
 }
 
@@ -141,7 +141,7 @@ export function* remove_pagetable(
       yield* remove_pmd_table(c, w, l, pmdTable, a, pnext);
     }
   }
-  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
+  yield flush_tlb_kernel_range(c, w, 'flush_tlb_all');
   c.leave();
 }
 

@@ -5,8 +5,13 @@ import { FrameState } from '../../machine/frame-state.js';
 import type { Kernel } from '../kernel.js';
 import { addrFrame, frameAddr } from '../phys.js';
 
-const READS = new Set([OpKind.Load, OpKind.Load32, OpKind.Await]);
-const WRITES = new Set([OpKind.Store, OpKind.Store32, OpKind.Cas]);
+function reads(kind: OpKind): boolean {
+  return kind === OpKind.Load || kind === OpKind.Load32 || kind === OpKind.Await;
+}
+
+function writes(kind: OpKind): boolean {
+  return kind === OpKind.Store || kind === OpKind.Store32 || kind === OpKind.Cas;
+}
 
 /**
  * `freedFrameOracle` is the part of docs/invariants.md I5 the x86 sync models need: no kernel load or
@@ -17,8 +22,8 @@ export function freedFrameOracle(k: Kernel): Oracle {
   return {
     name: 'I5 no access to a freed frame',
     afterStep(mem, cpu, op) {
-      const read = READS.has(op.kind);
-      if (!read && !WRITES.has(op.kind)) return;
+      const read = reads(op.kind);
+      if (!read && !writes(op.kind)) return;
       const f = addrFrame(op.addr);
       if (f <= 0 || f >= mem.frames || mem.state(f) !== FrameState.Free) return;
       const load = (a: number) => mem.load(a);

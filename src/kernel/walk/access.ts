@@ -34,15 +34,16 @@ export function checkTableAccess(
   const g = w.ghost;
   const mem = c.mem;
   const f = addr >>> 12;
-  const how = write ? 'wrote' : 'read';
-  const fn = c.fn || 'its program';
   const rec = g.remembered(mem, c.id, level, f);
-  const via = rec
-    ? `; the pointer to it was read from ${g.addrName(rec.from)}, which now holds 0x${BigInt.asUintN(64, mem.load(rec.from)).toString(16)}`
-    : '';
   const freed = mem.state(f) === FrameState.Free;
   const reused = !freed && rec !== null && rec.gen !== (mem.generation(f) & 0xffff);
   if (!freed && !reused) return;
+  // only a violation gets its message made
+  const how = write ? 'wrote' : 'read';
+  const fn = c.fn || 'its program';
+  const via = rec
+    ? `; the pointer to it was read from ${g.addrName(rec.from)}, which now holds 0x${BigInt.asUintN(64, mem.load(rec.from)).toString(16)}`
+    : '';
   const state = freed ? 'after' : 'reused after';
   const message = `${g.cpuName(c.id)} ${how} ${g.addrName(addr)} (${what}) in ${fn} ${state} ${g.freedByText(mem, f)} freed ${g.frameName(f)}, a ${levelName(w.fmt, level)} table${via}`;
   c.fail('use-after-free', message, [

@@ -114,9 +114,11 @@ export class Ghost {
     level: number,
     f: number,
   ): { gen: number; from: number } | null {
-    const v = mem.load(this.seenAddr(cpu, level));
-    if (v === 0n || Number(v & 0xffffn) - 1 !== f) return null;
-    return { gen: Number((v >> 16n) & 0xffffn), from: Number(v >> 32n) };
+    // read as 32-bit halves (frame + 1 and generation low, pointer source high): no bigints
+    const at = this.seenAddr(cpu, level);
+    const low = mem.load32(at);
+    if ((low & 0xffff) - 1 !== f) return null;
+    return { gen: low >>> 16, from: mem.load32(at + 4) };
   }
 
   /** `addrName` names a physical address as `frame[index]`. */

@@ -49,7 +49,7 @@ export function* ptdump_walk_pgd(
   getOnlineMems = true,
 ): Steps {
   c.enter('ptdump_walk_pgd');
-  if (getOnlineMems) yield* get_online_mems(c, locks);
+  if (getOnlineMems) yield get_online_mems(c, locks);
   yield c.lock(locks.mmapLock, 'mmap_write_lock');
   for (const r of ranges) {
     c.enter('walk_page_range_debug');
@@ -57,6 +57,6 @@ export function* ptdump_walk_pgd(
     c.leave();
   }
   yield c.unlock(locks.mmapLock, 'mmap_write_unlock');
-  if (getOnlineMems) yield* put_online_mems(c, locks);
+  if (getOnlineMems) yield put_online_mems(c, locks);
   c.leave();
 }
