@@ -70,6 +70,8 @@ export class StepDriver implements SchedulingView {
   private step = 0;
   private preemptions = 0;
   private trace: TraceStep[] | null = null;
+  /** the bytes `awaitHoldsWith` puts back */
+  private scratch = new Uint8Array(64);
 
   constructor(
     private readonly ports: CpuPorts,
@@ -95,6 +97,22 @@ export class StepDriver implements SchedulingView {
 
   footprint(i: number, out: Footprint): void {
     footprintOf(this.ports.op(i), this.ports.memory, out);
+  }
+
+  readBytes(addr: number, len: number, out: Uint8Array, at: number): void {
+    this.ports.memory.readBytes(addr, len, out, at);
+  }
+
+  awaitHoldsWith(cpu: number, addr: number, len: number, bytes: Uint8Array, at: number): boolean {
+    const mem = this.ports.memory;
+    const saved = this.scratch.length >= len ? this.scratch : (this.scratch = new Uint8Array(len * 2));
+    mem.readBytes(addr, len, saved, 0);
+    mem.writeBytes(addr, bytes, at, len);
+    try {
+      return this.ports.awaitHolds(cpu);
+    } finally {
+      mem.writeBytes(addr, saved, 0, len);
+    }
   }
 
   /** `run` performs one execution under `scheduler`; with `trace`, every step is appended to it. */
@@ -236,7 +254,7 @@ export class StepDriver implements SchedulingView {
     return v;
   }
 
-  private isEnabled(i: number): boolean {
+  isEnabled(i: number): boolean {
     const op = this.ports.op(i);
     return op.kind === OpKind.Await
       ? this.ports.awaitHolds(i)

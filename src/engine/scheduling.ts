@@ -18,6 +18,16 @@ export interface SchedulingView {
   footprint(cpu: number, out: Footprint): void;
   /** true once `cpu` has finished its program */
   finished(cpu: number): boolean;
+  /** whether `cpu`'s pending operation can be performed now (a lock it waits for is free, ...) */
+  isEnabled(cpu: number): boolean;
+  /** copies the `len` bytes of memory at `addr` into `out` from `at` (what a write overwrites) */
+  readBytes(addr: number, len: number, out: Uint8Array, at: number): void;
+  /**
+   * whether `cpu`'s pending Await would hold if the `len` bytes at `addr` were `bytes` from `at`
+   * instead (memory is left as it was): could the await have gone before the write that put
+   * today's bytes there?
+   */
+  awaitHoldsWith(cpu: number, addr: number, len: number, bytes: Uint8Array, at: number): boolean;
 }
 
 /**

@@ -5,8 +5,10 @@ import { FrameState } from '../../src/machine/frame-state.js';
 import { PAGE_SIZE } from '../../src/machine/layout.js';
 import { MachineBuilder } from '../../src/model/builder.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
-import { DporScheduler } from '../../src/scheduler/dpor.js';
+import { OptimalDporScheduler } from '../../src/scheduler/optimal-dpor.js';
+import { SourceDporScheduler } from '../../src/scheduler/source-dpor.js';
 import { explore } from '../helpers/programs.js';
+import { TraceRecorder } from '../helpers/traces.js';
 
 /**
  * Soundness of the reduction (docs/ARCHITECTURE.md, "What must hold"): on generated programs, DPOR must
@@ -116,26 +118,44 @@ function build(cpus: Instr[][]) {
   return { prog, watched };
 }
 
-describe('DPOR explores what plain DFS explores (differential, fast-check seed 7)', () => {
-  it('same final states and the same violations on 150 generated programs', () => {
+const RUNS = Number(process.env.PAGERACE_DIFF_RUNS ?? 150);
+const SEED = Number(process.env.PAGERACE_DIFF_SEED ?? 7);
+
+describe(`DPOR explores what plain DFS explores (differential, fast-check seed ${SEED})`, () => {
+  it(`optimal and source DPOR: the same final states and violations on ${RUNS} generated programs`, () => {
     let reduced = 0;
+    let exact = 0;
     const kinds = new Set<string>();
     fc.assert(
       fc.property(programs, (cpus) => {
         const plain = build(cpus);
-        const dfs = explore(plain.prog, new DfsScheduler(), plain.watched);
-        const red = build(cpus);
-        const dpor = explore(red.prog, new DporScheduler(), red.watched);
-        expect([...dpor.finals].sort()).toEqual([...dfs.finals].sort());
-        expect([...dpor.violations.keys()].sort()).toEqual([...dfs.violations.keys()].sort());
-        expect(dpor.executions).toBeLessThanOrEqual(dfs.executions);
-        if (dpor.executions < dfs.executions) reduced++;
+        const recorder = new TraceRecorder(new DfsScheduler());
+        const dfs = explore(plain.prog, recorder, plain.watched);
         for (const k of dfs.violations.keys()) kinds.add(k.split(':')[0]);
+        const optimal = new OptimalDporScheduler();
+        const source = new SourceDporScheduler();
+        for (const s of [optimal, source]) {
+          const red = build(cpus);
+          const dpor = explore(red.prog, s, red.watched);
+          expect([...dpor.finals].sort()).toEqual([...dfs.finals].sort());
+          expect([...dpor.violations.keys()].sort()).toEqual([...dfs.violations.keys()].sort());
+          expect(dpor.executions).toBeLessThanOrEqual(dfs.executions);
+          if (s === source) continue;
+          if (dpor.executions < dfs.executions) reduced++;
+          // optimal: no execution blocked by its sleep set, and one per Mazurkiewicz trace
+          expect(optimal.pruned).toBe(0);
+          if ([...dfs.violations.keys()].every((k) => k.startsWith('deadlock'))) {
+            expect(dpor.executions).toBe(recorder.traces);
+            exact++;
+          }
+        }
       }),
-      { seed: 7, numRuns: 150 },
+      { seed: SEED, numRuns: RUNS },
     );
     // the reduction does reduce: most generated programs have independent steps
-    expect(reduced).toBeGreaterThan(75);
+    expect(reduced).toBeGreaterThan(RUNS / 2);
+    // most programs run to the end in every execution, so the count is checked exactly
+    expect(exact).toBeGreaterThan(RUNS / 3);
     // and the generated programs do reach the violations that matter
     expect([...kinds].sort()).toEqual(['assertion', 'deadlock']);
   });
