@@ -105,7 +105,8 @@ export class StepDriver implements SchedulingView {
 
   awaitHoldsWith(cpu: number, addr: number, len: number, bytes: Uint8Array, at: number): boolean {
     const mem = this.ports.memory;
-    const saved = this.scratch.length >= len ? this.scratch : (this.scratch = new Uint8Array(len * 2));
+    if (this.scratch.length < len) this.scratch = new Uint8Array(len * 2);
+    const saved = this.scratch;
     mem.readBytes(addr, len, saved, 0);
     mem.writeBytes(addr, bytes, at, len);
     try {

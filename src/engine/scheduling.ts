@@ -50,6 +50,13 @@ export interface Scheduler {
   pickValue(n: number): number;
   /** `endExecution` is called once the execution has ended, however it ended. */
   endExecution(): void;
+  /**
+   * `repeated` is true, after `endExecution`, when the execution just run only repeats one the
+   * search counts elsewhere: a pass of iterative bounding re-running a schedule of a smaller
+   * bound, PCT's probe runs that measure the execution length. The search neither counts it nor
+   * reports what it found.
+   */
+  readonly repeated?: boolean;
   /** `exhausted` is true when the search ended because every execution was explored. */
   readonly exhausted: boolean;
   /**

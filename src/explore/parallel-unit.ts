@@ -131,6 +131,10 @@ export function runUnit(
       sched.endExecution();
       beat(control.ctl, control.slot);
       res.steps += o.steps;
+      if (sched.repeated === true) {
+        ran--; // a repeat is no progress: the unit still owes one execution before it yields
+        continue;
+      }
       if (o.pruned) continue;
       const index = res.executions++;
       if (!o.violation) continue;

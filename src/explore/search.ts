@@ -124,7 +124,7 @@ async function explore(
       const o = runner.run(sched);
       sched.endExecution();
       steps += o.steps;
-      if (o.pruned) continue;
+      if (o.pruned || sched.repeated === true) continue;
       executions++;
       if (o.violation) {
         violating++;

@@ -114,6 +114,12 @@ export class PhysicalMemory {
    */
   readBytes(addr: number, len: number, out: Uint8Array, at: number): void {
     const start = this.header + addr;
+    if (len <= 16) {
+      // most writes are one word: a loop beats making a subarray
+      const all = this.all;
+      for (let i = 0; i < len; i++) out[at + i] = all[start + i];
+      return;
+    }
     out.set(this.all.subarray(start, start + len), at);
   }
 

@@ -5,8 +5,23 @@ import { PAGE_SHIFT, PAGE_SIZE } from '../machine/layout.js';
 const UNIT_SHIFT = 2;
 const UNITS_PER_PAGE = PAGE_SIZE >>> UNIT_SHIFT;
 
+/** `EventList` is a reusable list of event indices. */
+export class EventList {
+  items = new Int32Array(64);
+  count = 0;
+
+  push(event: number): void {
+    if (this.count === this.items.length) {
+      const b = new Int32Array(this.items.length * 2);
+      b.set(this.items);
+      this.items = b;
+    }
+    this.items[this.count++] = event;
+  }
+}
+
 /** what an undo entry restores */
-const enum Slot {
+enum Slot {
   UnitWrite = 0,
   UnitReads = 1,
   PageWrite = 2,
@@ -81,7 +96,7 @@ export class LocationIndex {
    * `dependencies` appends to `out` the earlier events that an access with footprint `fp` may
    * depend on directly (with repeats, and possibly events of the accessing CPU: callers filter).
    */
-  dependencies(fp: Footprint, out: number[]): void {
+  dependencies(fp: Footprint, out: EventList): void {
     if (fp.allocator && this.allocator >= 0) out.push(this.allocator);
     if (fp.readHi > fp.readLo) this.forPages(fp.readLo, fp.readHi, false, out);
     if (fp.writeHi > fp.writeLo) this.forPages(fp.writeLo, fp.writeHi, true, out);
@@ -109,7 +124,8 @@ export class LocationIndex {
   truncate(count: number): void {
     if (count >= this.events) return;
     const to = this.undoMark[count];
-    for (let k = this.undos - 1; k >= to; k--) this.restore(this.undoSlot[k], this.undoIndex[k], this.undoOld[k]);
+    for (let k = this.undos - 1; k >= to; k--)
+      this.restore(this.undoSlot[k], this.undoIndex[k], this.undoOld[k]);
     this.undos = to;
     this.reads = this.readMark[count];
     this.events = count;
@@ -124,7 +140,7 @@ export class LocationIndex {
     return unit > page ? unit : page;
   }
 
-  private forPages(lo: number, hi: number, write: boolean, out: number[]): void {
+  private forPages(lo: number, hi: number, write: boolean, out: EventList): void {
     this.ensure(hi);
     const n = this.cpus;
     for (let page = lo >>> PAGE_SHIFT; page <= (hi - 1) >>> PAGE_SHIFT; page++) {
@@ -140,7 +156,8 @@ export class LocationIndex {
         continue;
       }
       const withPageReads = write && this.pageReads[page] > 0;
-      if (withPageReads) for (let q = 0; q < n; q++) if (this.pageRead[row + q] >= 0) out.push(this.pageRead[row + q]);
+      if (withPageReads)
+        for (let q = 0; q < n; q++) if (this.pageRead[row + q] >= 0) out.push(this.pageRead[row + q]);
       for (let u = a >>> UNIT_SHIFT; u < b >>> UNIT_SHIFT; u++) {
         if (this.unitWrite[u] >= 0) out.push(this.unitWrite[u]);
         if (!write) continue;
@@ -186,8 +203,9 @@ export class LocationIndex {
   }
 
   private set(slot: Slot, index: number, value: number): void {
-    this.log(slot, index, this.array(slot)[index]);
-    this.restore(slot, index, value);
+    const a = this.array(slot);
+    this.log(slot, index, a[index]);
+    a[index] = value;
   }
 
   private log(slot: Slot, index: number, old: number): void {

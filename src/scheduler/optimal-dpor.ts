@@ -3,7 +3,7 @@ import { conflicts, Footprint } from '../engine/footprint.js';
 import { OpKind } from '../engine/op.js';
 import { ScheduleError, type Scheduler, type SchedulingView, valueStep } from '../engine/scheduling.js';
 import { DecisionTree } from './decision-tree.js';
-import { LocationIndex } from './location-index.js';
+import { EventList, LocationIndex } from './location-index.js';
 import type { StrategyDescriptor } from './strategy.js';
 import { insertSequence, WakeupNode, type WakeupSequence } from './wakeup-tree.js';
 
@@ -14,11 +14,16 @@ import { insertSequence, WakeupNode, type WakeupSequence } from './wakeup-tree.j
 interface OptimalNode {
   chosen: number;
   enabled: CpuSet;
-  /** CPUs asleep on entry: their next step here would only repeat explored executions */
-  sleep: CpuSet;
-  /** CPUs whose branches from here are explored (asleep for the branches after them) */
-  done: CpuSet;
-  /** the wakeup tree: `wut[0]` is the branch being explored, the others wait their turn */
+  /**
+   * the sleep set on entry, per CPU the data values of its next step that would only repeat
+   * explored executions (bit v: value v; a step that is not a choice has value 0)
+   */
+  sleep: Int32Array;
+  /** per CPU, the values of the branches explored from here (asleep for the branches after) */
+  done: Int32Array;
+  /** the branch being explored: a wakeup tree's, or null for a free choice of `chosen` */
+  current: WakeupNode | null;
+  /** the wakeup tree's branches still to explore from here, in order */
   wut: WakeupNode[];
 }
 
@@ -43,6 +48,12 @@ interface Race {
 }
 
 const NONE = -1;
+const NO_BRANCHES: readonly WakeupNode[] = [];
+
+/** `valueBit` is the sleep-set bit of data value `v` (values from 31 share the last bit) */
+function valueBit(v: number): number {
+  return 1 << Math.min(v, 31);
+}
 
 function isAcquire(kind: OpKind): boolean {
   return kind === OpKind.Lock || kind === OpKind.ReadLock;
@@ -110,11 +121,13 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
   private readonly races: Race[] = [];
   /** decisions below this depth replay known events */
   private replayUntil = 0;
-  private nextSleep = new CpuSet(0);
-  private subtree: WakeupNode[] = [];
+  private nextSleep = new Int32Array(0);
+  private asleep = new Int32Array(0);
+  /** the wakeup subtree the next new state starts with (empty: choose freely) */
+  private subtree: readonly WakeupNode[] = NO_BRANCHES;
   private blocked = false;
-  private readonly deps: number[] = [];
-  private readonly direct: number[] = [];
+  private readonly deps = new EventList();
+  private readonly direct = new EventList();
   private fps: Footprint[] = [];
   private finalFps: Footprint[] = [];
   private finalHas = new Uint8Array(0);
@@ -125,13 +138,20 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
   protected override beginExecution(): void {
     this.blocked = false;
     this.races.length = 0;
-    this.subtree = [];
-    this.nextSleep.clear();
+    this.subtree = NO_BRANCHES;
+    this.nextSleep.fill(0);
   }
 
   protected makeNode(): OptimalNode {
     const n = this.cpus;
-    return { chosen: NONE, enabled: new CpuSet(n), sleep: new CpuSet(n), done: new CpuSet(n), wut: [] };
+    return {
+      chosen: NONE,
+      enabled: new CpuSet(n),
+      sleep: new Int32Array(n),
+      done: new Int32Array(n),
+      current: null,
+      wut: [],
+    };
   }
 
   pickCpu(enabled: CpuSet, _current: number, view: SchedulingView): number {
@@ -146,29 +166,31 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       if (d > 0) this.noteBlocked(d, enabled, view);
       node = this.push();
       node.enabled.copyFrom(enabled);
-      node.sleep.copyFrom(this.nextSleep);
-      node.sleep.intersect(enabled);
-      node.done.clear();
-      node.wut = this.subtree;
-      this.subtree = [];
+      node.sleep.set(this.nextSleep);
+      node.done.fill(0);
+      if (node.wut.length > 0) node.wut.length = 0;
+      for (const w of this.subtree) node.wut.push(w);
+      node.current = node.wut.length > 0 ? (node.wut.shift() as WakeupNode) : null;
+      if (node.current === null) node.chosen = this.freeChoice(node);
+      else node.chosen = node.current.cpu;
     }
-    const child = this.branch(node, view);
-    if (child === null) {
+    if (!this.enabledBranch(node, view)) {
       this.size--;
       this.depth--;
       this.blocked = true;
       return NONE;
     }
-    node.chosen = child.cpu;
-    this.execute(node, d, child, view);
-    return child.cpu;
+    this.execute(node, d, view);
+    return node.chosen;
   }
 
   pickValue(n: number): number {
     const i = this.depth - 1;
     const value = this.evValue[i];
     if (value >= n)
-      throw new ScheduleError(`the model is not deterministic: a choice offered ${n} values on replay, fewer than before`);
+      throw new ScheduleError(
+        `the model is not deterministic: a choice offered ${n} values on replay, fewer than before`,
+      );
     if (i >= this.replayUntil && value === 0) {
       // the other values are the choice's races: each is explored from the state before it
       const p = this.evCpu[i];
@@ -207,14 +229,11 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     super.endExecution();
   }
 
-  protected advance(node: OptimalNode): boolean {
-    const explored = node.wut.shift();
-    if (!explored || node.wut.length === 0) return false;
-    // another value of the same CPU's choice goes next: the CPU sleeps once all are explored
-    const k = node.wut.findIndex((w) => w.cpu === explored.cpu);
-    if (k > 0) node.wut.unshift(node.wut.splice(k, 1)[0]);
-    else if (k < 0) node.done.add(explored.cpu);
-    node.chosen = node.wut[0].cpu;
+  protected advance(node: OptimalNode, d: number): boolean {
+    if (node.wut.length === 0) return false;
+    node.done[node.chosen] |= valueBit(Math.max(0, this.evValue[d]));
+    node.current = node.wut.shift() as WakeupNode;
+    node.chosen = node.current.cpu;
     return true;
   }
 
@@ -251,48 +270,55 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     return out;
   }
 
-  /** the branch to take at `node`: its wakeup tree's first, else a free choice; null if all sleep */
-  private branch(node: OptimalNode, view: SchedulingView): WakeupNode | null {
+  /** a free choice at `node`: its lowest enabled CPU that is not asleep (-1: all asleep) */
+  private freeChoice(node: OptimalNode): number {
+    const e = node.enabled;
+    for (let q = e.first(); q >= 0; q = e.next(q + 1)) if ((node.sleep[q] & 1) === 0) return q;
+    return NONE;
+  }
+
+  /**
+   * makes `node`'s branch one that can be taken: a wakeup branch whose first step is not enabled
+   * (its await's condition failed where nothing foresaw it) gives way to every CPU that can step;
+   * false when there is none (every enabled CPU asleep)
+   */
+  private enabledBranch(node: OptimalNode, view: SchedulingView): boolean {
     for (;;) {
-      if (node.wut.length === 0) {
-        const free = this.scratchSet;
-        free.copyFrom(node.enabled);
-        free.subtract(node.sleep);
-        const p = free.first();
-        if (p < 0) return null;
-        view.footprint(p, this.fps[p]);
-        node.wut.push(new WakeupNode(p, 0, this.fps[p]));
-      }
-      const child = node.wut[0];
-      if (node.enabled.has(child.cpu)) return child;
-      // a wakeup sequence whose step cannot be taken here: explore every CPU that can instead
+      if (node.chosen < 0) return false;
+      if (node.enabled.has(node.chosen)) return true;
       this.fallbacks++;
-      node.wut.shift();
       for (let q = node.enabled.first(); q >= 0; q = node.enabled.next(q + 1)) {
-        if (node.sleep.has(q) || node.wut.some((w) => w.cpu === q)) continue;
+        if ((node.sleep[q] & 1) !== 0 || node.wut.some((w) => w.cpu === q)) continue;
         view.footprint(q, this.fps[q]);
         node.wut.push(new WakeupNode(q, 0, this.fps[q]));
       }
-      if (node.wut.length === 0) return null;
+      node.current = node.wut.shift() ?? null;
+      node.chosen = node.current?.cpu ?? NONE;
     }
   }
 
-  /** records event `i`, `child`'s step, and the sleep set of the state after it */
-  private execute(node: OptimalNode, i: number, child: WakeupNode, view: SchedulingView): void {
-    const p = child.cpu;
+  /** records event `i`, `node`'s branch, and the sleep set of the state after it */
+  private execute(node: OptimalNode, i: number, view: SchedulingView): void {
+    const p = node.chosen;
+    const child = node.current;
     const n = this.cpus;
     const fp = this.fps[p];
     view.footprint(p, fp);
     // an allocation's frame depends on where it runs: the lowest free one then
     const moved = fp.kind === OpKind.Alloc;
-    if (child.fp.kind !== fp.kind || (!moved && (child.fp.writeLo !== fp.writeLo || child.fp.readLo !== fp.readLo)))
+    const expected = child?.fp;
+    if (
+      expected &&
+      (expected.kind !== fp.kind ||
+        (!moved && (expected.writeLo !== fp.writeLo || expected.readLo !== fp.readLo)))
+    )
       throw new ScheduleError(
         `the model is not deterministic: cpu${p}'s step at decision ${i} is not the one an equivalent execution took (does it keep state outside PhysicalMemory, or use Math.random?)`,
       );
     this.ensureEvents(i + 1);
     this.evCpu[i] = p;
     this.evFp[i].copyFrom(fp);
-    this.evValue[i] = fp.kind === OpKind.Choose ? child.value : NONE;
+    this.evValue[i] = fp.kind !== OpKind.Choose ? NONE : (child?.value ?? 0);
     // what the write overwrites: an await racing with it is evaluated without it
     const len = fp.writeHi - fp.writeLo;
     this.evOldAt[i] = this.oldTop;
@@ -307,7 +333,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       this.oldTop += len;
     }
     const deps = this.deps;
-    deps.length = 0;
+    deps.count = 0;
     this.index.dependencies(fp, deps);
     if (isLockOp(fp.kind)) this.noteLock(i, fp);
     // the vector clock: the CPU's previous event joined with every dependency
@@ -316,32 +342,34 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     const clocks = this.clocks;
     if (last >= 0) clocks.copyWithin(row, last * n, last * n + n);
     else clocks.fill(0, row, row + n);
-    for (const j of deps) {
-      const jr = j * n;
+    for (let k = 0; k < deps.count; k++) {
+      const jr = deps.items[k] * n;
       for (let q = 0; q < n; q++) if (clocks[jr + q] > clocks[row + q]) clocks[row + q] = clocks[jr + q];
     }
     clocks[row + p] = (last >= 0 ? clocks[last * n + p] : 0) + 1;
     this.findRaces(i, p, fp, last, view);
     this.index.record(i, p, fp);
-    if (this.cpuEventCount[p] >= this.cpuEvents[p].length) this.cpuEvents[p] = growInt(this.cpuEvents[p], 2 * this.cpuEvents[p].length);
+    if (this.cpuEventCount[p] >= this.cpuEvents[p].length)
+      this.cpuEvents[p] = growInt(this.cpuEvents[p], 2 * this.cpuEvents[p].length);
     this.cpuEvents[p][this.cpuEventCount[p]++] = i;
     this.events = i + 1;
     // the sleep set after the step: sleepers and explored siblings it does not wake
     const after = this.nextSleep;
-    after.copyFrom(node.sleep);
-    after.union(node.done);
-    after.delete(p);
-    for (let q = after.first(); q >= 0; q = after.next(q + 1)) {
+    for (let q = 0; q < n; q++) {
+      const bits = q === p ? 0 : node.sleep[q] | node.done[q];
+      after[q] = bits;
+      if (bits === 0) continue;
       view.footprint(q, this.fps[q]);
-      if (conflicts(this.fps[q], fp)) after.delete(q);
+      if (conflicts(this.fps[q], fp)) after[q] = 0;
     }
-    this.subtree = child.children.splice(0);
+    this.subtree = child?.children ?? NO_BRANCHES;
   }
 
   /** the races of new event `i` of `p` with the events it depends on directly */
   private findRaces(i: number, p: number, fp: Footprint, last: number, view: SchedulingView): void {
     const direct = this.directDeps(p, last, this.deps);
-    for (const j of direct) {
+    for (let d = 0; d < direct.count; d++) {
+      const j = direct.items[d];
       let first = j;
       if (isAcquire(fp.kind) && isLockOp(this.evFp[j].kind) && this.evFp[j].writeLo === fp.writeLo) {
         // an acquisition cannot go before the release it waited for: it races with the
@@ -375,15 +403,20 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       if (isAcquire(fp.kind)) {
         const holder = this.lockOpAt(fp.writeLo);
         const h = holder >= 0 ? this.evLock[holder * 6 + 5] : NONE;
-        if (h >= 0 && this.evCpu[h] !== q && !this.before(h, e)) this.blockedRace(h, q, s, fp, this.clockOf(q, holder));
+        if (h >= 0 && this.evCpu[h] !== q && !this.before(h, e))
+          this.blockedRace(h, q, s, fp, this.clockOf(q, holder));
       } else if (fp.kind === OpKind.Await) {
         const deps = this.deps;
-        deps.length = 0;
+        deps.count = 0;
         this.index.dependencies(fp, deps);
         const clock = this.clockOf(q, -1);
-        for (const j of deps) for (let c = 0; c < n; c++) clock[c] = Math.max(clock[c], this.clocks[j * n + c]);
-        for (const j of this.directDeps(q, e, deps))
+        for (let k = 0; k < deps.count; k++)
+          for (let c = 0; c < n; c++) clock[c] = Math.max(clock[c], this.clocks[deps.items[k] * n + c]);
+        const direct = this.directDeps(q, e, deps);
+        for (let k = 0; k < direct.count; k++) {
+          const j = direct.items[k];
           if (this.awaitHoldsWithout(q, j, view)) this.blockedRace(j, q, s, fp, clock);
+        }
       }
     }
   }
@@ -395,20 +428,25 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
   }
 
   /** of `deps`, the events of other CPUs not ordered before `last` (p's previous) or each other */
-  private directDeps(p: number, last: number, deps: number[]): number[] {
+  private directDeps(p: number, last: number, deps: EventList): EventList {
     const out = this.direct;
-    out.length = 0;
-    for (const j of deps) {
-      if (this.evCpu[j] === p || (last >= 0 && this.before(j, last)) || out.includes(j)) continue;
-      out.push(j);
+    out.count = 0;
+    for (let k = 0; k < deps.count; k++) {
+      const j = deps.items[k];
+      if (this.evCpu[j] === p || (last >= 0 && this.before(j, last))) continue;
+      let seen = false;
+      for (let m = 0; m < out.count && !seen; m++) if (out.items[m] === j) seen = true;
+      if (!seen) out.push(j);
     }
-    let k = 0;
-    for (let a = 0; a < out.length; a++) {
+    if (out.count < 2) return out;
+    let kept = 0;
+    for (let a = 0; a < out.count; a++) {
       let covered = false;
-      for (let b = 0; b < out.length && !covered; b++) if (b !== a && this.before(out[a], out[b])) covered = true;
-      if (!covered) out[k++] = out[a];
+      for (let b = 0; b < out.count && !covered; b++)
+        if (b !== a && this.before(out.items[a], out.items[b])) covered = true;
+      if (!covered) out.items[kept++] = out.items[a];
     }
-    out.length = k;
+    out.count = kept;
     return out;
   }
 
@@ -493,10 +531,13 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     const fpOf = (k: number): Footprint => (seq[k] < 0 ? r.fp! : this.evFp[seq[k]]);
     const cpuOf = (k: number): number => (seq[k] < 0 ? r.cpu : this.evCpu[seq[k]]);
     // a CPU asleep before `first` whose next step could start v: v is covered (weak initials)
-    const asleep = this.scratchSet;
-    asleep.copyFrom(node.sleep);
-    asleep.union(node.done);
-    if (!asleep.isEmpty()) {
+    const asleep = this.asleep;
+    let sleepers = 0;
+    for (let q = 0; q < n; q++) {
+      asleep[q] = node.sleep[q] | node.done[q];
+      if (asleep[q] !== 0) sleepers++;
+    }
+    if (sleepers > 0) {
       // among the steps after `first` that do not depend on it, the vector clocks say exactly
       // what comes before what; the racing step (and a blocked one) may be ordered after them in
       // the execution only through steps that v leaves out, so those are checked one by one
@@ -506,12 +547,15 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       for (let k = 0; k < len; k++) {
         const c = cpuOf(k);
         const racing = seq[k] < 0 || seq[k] === r.second;
-        if (asleep.has(c)) {
-          asleep.delete(c);
-          let initial = true;
+        if (asleep[c] !== 0) {
+          // the same step: the same CPU with the same data value
+          const value = seq[k] < 0 ? r.value : Math.max(0, this.evValue[seq[k]]);
+          let initial = value < 31 && ((asleep[c] >>> value) & 1) === 1;
+          asleep[c] = 0;
           if (racing) {
             const fk = fpOf(k);
-            for (let u = 0; u < k && initial; u++) if (cpuOf(u) === c || conflicts(fpOf(u), fk)) initial = false;
+            for (let u = 0; u < k && initial; u++)
+              if (cpuOf(u) === c || conflicts(fpOf(u), fk)) initial = false;
           } else {
             const row = seq[k] * n;
             for (let x = 0; x < n && initial; x++) if (this.clocks[row + x] >= firstClock[x]) initial = false;
@@ -525,7 +569,8 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
           if (own < firstClock[c]) firstClock[c] = own;
         }
       }
-      for (let q = asleep.first(); q >= 0; q = asleep.next(q + 1)) {
+      for (let q = 0; q < n; q++) {
+        if (asleep[q] === 0) continue;
         const info = this.sleeperStep(q, f);
         if (info === null) continue;
         let independent = true;
@@ -604,7 +649,8 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     if (this.cpus >= n) return;
     this.cpus = n;
     this.index.reset(n);
-    this.nextSleep = new CpuSet(n);
+    this.nextSleep = new Int32Array(n);
+    this.asleep = new Int32Array(n);
     this.scratchSet = new CpuSet(n);
     this.firstClock = new Int32Array(n);
     this.cpuEventCount = new Int32Array(n);
@@ -626,8 +672,7 @@ function growInt(a: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBu
 /** `dpor` is exhaustive search with optimal dynamic partial-order reduction. */
 export const dpor: StrategyDescriptor = {
   name: 'dpor',
-  summary:
-    'one interleaving per class of reorderings of independent operations (optimal DPOR, wakeup trees)',
+  summary: 'one interleaving per class of reorderings of independent operations (optimal DPOR, wakeup trees)',
   exhaustive: true,
   options: [],
   split: 'whole',

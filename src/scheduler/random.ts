@@ -26,6 +26,11 @@ export class RandomScheduler implements Scheduler {
     this.next = first;
   }
 
+  /** `hasNext` says whether executions of the range are left. */
+  protected get hasNext(): boolean {
+    return this.next < this.end;
+  }
+
   startExecution(): boolean {
     if (this.next >= this.end) return false;
     this.rng = seedrandom.alea(executionSeed(this.seed, this.next));

@@ -42,6 +42,7 @@ const leaf: fc.Arbitrary<Instr> = fc.oneof(
     v: fc.integer({ min: 1, max: 2 }),
   }),
   fc.record({ op: fc.constant('allocStore' as const), v: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({ op: fc.constant('choose' as const), w: fc.nat(WORDS - 1) }),
 );
 const instr: fc.Arbitrary<Instr> = fc.oneof(
   { weight: 4, arbitrary: leaf },
@@ -144,6 +145,7 @@ describe(`DPOR explores what plain DFS explores (differential, fast-check seed $
           if (dpor.executions < dfs.executions) reduced++;
           // optimal: no execution blocked by its sleep set, and one per Mazurkiewicz trace
           expect(optimal.pruned).toBe(0);
+          expect(optimal.fallbacks).toBe(0);
           if ([...dfs.violations.keys()].every((k) => k.startsWith('deadlock'))) {
             expect(dpor.executions).toBe(recorder.traces);
             exact++;
