@@ -18,6 +18,7 @@ import { listBundledModels, loadModel, selectVariants, type Target } from '../mo
 import { buildProgram } from '../model/target.js';
 import { writeAtomic } from '../report/write.js';
 import { RandomScheduler } from '../scheduler/random.js';
+import { type LengthFigure, measureKernelDpor, measureLength } from './dpor.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';
 import { fastCheckLostUpdate } from './peer.js';
@@ -32,6 +33,9 @@ const INTERLEAVE = join(here, 'models', `interleave${ext}`);
 const TARGET_INLINE_NS = 200;
 const TARGET_SPEEDUP_2 = 1.8;
 const TARGET_THREADS_RATIO = 2;
+const TARGET_DPOR_RATIO = 3;
+/** the execution lengths of the DPOR per-step figure: 3 * len + 3 steps (24 and 1,605) */
+const DPOR_LENGTHS = [7, 534];
 
 async function target(model: string, variant: string): Promise<Target> {
   const m = await loadModel(model);
@@ -160,6 +164,31 @@ async function main(): Promise<void> {
   const totalSteps = inline.reduce((a, f) => a + f.steps, 0);
   const meanExecs = inline.reduce((a, f) => a + f.executionsPerSecond, 0) / inline.length;
 
+  log('DPOR cost per step, two execution lengths:');
+  const lengths: LengthFigure[] = [];
+  for (const len of DPOR_LENGTHS) {
+    for (const strategy of ['dpor', 'source-dpor', 'dfs']) {
+      const f = measureLength(strategy, len, 600);
+      lengths.push(f);
+      log(`  ${strategy}, ${f.stepsPerExecution}-step executions: ${fmt(f.nsPerStep)} ns/step`);
+    }
+  }
+  const at = (strategy: string, len: number) =>
+    lengths.find((f) => f.strategy === strategy && f.stepsPerExecution === 3 * len + 3)!.nsPerStep;
+  const [short, long] = DPOR_LENGTHS;
+  const growth = (strategy: string) => at(strategy, long) / at(strategy, short);
+  log('DPOR and DFS per step on the models that run under DPOR:');
+  const kernelDpor = measureKernelDpor(
+    targets.filter((t) => t.variant.strategy === 'dpor'),
+    150,
+  );
+  for (const f of kernelDpor)
+    log(
+      `  ${f.model}: dpor ${fmt(f.dporNsPerStep)}, dfs ${fmt(f.dfsNsPerStep)} ns/step (${f.ratio.toFixed(2)}x)`,
+    );
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const dporRatio = meanOf(kernelDpor.map((f) => f.ratio));
+
   log('parallel exploration:');
   const parallel = await parallelFigures();
 
@@ -214,6 +243,22 @@ async function main(): Promise<void> {
       met: meanNs <= TARGET_INLINE_NS,
       executorMet: large.nsPerStep <= TARGET_INLINE_NS,
     },
+    dpor: {
+      lengths,
+      growthLongOverShort: { dpor: growth('dpor'), 'source-dpor': growth('source-dpor'), dfs: growth('dfs') },
+      optimalOverSource: {
+        short: at('dpor', short) / at('source-dpor', short),
+        long: at('dpor', long) / at('source-dpor', long),
+      },
+      kernel: {
+        models: kernelDpor,
+        meanDporNsPerStep: meanOf(kernelDpor.map((f) => f.dporNsPerStep)),
+        meanDfsNsPerStep: meanOf(kernelDpor.map((f) => f.dfsNsPerStep)),
+        meanRatio: dporRatio,
+        target: `DPOR <= ${TARGET_DPOR_RATIO}x DFS ns/step`,
+        met: dporRatio <= TARGET_DPOR_RATIO,
+      },
+    },
     parallel: {
       ...parallel,
       target: `2 workers >= ${TARGET_SPEEDUP_2}x`,
@@ -259,6 +304,24 @@ async function main(): Promise<void> {
       yes(result.inline.met),
     ],
     ['inline executions per CPU-second, mean of bundled', fmt(meanExecs), '', ''],
+    ...DPOR_LENGTHS.map((len) => [
+      `DPOR CPU ns/step, ${3 * len + 3}-step executions (source-dpor, dfs)`,
+      `${fmt(at('dpor', len))} (${fmt(at('source-dpor', len))}, ${fmt(at('dfs', len))})`,
+      '',
+      '',
+    ]),
+    [
+      `DPOR ns/step ${3 * long + 3} / ${3 * short + 3} steps (source-dpor)`,
+      `${growth('dpor').toFixed(2)}x (${growth('source-dpor').toFixed(2)}x)`,
+      'flat',
+      '',
+    ],
+    [
+      'DPOR / DFS ns/step, models under DPOR (mean)',
+      `${dporRatio.toFixed(2)}x`,
+      `<= ${TARGET_DPOR_RATIO}x`,
+      yes(result.dpor.kernel.met),
+    ],
     ['1 worker, interleave:large DFS executions/s', fmt(parallel.executions / parallel.seconds[1]), '', ''],
     ...Object.entries(parallel.speedup)
       .filter(([w]) => w !== '1')

@@ -15,20 +15,24 @@ interface Step {
  * reorderings of each other's independent steps exactly when their names are equal.
  */
 function canonical(steps: Step[]): string {
-  const taken = new Uint8Array(steps.length);
-  const out: string[] = [];
-  for (let n = 0; n < steps.length; n++) {
-    let best = -1;
-    for (let i = 0; i < steps.length; i++) {
-      if (taken[i] === 1) continue;
-      let ready = true;
-      for (let j = 0; j < i && ready; j++) {
-        if (taken[j] === 1) continue;
-        if (steps[j].cpu === steps[i].cpu || conflicts(steps[j].fp, steps[i].fp)) ready = false;
+  const n = steps.length;
+  // how many earlier steps each step depends on (its CPU's, and any that conflict with it)
+  const waiting = new Int32Array(n);
+  const after: number[][] = steps.map(() => []);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++)
+      if (steps[j].cpu === steps[i].cpu || conflicts(steps[j].fp, steps[i].fp)) {
+        waiting[i]++;
+        after[j].push(i);
       }
-      if (ready && (best < 0 || steps[i].cpu < steps[best].cpu)) best = i;
-    }
+  const taken = new Uint8Array(n);
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    let best = -1;
+    for (let i = 0; i < n; i++)
+      if (taken[i] === 0 && waiting[i] === 0 && (best < 0 || steps[i].cpu < steps[best].cpu)) best = i;
     taken[best] = 1;
+    for (const i of after[best]) waiting[i]--;
     out.push(`${steps[best].cpu}:${steps[best].value}`);
   }
   return out.join(' ');
