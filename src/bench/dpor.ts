@@ -2,10 +2,8 @@ import type { Cpu, Steps } from '../engine/cpu.js';
 import { Execution } from '../engine/execution.js';
 import type { Program } from '../engine/program.js';
 import { MachineBuilder } from '../model/builder.js';
-import type { Target } from '../model/load.js';
 import { bundledStrategy } from '../scheduler/registry.js';
 import { wholeUnit } from '../scheduler/strategy.js';
-import { measureInline } from './inline.js';
 
 /**
  * `lengthProgram` is the workload of the per-step figure: three CPUs that each store `len` times
@@ -23,9 +21,9 @@ export function lengthProgram(len: number): Program {
       *run(c: Cpu): Steps {
         for (let k = 0; k < len; k++) {
           if (k === len >> 1) {
-            const v = yield* c.load(shared);
-            yield* c.store(shared, v + 1n);
-          } else yield* c.store(words[k & 7], BigInt(k));
+            const v = yield c.load(shared);
+            yield c.store(shared, v + 1n);
+          } else yield c.store(words[k & 7], BigInt(k));
         }
       },
     })),
@@ -78,31 +76,4 @@ export function measureLength(strategy: string, len: number, ms: number): Length
 function cpuMs(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1000;
-}
-
-/** `KernelDporFigure` is DPOR's and plain DFS's CPU time per step on one kernel model variant. */
-export interface KernelDporFigure {
-  model: string;
-  dporNsPerStep: number;
-  dfsNsPerStep: number;
-  /** DPOR's step cost over DFS's on the same model */
-  ratio: number;
-}
-
-/**
- * `measureKernelDpor` measures each target under optimal DPOR and under plain DFS (which does not
- * finish on the larger models: it is measured over the executions it gets through), each for
- * about `ms` of CPU time.
- */
-export function measureKernelDpor(targets: Target[], ms: number): KernelDporFigure[] {
-  return targets.map((t) => {
-    const dpor = measureInline(t, ms, 'dpor');
-    const dfs = measureInline(t, ms, 'dfs');
-    return {
-      model: dpor.model,
-      dporNsPerStep: dpor.nsPerStep,
-      dfsNsPerStep: dfs.nsPerStep,
-      ratio: dpor.nsPerStep / dfs.nsPerStep,
-    };
-  });
 }

@@ -16,8 +16,8 @@ function lostUpdate() {
   const inc = (name: string) => ({
     name,
     *run(c: Cpu): Steps {
-      const v = yield* c.load(counter);
-      yield* c.store(counter, v + 1n);
+      const v = yield c.load(counter);
+      yield c.store(counter, v + 1n);
     },
   });
   return m.program(

@@ -15,10 +15,10 @@ function kPairs(k: number) {
       name: `P${i}`,
       *run(c: Cpu): Steps {
         const pair = i >> 1;
-        yield* c.lock(locks[pair]);
-        const v = yield* c.load(data[pair]);
-        yield* c.store(data[pair], v + 1n);
-        yield* c.unlock(locks[pair]);
+        yield c.lock(locks[pair]);
+        const v = yield c.load(data[pair]);
+        yield c.store(data[pair], v + 1n);
+        yield c.unlock(locks[pair]);
       },
     })),
   );
@@ -58,17 +58,17 @@ describe('OptimalDporScheduler: one execution per Mazurkiewicz trace, none block
       {
         name: 'P0',
         *run(c: Cpu): Steps {
-          yield* c.lock(lock);
-          const v = yield* c.choose(2);
-          yield* c.store(w, BigInt(v + 1));
-          yield* c.unlock(lock);
+          yield c.lock(lock);
+          const v = yield c.choose(2);
+          yield c.store(w, v + 1n);
+          yield c.unlock(lock);
         },
       },
       {
         name: 'P1',
         *run(c: Cpu): Steps {
-          const v = yield* c.choose(2);
-          yield* c.store(w, BigInt(v + 3));
+          const v = yield c.choose(2);
+          yield c.store(w, v + 3n);
         },
       },
     ]);
@@ -83,13 +83,13 @@ describe('OptimalDporScheduler: one execution per Mazurkiewicz trace, none block
       {
         name: 'A',
         *run(c: Cpu): Steps {
-          yield* c.store(x, 1n);
+          yield c.store(x, 1n);
         },
       },
       {
         name: 'B',
         *run(c: Cpu): Steps {
-          yield* c.awaitValue(x, (v) => v === 1n);
+          yield c.awaitValue(x, (v) => v === 1n);
         },
       },
     ]);
@@ -105,15 +105,15 @@ describe('OptimalDporScheduler: one execution per Mazurkiewicz trace, none block
       {
         name: 'A',
         *run(c: Cpu): Steps {
-          yield* c.store(x, 1n);
-          yield* c.store(x, 0n);
-          yield* c.store(x, 1n);
+          yield c.store(x, 1n);
+          yield c.store(x, 0n);
+          yield c.store(x, 1n);
         },
       },
       {
         name: 'B',
         *run(c: Cpu): Steps {
-          yield* c.awaitValue(x, (v) => v === 0n);
+          yield c.awaitValue(x, (v) => v === 0n);
         },
       },
     ]);
@@ -129,7 +129,7 @@ describe('OptimalDporScheduler: one execution per Mazurkiewicz trace, none block
     const hold = (name: string) => ({
       name,
       *run(c: Cpu): Steps {
-        yield* c.lock(lock);
+        yield c.lock(lock);
       },
     });
     const r = optimal(m.program([hold('A'), hold('B')]));
@@ -145,8 +145,8 @@ describe('OptimalDporScheduler: one execution per Mazurkiewicz trace, none block
     const reader = (name: string) => ({
       name,
       *run(c: Cpu): Steps {
-        yield* c.readLock(sem);
-        yield* c.readUnlock(sem);
+        yield c.readLock(sem);
+        yield c.readUnlock(sem);
       },
     });
     const prog = m.program([
@@ -155,8 +155,8 @@ describe('OptimalDporScheduler: one execution per Mazurkiewicz trace, none block
       {
         name: 'W',
         *run(c: Cpu): Steps {
-          yield* c.lock(sem);
-          yield* c.unlock(sem);
+          yield c.lock(sem);
+          yield c.unlock(sem);
         },
       },
     ]);

@@ -7,7 +7,7 @@ import type { WalkContext } from '../walk/access.js';
  * report can say so. `label` is the kernel call that frees (it names the trace step).
  */
 export function* free_pgtable_page(c: Cpu, w: WalkContext, frame: number, label: string): Steps {
-  yield* c.free(frame, label);
+  yield c.free(frame, label);
   w.ghost.recordFree(c.mem, frame, c.id, c.fn);
 }
 
@@ -20,7 +20,7 @@ export function* free_pgtable_page(c: Cpu, w: WalkContext, frame: number, label:
 export function* flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_tlb_kernel_range'): Steps {
   const g = w.ghost;
   const n = g.cpuNames.length;
-  yield* c.awaitRange(
+  yield c.awaitRange(
     g.hwWalk,
     n,
     () => {

@@ -54,7 +54,7 @@ export function checkTableAccess(
 
 /** `readEntry` is READ_ONCE(*p) of an entry in a table at `level`, checked for use-after-free. */
 export function* readEntry(c: Cpu, w: WalkContext, p: number, level: number, what: string): Steps<bigint> {
-  const v = yield* c.load(p, what);
+  const v = yield c.load(p, what);
   checkTableAccess(c, w, p, level, what);
   return v;
 }
@@ -68,7 +68,7 @@ export function* writeEntry(
   v: bigint,
   what: string,
 ): Steps<void> {
-  yield* c.store(p, v, what);
+  yield c.store(p, v, what);
   checkTableAccess(c, w, p, level, what, true);
 }
 
@@ -113,7 +113,7 @@ export function* writeBack(
   v: bigint,
   what: string,
 ): Steps<void> {
-  const was = yield* c.cas(p, old, v, what);
+  const was = yield c.cas(p, old, v, what);
   checkTableAccess(c, w, p, level, what, true);
   if (was === old) return;
   const g = w.ghost;

@@ -21,7 +21,7 @@ export interface HwTranslation {
 export function* hardware_walk(c: Cpu, w: WalkContext, pgd: number, va: bigint): Steps<HwTranslation> {
   const g = w.ghost;
   const fmt = w.fmt;
-  yield* c.store(g.hwWalkWord(c.id), 1n, 'hw walk begins');
+  yield c.store(g.hwWalkWord(c.id), 1n, 'hw walk begins');
   let table = pgd;
   let out: HwTranslation | null = null;
   for (let level = fmt.levels; level >= 1 && out === null; level--) {
@@ -33,6 +33,6 @@ export function* hardware_walk(c: Cpu, w: WalkContext, pgd: number, va: bigint):
       out = { pa: (fmt.addr(e) & ~span) | (va & span), level };
     } else table = tableOf(c, w, e, level - 1, p);
   }
-  yield* c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
+  yield c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
   return out!;
 }
