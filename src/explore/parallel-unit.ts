@@ -131,11 +131,11 @@ export function runUnit(
       const o = exec.run(sched);
       sched.endExecution();
       beat(control.ctl, control.slot);
-      res.steps += o.steps;
       if (sched.repeated === true) {
         ran--; // a repeat is no progress: the unit still owes one execution before it yields
         continue;
       }
+      res.steps += o.steps;
       if (o.pruned) continue;
       const index = res.executions++;
       if (!o.violation) continue;

@@ -135,8 +135,9 @@ async function explore(
       }
       const o = runner.run(sched);
       sched.endExecution();
+      if (sched.repeated === true) continue;
       steps += o.steps;
-      if (o.pruned || sched.repeated === true) continue;
+      if (o.pruned) continue;
       executions++;
       if (o.violation) {
         violating++;
