@@ -4,6 +4,9 @@ import { PAGE_SHIFT, PAGE_SIZE } from '../machine/layout.js';
 /** accesses are 4-byte aligned and whole 4-byte halves at the finest (load32/store32) */
 const UNIT_SHIFT = 2;
 const UNITS_PER_PAGE = PAGE_SIZE >>> UNIT_SHIFT;
+/** per frame: each unit's last write, then each unit's head of reads */
+const CELLS_PER_PAGE = 2 * UNITS_PER_PAGE;
+const CELL_SHIFT = Math.log2(CELLS_PER_PAGE);
 
 /** `EventList` is a reusable list of event indices. */
 export class EventList {
@@ -22,8 +25,8 @@ export class EventList {
 
 /** what an undo entry restores */
 enum Slot {
-  UnitWrite = 0,
-  UnitReads = 1,
+  /** a unit cell: `page * CELLS_PER_PAGE + cell` (a last write, or the head of the reads since) */
+  Unit = 0,
   PageWrite = 2,
   PageTouch = 3,
   PageWriteBy = 4,
@@ -53,9 +56,11 @@ enum Slot {
  */
 export class LocationIndex {
   private cpus = 1;
-  private unitWrite = new Int32Array(0);
-  /** head of each unit's list of reads since its last write, in `readEvent` / `readNext` */
-  private unitReads = new Int32Array(0);
+  /**
+   * per frame, made when the frame is first touched: each unit's last write (cells 0..1023) and
+   * the head of its list of reads since, in `readEvent` / `readNext` (cells 1024..2047)
+   */
+  private units: (Int32Array | null)[] = [];
   private readEvent = new Int32Array(256);
   private readNext = new Int32Array(256);
   private reads = 0;
@@ -133,9 +138,9 @@ export class LocationIndex {
 
   /** `lastWrite` is the last event that wrote the unit holding byte `addr` (-1: none). */
   lastWrite(addr: number): number {
-    const u = addr >>> UNIT_SHIFT;
-    const unit = u < this.unitWrite.length ? this.unitWrite[u] : -1;
     const p = addr >>> PAGE_SHIFT;
+    const cells = p < this.units.length ? this.units[p] : null;
+    const unit = cells ? cells[(addr & (PAGE_SIZE - 1)) >>> UNIT_SHIFT] : -1;
     const page = p < this.pageWrite.length ? this.pageWrite[p] : -1;
     return unit > page ? unit : page;
   }
@@ -158,10 +163,12 @@ export class LocationIndex {
       const withPageReads = write && this.pageReads[page] > 0;
       if (withPageReads)
         for (let q = 0; q < n; q++) if (this.pageRead[row + q] >= 0) out.push(this.pageRead[row + q]);
-      for (let u = a >>> UNIT_SHIFT; u < b >>> UNIT_SHIFT; u++) {
-        if (this.unitWrite[u] >= 0) out.push(this.unitWrite[u]);
+      const cells = this.units[page];
+      if (!cells) continue;
+      for (let u = (a - base) >>> UNIT_SHIFT; u < (b - base) >>> UNIT_SHIFT; u++) {
+        if (cells[u] >= 0) out.push(cells[u]);
         if (!write) continue;
-        for (let r = this.unitReads[u]; r >= 0; r = this.readNext[r]) out.push(this.readEvent[r]);
+        for (let r = cells[UNITS_PER_PAGE + u]; r >= 0; r = this.readNext[r]) out.push(this.readEvent[r]);
       }
     }
   }
@@ -184,10 +191,16 @@ export class LocationIndex {
         continue;
       }
       if (write) this.set(Slot.PageWriteBy, slot, event);
-      for (let u = a >>> UNIT_SHIFT; u < b >>> UNIT_SHIFT; u++) {
+      let cells = this.units[page];
+      if (!cells) {
+        cells = new Int32Array(CELLS_PER_PAGE).fill(-1);
+        this.units[page] = cells;
+      }
+      const at = page << CELL_SHIFT;
+      for (let u = (a - base) >>> UNIT_SHIFT; u < (b - base) >>> UNIT_SHIFT; u++) {
         if (write) {
-          this.set(Slot.UnitWrite, u, event);
-          if (this.unitReads[u] >= 0) this.set(Slot.UnitReads, u, -1);
+          this.setCell(cells, at, u, event);
+          if (cells[UNITS_PER_PAGE + u] >= 0) this.setCell(cells, at, UNITS_PER_PAGE + u, -1);
         } else {
           const r = this.reads++;
           if (r >= this.readEvent.length) {
@@ -195,11 +208,16 @@ export class LocationIndex {
             this.readNext = grow(this.readNext, 2 * r + 2);
           }
           this.readEvent[r] = event;
-          this.readNext[r] = this.unitReads[u];
-          this.set(Slot.UnitReads, u, r);
+          this.readNext[r] = cells[UNITS_PER_PAGE + u];
+          this.setCell(cells, at, UNITS_PER_PAGE + u, r);
         }
       }
     }
+  }
+
+  private setCell(cells: Int32Array, at: number, cell: number, value: number): void {
+    this.log(Slot.Unit, at + cell, cells[cell]);
+    cells[cell] = value;
   }
 
   private set(slot: Slot, index: number, value: number): void {
@@ -224,15 +242,13 @@ export class LocationIndex {
 
   private restore(slot: Slot, index: number, value: number): void {
     if (slot === Slot.Allocator) this.allocator = value;
+    else if (slot === Slot.Unit)
+      (this.units[index >>> CELL_SHIFT] as Int32Array)[index & (CELLS_PER_PAGE - 1)] = value;
     else this.array(slot)[index] = value;
   }
 
   private array(slot: Slot): Int32Array {
     switch (slot) {
-      case Slot.UnitWrite:
-        return this.unitWrite;
-      case Slot.UnitReads:
-        return this.unitReads;
       case Slot.PageWrite:
         return this.pageWrite;
       case Slot.PageTouch:
@@ -244,19 +260,17 @@ export class LocationIndex {
       case Slot.PageReads:
         return this.pageReads;
       default:
-        throw new RangeError('LocationIndex: the allocator slot is not an array');
+        throw new RangeError('LocationIndex: unit and allocator slots are not frame arrays');
     }
   }
 
-  /** makes room for byte addresses below `hi` */
+  /** makes room for the frames of byte addresses below `hi` */
   private ensure(hi: number): void {
-    const units = (hi + (1 << UNIT_SHIFT) - 1) >>> UNIT_SHIFT;
-    if (units <= this.unitWrite.length) return;
-    const pages = Math.max(Math.ceil(units / UNITS_PER_PAGE), 2 * this.pageWrite.length);
+    const need = ((hi - 1) >>> PAGE_SHIFT) + 1;
+    if (need <= this.pageWrite.length) return;
+    const pages = Math.max(need, 2 * this.pageWrite.length);
     const n = this.cpus;
     // rows are page-major, so growing keeps every entry where it was
-    this.unitWrite = grow(this.unitWrite, pages * UNITS_PER_PAGE, -1);
-    this.unitReads = grow(this.unitReads, pages * UNITS_PER_PAGE, -1);
     this.pageWrite = grow(this.pageWrite, pages, -1);
     this.pageReads = grow(this.pageReads, pages, 0);
     this.pageTouch = grow(this.pageTouch, pages * n, -1);
