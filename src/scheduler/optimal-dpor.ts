@@ -43,8 +43,6 @@ interface Race {
   pos: number;
   value: number;
   fp: Footprint | null;
-  /** blocked step or other value: the vector clock of what it depends on */
-  clock: Int32Array | null;
 }
 
 const NONE = -1;
@@ -134,6 +132,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
   private scratchSet = new CpuSet(0);
   private firstClock = new Int32Array(0);
   private seq = new Int32Array(256);
+  private patch = new Uint8Array(64);
 
   protected override beginExecution(): void {
     this.blocked = false;
@@ -195,10 +194,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       // the other values are the choice's races: each is explored from the state before it
       const p = this.evCpu[i];
       for (let v = 1; v < n; v++) {
-        const clock = new Int32Array(this.cpus);
-        const last = this.lastEventBefore(p, i);
-        if (last >= 0) clock.set(this.clocks.subarray(last * this.cpus, (last + 1) * this.cpus));
-        this.races.push({ first: i, second: NONE, cpu: p, pos: NONE, value: v, fp: this.evFp[i], clock });
+        this.races.push({ first: i, second: NONE, cpu: p, pos: NONE, value: v, fp: this.evFp[i] });
       }
     }
     return value;
@@ -378,8 +374,11 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
           first = this.evLock[j * 6 + 2];
           if (first < 0 || this.evCpu[first] === p || (last >= 0 && this.before(first, last))) continue;
         }
-      } else if (fp.kind === OpKind.Await && !this.awaitHoldsWithout(p, j, view)) continue;
-      this.races.push({ first, second: i, cpu: p, pos: NONE, value: 0, fp: null, clock: null });
+      } else if (fp.kind === OpKind.Await) {
+        first = this.awaitPartner(p, fp, last, j, view);
+        if (first < 0) continue;
+      }
+      this.races.push({ first, second: i, cpu: p, pos: NONE, value: 0, fp: null });
     }
   }
 
@@ -397,34 +396,30 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       const fp = this.fps[q];
       view.footprint(q, fp);
       if (q !== pe) {
-        if (before.has(q) && conflicts(fp, this.evFp[e])) this.blockedRace(e, q, s, fp, this.clockOf(q, -1));
+        if (before.has(q) && conflicts(fp, this.evFp[e])) this.blockedRace(e, q, s, fp);
         continue;
       }
       if (isAcquire(fp.kind)) {
         const holder = this.lockOpAt(fp.writeLo);
         const h = holder >= 0 ? this.evLock[holder * 6 + 5] : NONE;
-        if (h >= 0 && this.evCpu[h] !== q && !this.before(h, e))
-          this.blockedRace(h, q, s, fp, this.clockOf(q, holder));
+        if (h >= 0 && this.evCpu[h] !== q && !this.before(h, e)) this.blockedRace(h, q, s, fp);
       } else if (fp.kind === OpKind.Await) {
         const deps = this.deps;
         deps.count = 0;
         this.index.dependencies(fp, deps);
-        const clock = this.clockOf(q, -1);
-        for (let k = 0; k < deps.count; k++)
-          for (let c = 0; c < n; c++) clock[c] = Math.max(clock[c], this.clocks[deps.items[k] * n + c]);
         const direct = this.directDeps(q, e, deps);
         for (let k = 0; k < direct.count; k++) {
-          const j = direct.items[k];
-          if (this.awaitHoldsWithout(q, j, view)) this.blockedRace(j, q, s, fp, clock);
+          const first = this.awaitPartner(q, fp, e, direct.items[k], view);
+          if (first >= 0) this.blockedRace(first, q, s, fp);
         }
       }
     }
   }
 
-  private blockedRace(first: number, cpu: number, pos: number, fp: Footprint, clock: Int32Array): void {
+  private blockedRace(first: number, cpu: number, pos: number, fp: Footprint): void {
     const copy = new Footprint();
     copy.copyFrom(fp);
-    this.races.push({ first, second: NONE, cpu, pos, value: 0, fp: copy, clock });
+    this.races.push({ first, second: NONE, cpu, pos, value: 0, fp: copy });
   }
 
   /** of `deps`, the events of other CPUs not ordered before `last` (p's previous) or each other */
@@ -448,6 +443,46 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     }
     out.count = kept;
     return out;
+  }
+
+  /**
+   * the write that `cpu`'s await (footprint `fp`, its CPU's previous event `last`) can be tried
+   * before, given its direct race with write `j`: `j` itself if the await holds without it,
+   * else the latest earlier write to the await's words, not ordered before the CPU, before which
+   * it holds (a CPU waiting for x == 0 while x goes 1, 0, 1 can run before the first write or
+   * between the second and third); -1 if there is none.
+   */
+  private awaitPartner(cpu: number, fp: Footprint, last: number, j: number, view: SchedulingView): number {
+    if (this.awaitHoldsWithout(cpu, j, view)) return j;
+    for (let x = j - 1; x >= 0; x--) {
+      const w = this.evFp[x];
+      if (w.writeHi <= fp.readLo || fp.readHi <= w.writeLo || w.writeHi <= w.writeLo) continue;
+      if (this.evCpu[x] === cpu || (last >= 0 && this.before(x, last))) continue;
+      if (this.awaitHoldsBefore(cpu, fp, x, view)) return x;
+    }
+    return NONE;
+  }
+
+  /**
+   * whether `cpu`'s await (footprint `fp`) would hold just before write `x`, with everything that
+   * does not depend on `x` still done: each of its words holds what it held before its first
+   * write that is `x` or comes after it (the writes of a word are ordered)
+   */
+  private awaitHoldsBefore(cpu: number, fp: Footprint, x: number, view: SchedulingView): boolean {
+    const lo = fp.readLo;
+    const len = fp.readHi - lo;
+    if (this.patch.length < len) this.patch = new Uint8Array(2 * len);
+    const patch = this.patch;
+    view.readBytes(lo, len, patch, 0);
+    for (let y = this.events - 1; y >= x; y--) {
+      const w = this.evFp[y];
+      const a = Math.max(lo, w.writeLo);
+      const b = Math.min(lo + len, w.writeHi);
+      if (a >= b || (y !== x && !this.before(x, y))) continue;
+      const from = this.evOldAt[y] + (a - w.writeLo);
+      for (let k = 0; k < b - a; k++) patch[a - lo + k] = this.oldBytes[from + k];
+    }
+    return view.awaitHoldsWith(cpu, lo, len, patch, 0);
   }
 
   /** whether `cpu`'s pending await would hold with write `j` undone */
@@ -613,16 +648,6 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     let c = this.cpuEventCount[p];
     while (c > 0 && list[c - 1] >= i) c--;
     return c > 0 ? list[c - 1] : NONE;
-  }
-
-  /** a copy of `q`'s current vector clock, joined with event `also`'s when >= 0 */
-  private clockOf(q: number, also: number): Int32Array {
-    const n = this.cpus;
-    const clock = new Int32Array(n);
-    const last = this.lastEventBefore(q, this.events);
-    if (last >= 0) clock.set(this.clocks.subarray(last * n, last * n + n));
-    if (also >= 0) for (let c = 0; c < n; c++) clock[c] = Math.max(clock[c], this.clocks[also * n + c]);
-    return clock;
   }
 
   /** `before` says whether event `a` happens before event `b` (or is it) */

@@ -215,6 +215,83 @@ describe(`DPOR explores what plain DFS explores (differential, fast-check seed $
   });
 });
 
+/**
+ * programs that runs of 1,000 programs on other seeds found while optimal DPOR was built: an
+ * await whose direct race it cannot reverse (it reads what the racing write wrote) must still be
+ * tried before an earlier write it does not depend on, with data choices around it
+ */
+const FOUND: Instr[][][] = [
+  [
+    [
+      { op: 'choose', w: 2 },
+      { op: 'choose', w: 2 },
+      { op: 'await', w: 0, v: 0 },
+    ],
+    [
+      { op: 'choose', w: 0 },
+      { op: 'await', w: 2, v: 0 },
+    ],
+  ],
+  [
+    [
+      { op: 'choose', w: 1 },
+      { op: 'cas', w: 1, e: 0, v: 1 },
+    ],
+    [
+      { op: 'cas', w: 0, e: 0, v: 1 },
+      { op: 'await', w: 1, v: 0 },
+    ],
+  ],
+  [
+    [
+      { op: 'choose', w: 0 },
+      { op: 'choose', w: 0 },
+      { op: 'load', w: 0 },
+    ],
+    [
+      { op: 'locked', l: 0, body: [{ op: 'choose', w: 1 }] },
+      { op: 'await', w: 0, v: 0 },
+    ],
+  ],
+  [
+    [
+      { op: 'choose', w: 2 },
+      { op: 'choose', w: 2 },
+    ],
+    [
+      { op: 'choose', w: 0 },
+      { op: 'await', w: 2, v: 0 },
+    ],
+  ],
+  [
+    [
+      { op: 'choose', w: 0 },
+      { op: 'await', w: 1, v: 0 },
+    ],
+    [
+      { op: 'store', w: 1, v: 1 },
+      { op: 'await', w: 0, v: 0 },
+    ],
+    [{ op: 'store', w: 0, v: 1 }],
+  ],
+];
+
+describe('optimal DPOR on programs the larger runs found', () => {
+  it.each(
+    FOUND.map((p, i) => [i, p] as const),
+  )('program %i: the final states of plain DFS, one execution per trace', (_i, cpus) => {
+    const plain = build(cpus);
+    const recorder = new TraceRecorder(new DfsScheduler());
+    const dfs = explore(plain.prog, recorder, plain.watched);
+    const red = build(cpus);
+    const optimal = new OptimalDporScheduler();
+    const dpor = explore(red.prog, optimal, red.watched);
+    expect([...dpor.finals].sort()).toEqual([...dfs.finals].sort());
+    expect([...dpor.violations.keys()].sort()).toEqual([...dfs.violations.keys()].sort());
+    expect([dpor.executions, optimal.pruned, optimal.fallbacks]).toEqual([recorder.traces, 0, 0]);
+  });
+});
+
 /** the generated programs with ghost coupling: some CPUs write ghost state when they raise a
  * violation, others assert on it (the shape of fork-vs-sync:mutant-sync-before-store) */
 const ghostLeaf: fc.Arbitrary<Instr> = fc.oneof(
