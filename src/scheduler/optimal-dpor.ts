@@ -3,7 +3,8 @@ import { conflicts, Footprint } from '../engine/footprint.js';
 import { OpKind } from '../engine/op.js';
 import { ScheduleError, type Scheduler, type SchedulingView, valueStep } from '../engine/scheduling.js';
 import { DecisionTree } from './decision-tree.js';
-import { EventList, LocationIndex } from './location-index.js';
+import { EventLog, isLockOp } from './event-log.js';
+import { EventList } from './location-index.js';
 import type { StrategyDescriptor } from './strategy.js';
 import { insertSequence, WakeupNode, type WakeupSequence } from './wakeup-tree.js';
 
@@ -57,10 +58,6 @@ function isAcquire(kind: OpKind): boolean {
   return kind === OpKind.Lock || kind === OpKind.ReadLock;
 }
 
-function isLockOp(kind: OpKind): boolean {
-  return kind >= OpKind.Lock && kind <= OpKind.ReadUnlock;
-}
-
 /**
  * `OptimalDporScheduler` is optimal dynamic partial-order reduction (Abdulla, Aronis, Jonsson and
  * Sagonas, "Optimal Dynamic Partial Order Reduction", POPL 2014, and "Source Sets: A Foundation for
@@ -80,11 +77,12 @@ function isLockOp(kind: OpKind): boolean {
  * - a CPU blocked on a held lock, or on an await that does not hold, is a step that could have been
  *   taken before the acquisition or the write that blocked it ("lock fail" races);
  * - a race is reversed only if the racing step can be taken at its new place: for an await, its
- *   condition is evaluated with the write it races with undone (the bytes that write overwrote are
- *   kept), so that no wakeup sequence leads to a step that cannot be taken.
+ *   condition is evaluated with the write it races with undone (the bytes each write overwrote are
+ *   kept); where it does not hold, the await goes before the latest earlier write to its words
+ *   before which it does, so that no wakeup sequence leads to a step that cannot be taken.
  *
  * Data choices are events with alternatives: a choice explored with value 0 adds a wakeup sequence
- * for each other value.
+ * for each other value, and sleep sets hold steps with their values, not just CPUs.
  *
  * Per-step cost does not grow with the execution's length: an event's dependencies come from a
  * per-location index (the last write of each location and the reads since), vector clocks live in
@@ -99,23 +97,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
 
   private cpus = 0;
   private view: SchedulingView | null = null;
-  private readonly index = new LocationIndex();
-  private events = 0;
-  private evCpu = new Int32Array(256);
-  private readonly evFp: Footprint[] = [];
-  /** the value of a data choice, -1 for any other step */
-  private evValue = new Int32Array(256);
-  private evOldAt = new Int32Array(256);
-  private evOldLen = new Int32Array(256);
-  /** lock operations: the lock's state before (writer, readers, period) and after */
-  private evLock = new Int32Array(256 * 6);
-  /** vector clocks, `cpus` entries per event */
-  private clocks = new Int32Array(256);
-  private oldBytes = new Uint8Array(4096);
-  private oldTop = 0;
-  /** per CPU, its events in order */
-  private cpuEvents: Int32Array<ArrayBuffer>[] = [];
-  private cpuEventCount = new Int32Array(0);
+  private readonly log = new EventLog();
   private readonly races: Race[] = [];
   /** decisions below this depth replay known events */
   private replayUntil = 0;
@@ -124,15 +106,14 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
   /** the wakeup subtree the next new state starts with (empty: choose freely) */
   private subtree: readonly WakeupNode[] = NO_BRANCHES;
   private blocked = false;
-  private readonly deps = new EventList();
   private readonly direct = new EventList();
+  private readonly blockedDeps = new EventList();
   private fps: Footprint[] = [];
   private finalFps: Footprint[] = [];
   private finalHas = new Uint8Array(0);
   private scratchSet = new CpuSet(0);
   private firstClock = new Int32Array(0);
   private seq = new Int32Array(256);
-  private patch = new Uint8Array(64);
 
   protected override beginExecution(): void {
     this.blocked = false;
@@ -185,16 +166,16 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
 
   pickValue(n: number): number {
     const i = this.depth - 1;
-    const value = this.evValue[i];
+    const value = this.log.value[i];
     if (value >= n)
       throw new ScheduleError(
         `the model is not deterministic: a choice offered ${n} values on replay, fewer than before`,
       );
     if (i >= this.replayUntil && value === 0) {
       // the other values are the choice's races: each is explored from the state before it
-      const p = this.evCpu[i];
+      const p = this.log.cpu[i];
       for (let v = 1; v < n; v++) {
-        this.races.push({ first: i, second: NONE, cpu: p, pos: NONE, value: v, fp: this.evFp[i] });
+        this.races.push({ first: i, second: NONE, cpu: p, pos: NONE, value: v, fp: this.log.fp[i] });
       }
     }
     return value;
@@ -227,27 +208,19 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
 
   protected advance(node: OptimalNode, d: number): boolean {
     if (node.wut.length === 0) return false;
-    node.done[node.chosen] |= valueBit(Math.max(0, this.evValue[d]));
+    node.done[node.chosen] |= valueBit(Math.max(0, this.log.value[d]));
     node.current = node.wut.shift() as WakeupNode;
     node.chosen = node.current.cpu;
     return true;
   }
 
   protected override truncated(d: number): void {
-    this.index.truncate(d);
-    for (let q = 0; q < this.cpus; q++) {
-      const list = this.cpuEvents[q];
-      let c = this.cpuEventCount[q];
-      while (c > 0 && list[c - 1] >= d) c--;
-      this.cpuEventCount[q] = c;
-    }
-    if (d < this.events) this.oldTop = this.evOldAt[d];
-    this.events = d;
+    this.log.truncate(d);
     this.replayUntil = d;
   }
 
   statistics(): Readonly<Record<string, number>> {
-    return { pruned: this.pruned };
+    return { pruned: this.pruned, fallbacks: this.fallbacks };
   }
 
   /**
@@ -256,12 +229,12 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
    */
   causalChoices(step: number, avoid: readonly number[]): number[] | null {
     if (step < 0) return [];
-    for (const a of avoid) if (a >= 0 && a < step && this.before(a, step)) return null;
+    for (const a of avoid) if (a >= 0 && a < step && this.log.before(a, step)) return null;
     const out: number[] = [];
     for (let j = 0; j <= step; j++) {
-      if (j < step && !this.before(j, step)) continue;
-      out.push(this.evCpu[j]);
-      if (this.evValue[j] >= 0) out.push(valueStep(this.evValue[j]));
+      if (j < step && !this.log.before(j, step)) continue;
+      out.push(this.log.cpu[j]);
+      if (this.log.value[j] >= 0) out.push(valueStep(this.log.value[j]));
     }
     return out;
   }
@@ -311,44 +284,10 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       throw new ScheduleError(
         `the model is not deterministic: cpu${p}'s step at decision ${i} is not the one an equivalent execution took (does it keep state outside PhysicalMemory, or use Math.random?)`,
       );
-    this.ensureEvents(i + 1);
-    this.evCpu[i] = p;
-    this.evFp[i].copyFrom(fp);
-    this.evValue[i] = fp.kind !== OpKind.Choose ? NONE : (child?.value ?? 0);
-    // what the write overwrites: an await racing with it is evaluated without it
-    const len = fp.writeHi - fp.writeLo;
-    this.evOldAt[i] = this.oldTop;
-    this.evOldLen[i] = len;
-    if (len > 0) {
-      if (this.oldTop + len > this.oldBytes.length) {
-        const b = new Uint8Array(Math.max(this.oldBytes.length * 2, this.oldTop + len));
-        b.set(this.oldBytes.subarray(0, this.oldTop));
-        this.oldBytes = b;
-      }
-      view.readBytes(fp.writeLo, len, this.oldBytes, this.oldTop);
-      this.oldTop += len;
-    }
-    const deps = this.deps;
-    deps.count = 0;
-    this.index.dependencies(fp, deps);
-    if (isLockOp(fp.kind)) this.noteLock(i, fp);
-    // the vector clock: the CPU's previous event joined with every dependency
-    const last = this.lastEventBefore(p, i);
-    const row = i * n;
-    const clocks = this.clocks;
-    if (last >= 0) clocks.copyWithin(row, last * n, last * n + n);
-    else clocks.fill(0, row, row + n);
-    for (let k = 0; k < deps.count; k++) {
-      const jr = deps.items[k] * n;
-      for (let q = 0; q < n; q++) if (clocks[jr + q] > clocks[row + q]) clocks[row + q] = clocks[jr + q];
-    }
-    clocks[row + p] = (last >= 0 ? clocks[last * n + p] : 0) + 1;
+    const log = this.log;
+    const last = log.lastEventBefore(p, i);
+    log.add(i, p, fp, fp.kind !== OpKind.Choose ? NONE : (child?.value ?? 0), view);
     this.findRaces(i, p, fp, last, view);
-    this.index.record(i, p, fp);
-    if (this.cpuEventCount[p] >= this.cpuEvents[p].length)
-      this.cpuEvents[p] = growInt(this.cpuEvents[p], 2 * this.cpuEvents[p].length);
-    this.cpuEvents[p][this.cpuEventCount[p]++] = i;
-    this.events = i + 1;
     // the sleep set after the step: sleepers and explored siblings it does not wake
     const after = this.nextSleep;
     for (let q = 0; q < n; q++) {
@@ -363,16 +302,16 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
 
   /** the races of new event `i` of `p` with the events it depends on directly */
   private findRaces(i: number, p: number, fp: Footprint, last: number, view: SchedulingView): void {
-    const direct = this.directDeps(p, last, this.deps);
+    const direct = this.directDeps(p, last, this.log.deps);
     for (let d = 0; d < direct.count; d++) {
       const j = direct.items[d];
       let first = j;
-      if (isAcquire(fp.kind) && isLockOp(this.evFp[j].kind) && this.evFp[j].writeLo === fp.writeLo) {
+      if (isAcquire(fp.kind) && isLockOp(this.log.fp[j].kind) && this.log.fp[j].writeLo === fp.writeLo) {
         // an acquisition cannot go before the release it waited for: it races with the
         // acquisition that began the held period instead
-        if (!this.acquirableBefore(fp.kind, j)) {
-          first = this.evLock[j * 6 + 2];
-          if (first < 0 || this.evCpu[first] === p || (last >= 0 && this.before(first, last))) continue;
+        if (!this.log.acquirableBefore(fp.kind, j)) {
+          first = this.log.periodBefore(j);
+          if (first < 0 || this.log.cpu[first] === p || (last >= 0 && this.log.before(first, last))) continue;
         }
       } else if (fp.kind === OpKind.Await) {
         first = this.awaitPartner(p, fp, last, j, view);
@@ -388,7 +327,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
    */
   private noteBlocked(s: number, enabled: CpuSet, view: SchedulingView): void {
     const e = s - 1;
-    const pe = this.evCpu[e];
+    const pe = this.log.cpu[e];
     const before = this.node(e).enabled;
     const n = this.cpus;
     for (let q = 0; q < n; q++) {
@@ -396,17 +335,17 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
       const fp = this.fps[q];
       view.footprint(q, fp);
       if (q !== pe) {
-        if (before.has(q) && conflicts(fp, this.evFp[e])) this.blockedRace(e, q, s, fp);
+        if (before.has(q) && conflicts(fp, this.log.fp[e])) this.blockedRace(e, q, s, fp);
         continue;
       }
       if (isAcquire(fp.kind)) {
-        const holder = this.lockOpAt(fp.writeLo);
-        const h = holder >= 0 ? this.evLock[holder * 6 + 5] : NONE;
-        if (h >= 0 && this.evCpu[h] !== q && !this.before(h, e)) this.blockedRace(h, q, s, fp);
+        const holder = this.log.lockOpAt(fp.writeLo);
+        const h = holder >= 0 ? this.log.periodAfter(holder) : NONE;
+        if (h >= 0 && this.log.cpu[h] !== q && !this.log.before(h, e)) this.blockedRace(h, q, s, fp);
       } else if (fp.kind === OpKind.Await) {
-        const deps = this.deps;
+        const deps = this.blockedDeps;
         deps.count = 0;
-        this.index.dependencies(fp, deps);
+        this.log.index.dependencies(fp, deps);
         const direct = this.directDeps(q, e, deps);
         for (let k = 0; k < direct.count; k++) {
           const first = this.awaitPartner(q, fp, e, direct.items[k], view);
@@ -428,7 +367,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     out.count = 0;
     for (let k = 0; k < deps.count; k++) {
       const j = deps.items[k];
-      if (this.evCpu[j] === p || (last >= 0 && this.before(j, last))) continue;
+      if (this.log.cpu[j] === p || (last >= 0 && this.log.before(j, last))) continue;
       let seen = false;
       for (let m = 0; m < out.count && !seen; m++) if (out.items[m] === j) seen = true;
       if (!seen) out.push(j);
@@ -438,7 +377,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     for (let a = 0; a < out.count; a++) {
       let covered = false;
       for (let b = 0; b < out.count && !covered; b++)
-        if (b !== a && this.before(out.items[a], out.items[b])) covered = true;
+        if (b !== a && this.log.before(out.items[a], out.items[b])) covered = true;
       if (!covered) out.items[kept++] = out.items[a];
     }
     out.count = kept;
@@ -453,104 +392,25 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
    * between the second and third); -1 if there is none.
    */
   private awaitPartner(cpu: number, fp: Footprint, last: number, j: number, view: SchedulingView): number {
-    if (this.awaitHoldsWithout(cpu, j, view)) return j;
+    if (this.log.awaitHoldsWithout(cpu, j, view)) return j;
     for (let x = j - 1; x >= 0; x--) {
-      const w = this.evFp[x];
+      const w = this.log.fp[x];
       if (w.writeHi <= fp.readLo || fp.readHi <= w.writeLo || w.writeHi <= w.writeLo) continue;
-      if (this.evCpu[x] === cpu || (last >= 0 && this.before(x, last))) continue;
-      if (this.awaitHoldsBefore(cpu, fp, x, view)) return x;
+      if (this.log.cpu[x] === cpu || (last >= 0 && this.log.before(x, last))) continue;
+      if (this.log.awaitHoldsBefore(cpu, fp, x, view)) return x;
     }
     return NONE;
-  }
-
-  /**
-   * whether `cpu`'s await (footprint `fp`) would hold just before write `x`, with everything that
-   * does not depend on `x` still done: each of its words holds what it held before its first
-   * write that is `x` or comes after it (the writes of a word are ordered)
-   */
-  private awaitHoldsBefore(cpu: number, fp: Footprint, x: number, view: SchedulingView): boolean {
-    const lo = fp.readLo;
-    const len = fp.readHi - lo;
-    if (this.patch.length < len) this.patch = new Uint8Array(2 * len);
-    const patch = this.patch;
-    view.readBytes(lo, len, patch, 0);
-    for (let y = this.events - 1; y >= x; y--) {
-      const w = this.evFp[y];
-      const a = Math.max(lo, w.writeLo);
-      const b = Math.min(lo + len, w.writeHi);
-      if (a >= b || (y !== x && !this.before(x, y))) continue;
-      const from = this.evOldAt[y] + (a - w.writeLo);
-      for (let k = 0; k < b - a; k++) patch[a - lo + k] = this.oldBytes[from + k];
-    }
-    return view.awaitHoldsWith(cpu, lo, len, patch, 0);
-  }
-
-  /** whether `cpu`'s pending await would hold with write `j` undone */
-  private awaitHoldsWithout(cpu: number, j: number, view: SchedulingView): boolean {
-    const len = this.evOldLen[j];
-    if (len <= 0) return true;
-    return view.awaitHoldsWith(cpu, this.evFp[j].writeLo, len, this.oldBytes, this.evOldAt[j]);
-  }
-
-  /** records lock operation `i`'s lock state before and after: [writer, readers, period] x 2 */
-  private noteLock(i: number, fp: Footprint): void {
-    const prev = this.lockOpAt(fp.writeLo);
-    const L = this.evLock;
-    const at = i * 6;
-    let writer = 0;
-    let readers = 0;
-    let period = NONE;
-    if (prev >= 0) {
-      writer = L[prev * 6 + 3];
-      readers = L[prev * 6 + 4];
-      period = L[prev * 6 + 5];
-    }
-    L[at] = writer;
-    L[at + 1] = readers;
-    L[at + 2] = period;
-    const free = writer === 0 && readers === 0;
-    switch (fp.kind) {
-      case OpKind.Lock:
-        writer = 1;
-        if (free) period = i;
-        break;
-      case OpKind.ReadLock:
-        readers++;
-        if (free) period = i;
-        break;
-      case OpKind.Unlock:
-        writer = 0;
-        break;
-      default:
-        readers = Math.max(0, readers - 1);
-    }
-    L[at + 3] = writer;
-    L[at + 4] = readers;
-    L[at + 5] = writer === 0 && readers === 0 ? NONE : period;
-  }
-
-  /** the last lock operation on the lock word at `addr`, if the last write to it was one */
-  private lockOpAt(addr: number): number {
-    const w = this.index.lastWrite(addr);
-    return w >= 0 && isLockOp(this.evFp[w].kind) && this.evFp[w].writeLo === addr ? w : NONE;
-  }
-
-  /** whether an acquisition of `kind` could be taken in the state before lock operation `j` */
-  private acquirableBefore(kind: OpKind, j: number): boolean {
-    const writer = this.evLock[j * 6];
-    const readers = this.evLock[j * 6 + 1];
-    return kind === OpKind.Lock ? writer === 0 && readers === 0 : writer === 0;
   }
 
   /** turns race `r` into a wakeup sequence for the state before `r.first`, unless covered */
   private reverse(r: Race): void {
     const f = r.first;
     const n = this.cpus;
-    const N = this.events;
+    const N = this.log.count;
     if (r.second < 0 && r.pos >= 0) {
       // a blocked step that the CPU took later, unordered with `first`: that event's race covers it
-      const later = this.firstEventFrom(r.cpu, r.pos);
-      if (later >= 0 && !this.before(f, later)) return;
+      const later = this.log.firstEventFrom(r.cpu, r.pos);
+      if (later >= 0 && !this.log.before(f, later)) return;
     }
     // v = notdep(first) with the racing step at its place
     if (this.seq.length < N + 1) this.seq = new Int32Array(2 * N + 2);
@@ -558,13 +418,13 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     let len = 0;
     for (let k = f + 1; k < N; k++) {
       if (r.second < 0 && k === r.pos) seq[len++] = NONE;
-      if (!this.before(f, k)) seq[len++] = k;
+      if (!this.log.before(f, k)) seq[len++] = k;
     }
     if (r.second >= 0) seq[len++] = r.second;
     else if (r.pos < 0 || r.pos >= N) seq[len++] = NONE;
     const node = this.node(f);
-    const fpOf = (k: number): Footprint => (seq[k] < 0 ? r.fp! : this.evFp[seq[k]]);
-    const cpuOf = (k: number): number => (seq[k] < 0 ? r.cpu : this.evCpu[seq[k]]);
+    const fpOf = (k: number): Footprint => (seq[k] < 0 ? r.fp! : this.log.fp[seq[k]]);
+    const cpuOf = (k: number): number => (seq[k] < 0 ? r.cpu : this.log.cpu[seq[k]]);
     // a CPU asleep before `first` whose next step could start v: v is covered (weak initials)
     const asleep = this.asleep;
     let sleepers = 0;
@@ -584,7 +444,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
         const racing = seq[k] < 0 || seq[k] === r.second;
         if (asleep[c] !== 0) {
           // the same step: the same CPU with the same data value
-          const value = seq[k] < 0 ? r.value : Math.max(0, this.evValue[seq[k]]);
+          const value = seq[k] < 0 ? r.value : Math.max(0, this.log.value[seq[k]]);
           let initial = value < 31 && ((asleep[c] >>> value) & 1) === 1;
           asleep[c] = 0;
           if (racing) {
@@ -593,14 +453,15 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
               if (cpuOf(u) === c || conflicts(fpOf(u), fk)) initial = false;
           } else {
             const row = seq[k] * n;
-            for (let x = 0; x < n && initial; x++) if (this.clocks[row + x] >= firstClock[x]) initial = false;
-            if (initial && extraAt >= 0 && conflicts(r.fp!, this.evFp[seq[k]])) initial = false;
+            for (let x = 0; x < n && initial; x++)
+              if (this.log.clocks[row + x] >= firstClock[x]) initial = false;
+            if (initial && extraAt >= 0 && conflicts(r.fp!, this.log.fp[seq[k]])) initial = false;
           }
           if (initial) return;
         }
         if (seq[k] < 0) extraAt = k;
         else if (!racing) {
-          const own = this.clocks[seq[k] * n + c];
+          const own = this.log.clocks[seq[k] * n + c];
           if (own < firstClock[c]) firstClock[c] = own;
         }
       }
@@ -616,7 +477,7 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
     const sequence: WakeupSequence = {
       length: len,
       cpu: cpuOf,
-      value: (k) => (seq[k] < 0 ? r.value : Math.max(0, this.evValue[seq[k]])),
+      value: (k) => (seq[k] < 0 ? r.value : Math.max(0, this.log.value[seq[k]])),
       footprint: fpOf,
     };
     insertSequence(node.wut, sequence);
@@ -624,74 +485,23 @@ export class OptimalDporScheduler extends DecisionTree<OptimalNode> implements S
 
   /** the step CPU `q` had next in the state before event `f`, null if unknown */
   private sleeperStep(q: number, f: number): Footprint | null {
-    const e = this.firstEventFrom(q, f);
-    if (e >= 0) return this.evFp[e];
+    const e = this.log.firstEventFrom(q, f);
+    if (e >= 0) return this.log.fp[e];
     return this.finalHas[q] === 1 ? this.finalFps[q] : null;
-  }
-
-  /** CPU `q`'s first event at index `from` or later, -1 if none */
-  private firstEventFrom(q: number, from: number): number {
-    const list = this.cpuEvents[q];
-    let lo = 0;
-    let hi = this.cpuEventCount[q];
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid] < from) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < this.cpuEventCount[q] ? list[lo] : NONE;
-  }
-
-  /** CPU `p`'s last event before index `i`, -1 if none */
-  private lastEventBefore(p: number, i: number): number {
-    const list = this.cpuEvents[p];
-    let c = this.cpuEventCount[p];
-    while (c > 0 && list[c - 1] >= i) c--;
-    return c > 0 ? list[c - 1] : NONE;
-  }
-
-  /** `before` says whether event `a` happens before event `b` (or is it) */
-  private before(a: number, b: number): boolean {
-    const n = this.cpus;
-    const c = this.evCpu[a];
-    return this.clocks[a * n + c] <= this.clocks[b * n + c];
-  }
-
-  private ensureEvents(count: number): void {
-    const n = this.cpus;
-    while (this.evFp.length < count) this.evFp.push(new Footprint());
-    if (count <= this.evCpu.length && count * n <= this.clocks.length) return;
-    const size = Math.max(count, this.evCpu.length * 2);
-    this.evCpu = growInt(this.evCpu, size);
-    this.evValue = growInt(this.evValue, size);
-    this.evOldAt = growInt(this.evOldAt, size);
-    this.evOldLen = growInt(this.evOldLen, size);
-    this.evLock = growInt(this.evLock, size * 6);
-    this.clocks = growInt(this.clocks, size * n);
   }
 
   private ensureCpus(n: number): void {
     if (this.cpus >= n) return;
     this.cpus = n;
-    this.index.reset(n);
+    this.log.reset(n);
     this.nextSleep = new Int32Array(n);
     this.asleep = new Int32Array(n);
     this.scratchSet = new CpuSet(n);
     this.firstClock = new Int32Array(n);
-    this.cpuEventCount = new Int32Array(n);
     this.finalHas = new Uint8Array(n);
-    while (this.cpuEvents.length < n) this.cpuEvents.push(new Int32Array(256));
     while (this.fps.length < n) this.fps.push(new Footprint());
     while (this.finalFps.length < n) this.finalFps.push(new Footprint());
-    this.clocks = new Int32Array(this.evCpu.length * n);
   }
-}
-
-function growInt(a: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
-  if (a.length >= length) return a;
-  const b = new Int32Array(length);
-  b.set(a);
-  return b;
 }
 
 /** `dpor` is exhaustive search with optimal dynamic partial-order reduction. */
