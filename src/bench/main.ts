@@ -27,6 +27,7 @@ import { listBundledModels, loadModel, selectVariants, type Target } from '../mo
 import { buildProgram } from '../model/target.js';
 import { writeAtomic } from '../report/atomic.js';
 import { RandomScheduler } from '../scheduler/random.js';
+import { type LengthFigure, measureLength } from './dpor.js';
 import { measureFloor } from './floor.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';
@@ -48,6 +49,10 @@ const TARGET_PEER_RATIO = 50;
 const TARGET_RSS_GROWTH_PCT = 10;
 const TARGET_SPEEDUP_2 = 1.8;
 const TARGET_THREADS_RATIO = 2;
+/** issue 14: DPOR's step within 3x of DFS's on the same models, and flat in the execution length */
+const TARGET_DPOR_RATIO = 3;
+/** the execution lengths of the DPOR per-step figure: 3 * len + 3 steps (24 and 1,605) */
+const DPOR_LENGTHS = [7, 534];
 
 /** `BenchFlags` are the command line of `npm run bench`. */
 interface BenchFlags {
@@ -257,6 +262,24 @@ async function main(): Promise<void> {
   const kernelDfs = kernelFigure(kernelTargets, 'dfs', kernelMs, kernelWarmMs);
   const kernelDpor = kernelFigure(kernelTargets, 'dpor', kernelMs, kernelWarmMs);
   log(`  mean: dfs ${fmt(kernelDfs.meanNsPerStep)} ns/step, dpor ${fmt(kernelDpor.meanNsPerStep)} ns/step`);
+  // per variant, DPOR's step over DFS's on the same model, then their mean
+  const dporOverDfs =
+    kernelDpor.models.reduce((a, f, i) => a + f.nsPerStep / kernelDfs.models[i].nsPerStep, 0) /
+    Math.max(1, kernelDpor.models.length);
+
+  log('DPOR cost per step at two execution lengths (src/bench/dpor.ts):');
+  const lengths: LengthFigure[] = [];
+  for (const len of DPOR_LENGTHS) {
+    for (const strategy of ['dpor', 'source-dpor', 'dfs']) {
+      const f = measureLength(strategy, len, quick ? 150 : 600);
+      lengths.push(f);
+      log(`  ${strategy}, ${f.stepsPerExecution}-step executions: ${fmt(f.nsPerStep)} ns/step`);
+    }
+  }
+  const lengthNs = (strategy: string, len: number) =>
+    lengths.find((f) => f.strategy === strategy && f.stepsPerExecution === 3 * len + 3)?.nsPerStep ?? 0;
+  const [short, long] = DPOR_LENGTHS;
+  const growth = (strategy: string) => lengthNs(strategy, long) / lengthNs(strategy, short);
 
   const inline: InlineFigure[] = [];
   if (!quick) {
@@ -309,6 +332,7 @@ async function main(): Promise<void> {
     peer: headline.peerRatio >= TARGET_PEER_RATIO,
     rss: rss.growthPct <= TARGET_RSS_GROWTH_PCT,
     parallel: parallel.speedup[2] >= TARGET_SPEEDUP_2,
+    dpor: dporOverDfs <= TARGET_DPOR_RATIO,
   };
 
   const result = {
@@ -329,6 +353,7 @@ async function main(): Promise<void> {
       peer: `>= ${TARGET_PEER_RATIO}x fast-check's schedules/s, random strategy`,
       rss: `peak RSS after warm-up within ${TARGET_RSS_GROWTH_PCT}% over the run`,
       parallel: `2 workers >= ${TARGET_SPEEDUP_2}x`,
+      dpor: `kernel models under DPOR <= ${TARGET_DPOR_RATIO}x their ns/step under DFS`,
     },
     floor: {
       nsPerStep: floorNs,
@@ -341,7 +366,12 @@ async function main(): Promise<void> {
       meanExecutionsPerSecond: meanExecs,
       totalSteps,
     },
-    kernel: { dfs: kernelDfs, dpor: kernelDpor },
+    kernel: { dfs: kernelDfs, dpor: kernelDpor, dporOverDfs },
+    dporLengths: {
+      figures: lengths,
+      /** CPU ns/step at the long executions over the short ones, per strategy */
+      growth: { dpor: growth('dpor'), 'source-dpor': growth('source-dpor'), dfs: growth('dfs') },
+    },
     parallel,
     parallelDpor,
     rss,
@@ -374,6 +404,24 @@ async function main(): Promise<void> {
       yes(met.kernel),
     ],
     ['kernel models, DPOR, mean CPU ns/step', fmt(kernelDpor.meanNsPerStep), '', ''],
+    [
+      '  / DFS on the same models (mean)',
+      `${fmt(dporOverDfs, 2)}x`,
+      `<= ${TARGET_DPOR_RATIO}x`,
+      yes(met.dpor),
+    ],
+    ...DPOR_LENGTHS.map((len) => [
+      `DPOR CPU ns/step, ${3 * len + 3}-step executions (source-dpor, dfs)`,
+      `${fmt(lengthNs('dpor', len))} (${fmt(lengthNs('source-dpor', len))}, ${fmt(lengthNs('dfs', len))})`,
+      '',
+      '',
+    ]),
+    [
+      `  ${3 * long + 3}-step / ${3 * short + 3}-step (source-dpor)`,
+      `${fmt(growth('dpor'), 2)}x (${fmt(growth('source-dpor'), 2)}x)`,
+      'flat',
+      '',
+    ],
     ...(inline.length ? [['inline CPU ns/step, mean of bundled variants', fmt(meanNs), '', '']] : []),
     ['1 worker, interleave:large DFS executions/s', fmt(parallel.executions / parallel.seconds[1]), '', ''],
     ...Object.entries(parallel.speedup)

@@ -23,7 +23,7 @@ Exit codes:
   0    every variant proven as it expects (its violation found, or clean after a complete search)
   1    a mismatch: a violation that was not expected, or an expected one missed
   2    usage or model error (one line on stderr)
-  3    inconclusive: some variant unknown (time, budget or preemption bound ran out) or not run
+  3    inconclusive: some variant unknown (time, budget, preemption or delay bound ran out) or not run
   130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM, after writing the partial report`;
 
 const REPLAY_EXIT_CODES = `

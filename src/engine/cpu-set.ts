@@ -98,7 +98,9 @@ export class CpuSet {
   }
 
   copyFrom(other: CpuSet): void {
-    this.words.set(other.words);
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i] = o[i];
   }
 
   /** `clone` is a copy of this set. */

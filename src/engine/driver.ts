@@ -76,6 +76,8 @@ export class StepDriver implements SchedulingView {
   private preemptions = 0;
   private trace: TraceStep[] | null = null;
   private readonly capture = new StepCapture();
+  /** the bytes `awaitHoldsWith` puts back */
+  private scratch = new Uint8Array(64);
 
   constructor(
     private readonly ports: CpuPorts,
@@ -101,6 +103,23 @@ export class StepDriver implements SchedulingView {
 
   footprint(i: number, out: Footprint): void {
     footprintOf(this.ports.op(i), this.ports.memory, out);
+  }
+
+  readBytes(addr: number, len: number, out: Uint8Array, at: number): void {
+    this.ports.memory.readBytes(addr, len, out, at);
+  }
+
+  awaitHoldsWith(cpu: number, addr: number, len: number, bytes: Uint8Array, at: number): boolean {
+    const mem = this.ports.memory;
+    if (this.scratch.length < len) this.scratch = new Uint8Array(len * 2);
+    const saved = this.scratch;
+    mem.readBytes(addr, len, saved, 0);
+    mem.writeBytes(addr, bytes, at, len);
+    try {
+      return this.ports.awaitHolds(cpu);
+    } finally {
+      mem.writeBytes(addr, saved, 0, len);
+    }
   }
 
   /** `run` performs one execution under `scheduler`; with `trace`, every step is appended to it. */
@@ -248,7 +267,7 @@ export class StepDriver implements SchedulingView {
     return this.capture.finish(step, p.memory, p.symbols, p.stack(c), p.machine(c));
   }
 
-  private isEnabled(i: number): boolean {
+  isEnabled(i: number): boolean {
     const op = this.ports.op(i);
     return op.kind === OpKind.Await
       ? this.ports.awaitHolds(i)

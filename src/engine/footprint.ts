@@ -15,6 +15,8 @@ export class Footprint {
   writeHi = 0;
   /** touches the frame allocator (alloc and free) */
   allocator = false;
+  /** the operation's kind: lock operations and awaits block, and reduction treats them apart */
+  kind: OpKind = OpKind.Fence;
 
   set(readLo: number, readHi: number, writeLo: number, writeHi: number, allocator: boolean): void {
     this.readLo = readLo;
@@ -26,6 +28,7 @@ export class Footprint {
 
   copyFrom(other: Footprint): void {
     this.set(other.readLo, other.readHi, other.writeLo, other.writeHi, other.allocator);
+    this.kind = other.kind;
   }
 }
 
@@ -52,6 +55,7 @@ function lowestFreeFrame(mem: PhysicalMemory): number {
  */
 export function footprintOf(op: Op, mem: PhysicalMemory, out: Footprint): void {
   const a = op.addr;
+  out.kind = op.kind;
   switch (op.kind) {
     case OpKind.Load:
       out.set(a, a + 8, 0, 0, false);

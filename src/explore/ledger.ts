@@ -142,6 +142,7 @@ export function mergeResults(a: UnitResult, b: UnitResult): UnitResult {
     stoppedAtViolation: false,
     exhausted: a.exhausted && b.exhausted,
     statistics,
+    depth: Math.max(a.depth, b.depth),
   };
 }
 

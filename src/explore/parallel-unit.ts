@@ -134,6 +134,10 @@ export function runUnit(
       const o = exec.run(sched);
       sched.endExecution();
       beat(control.ctl, control.slot);
+      if (sched.repeated === true) {
+        ran--; // a repeat is no progress: the unit still owes one execution before it yields
+        continue;
+      }
       res.steps += o.steps;
       if (o.steps > res.depth) res.depth = o.steps;
       if (o.pruned) continue;

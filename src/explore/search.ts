@@ -143,6 +143,7 @@ async function explore(
       }
       const o = runner.run(sched);
       sched.endExecution();
+      if (sched.repeated === true) continue;
       steps += o.steps;
       if (o.steps > depth) depth = o.steps;
       if (o.pruned) continue;

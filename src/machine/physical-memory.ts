@@ -158,6 +158,29 @@ export class PhysicalMemory {
     return -1;
   }
 
+  /**
+   * `readBytes` copies the `len` bytes at physical address `addr` into `out` from `at`: what a
+   * write is about to overwrite, for a scheduler that must later ask what a read would have seen
+   * without it.
+   */
+  readBytes(addr: number, len: number, out: Uint8Array, at: number): void {
+    const start = this.header + addr;
+    if (len <= 16) {
+      // most writes are one word: a loop beats making a subarray
+      const all = this.all;
+      for (let i = 0; i < len; i++) out[at + i] = all[start + i];
+      return;
+    }
+    out.set(this.all.subarray(start, start + len), at);
+  }
+
+  /** `writeBytes` puts the `len` bytes of `src` from `from` at physical address `addr`. */
+  writeBytes(addr: number, src: Uint8Array, from: number, len: number): void {
+    if (len <= 0) return;
+    for (let f = addr >>> PAGE_SHIFT; f <= (addr + len - 1) >>> PAGE_SHIFT; f++) this.touch(f);
+    this.all.set(src.subarray(from, from + len), this.header + addr);
+  }
+
   /** `state` is what frame `frame` holds now. */
   state(frame: number): FrameState {
     return Atomics.load(this.table, frame * FRAME_TABLE_INTS + FRAME_STATE) as FrameState;

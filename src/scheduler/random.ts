@@ -24,6 +24,11 @@ export class RandomScheduler implements Scheduler {
     this.hash = seedHash(seed);
   }
 
+  /** `hasNext` says whether executions of the range are left. */
+  protected get hasNext(): boolean {
+    return this.next < this.end;
+  }
+
   startExecution(): boolean {
     if (this.next >= this.end) return false;
     this.rng.reseed(this.hash, this.next);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { lengthProgram, measureLength } from '../../src/bench/dpor.js';
 import { measureInline } from '../../src/bench/inline.js';
 import { fastCheckLostUpdate } from '../../src/bench/peer.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
+import { OptimalDporScheduler } from '../../src/scheduler/optimal-dpor.js';
+import { explore } from '../helpers/programs.js';
 
 // the benchmark's pieces run and measure the programs they claim to; speed itself is only ever
 // measured by `npm run bench`, never asserted here
@@ -19,5 +22,15 @@ describe('benchmark pieces', () => {
     expect(f.strategy).toBe('dfs');
     expect(f.executions).toBeGreaterThan(0);
     expect(f.steps).toBe(f.executions * 4);
+  });
+
+  it('the DPOR length workload: executions of 3 * len + 3 steps with the same races at every length', () => {
+    const short = explore(lengthProgram(7), new OptimalDporScheduler());
+    const long = explore(lengthProgram(534), new OptimalDporScheduler());
+    expect(short.executions).toBe(long.executions);
+    expect(short.executions).toBeGreaterThan(1);
+    const f = measureLength('dpor', 7, 20);
+    expect(f.stepsPerExecution).toBe(24);
+    expect(f.executions).toBeGreaterThan(0);
   });
 });

@@ -83,7 +83,7 @@ describe('bad input', () => {
   it.each([
     [
       ['check', '--strategy', 'bfs'],
-      "pagerace: --strategy must be one of dfs, dpor, random, pct, bounded, or a strategy file, got 'bfs'",
+      "pagerace: --strategy must be one of dfs, dpor, source-dpor, random, pct, bounded, delay, or a strategy file, got 'bfs'",
     ],
     [['check', '--budget', 'ten'], "pagerace: --budget takes a whole number, got 'ten'"],
     [['check', '--time', 'soon'], "pagerace: --time takes a duration like 30s, 10m or 2h, got 'soon'"],
