@@ -1,4 +1,5 @@
 import type { FrameState } from '../machine/frame-state.js';
+import { AccessMode, type Barrier, type MemoryModel } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { Op, OpKind } from './op.js';
 import { Violation, type ViolationKind } from './violation.js';
@@ -15,7 +16,14 @@ export type Steps<T = void> = Generator<Op, T, bigint>;
  * that are not scheduling points (frame states and generations, for oracles).
  *
  * Between two yields a CPU runs atomically, so a check made right after an operation returns sees
- * memory exactly as that operation left it.
+ * memory exactly as that operation left it. Under a weak memory model (`--memory-model tso|arm64`)
+ * "memory" is what every CPU can see; `view()` is what this CPU sees, its own pending stores
+ * included.
+ *
+ * Accesses are marked (READ_ONCE/WRITE_ONCE: `load`, `store`, and every other operation) unless
+ * made with `plainLoad`/`plainStore` (a plain C access, checked for data races). An address or
+ * data dependency on an earlier load is named by that load's number (`lastLoad` right after it):
+ * `const e = yield* c.load(p); const d = c.lastLoad; yield* c.load(tableOf(e), null, d)`.
  */
 export class Cpu {
   /** the task running on this CPU, as traces print it; a model may switch it */
@@ -25,10 +33,14 @@ export class Cpu {
   /** the operation this CPU is about to perform; refilled before every yield */
   readonly op = new Op();
 
+  /** loads issued in this execution: the number of the latest, which a dependency names */
+  private loads = 0;
+
   constructor(
     readonly id: number,
     readonly name: string,
     readonly mem: PhysicalMemory,
+    private readonly model: MemoryModel | null = null,
   ) {
     this.task = name;
   }
@@ -37,6 +49,20 @@ export class Cpu {
   reset(): void {
     this.task = this.name;
     this.stack.length = 0;
+    this.loads = 0;
+  }
+
+  /** `lastLoad` is the number of this CPU's latest load: what an access that depends on it names as `dep`. */
+  get lastLoad(): number {
+    return this.loads;
+  }
+
+  /**
+   * `view` is the word at `addr` as this CPU sees it now, its own pending stores included (a ghost
+   * read, like `mem.load`, which shows what every CPU can see). Under sc they are the same.
+   */
+  view(addr: number): bigint {
+    return this.model ? this.model.peek(this.id, addr, 8) : this.mem.load(addr);
   }
 
   /** `call` runs `body` as kernel function `fn`: traces name the steps it makes after `fn`. */
@@ -52,15 +78,88 @@ export class Cpu {
     return this.stack.length ? this.stack[this.stack.length - 1] : '';
   }
 
-  *load(addr: number, label: string | null = null): Steps<bigint> {
-    const op = this.refill(OpKind.Load, addr, label);
+  /** `load` is READ_ONCE(*addr); `dep` names the load its address depends on (0: none). */
+  *load(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
+    const op = this.refillLoad(addr, label, dep);
     return yield op;
   }
 
-  *store(addr: number, value: bigint, label: string | null = null): Steps<void> {
+  /** `loadAcquire` is smp_load_acquire(addr): later accesses are ordered after it. */
+  *loadAcquire(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
+    const op = this.refillLoad(addr, label, dep);
+    op.mode = AccessMode.Acquire;
+    return yield op;
+  }
+
+  /**
+   * `plainLoad` is a plain C read of a 64-bit word (`*p`): one access, checked for data races
+   * (LKMM: a plain access that races with a conflicting one is a `data-race`).
+   */
+  *plainLoad(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
+    const op = this.refillLoad(addr, label, dep);
+    op.mode = AccessMode.Plain;
+    return yield op;
+  }
+
+  /**
+   * `walkLoad` is a read by this CPU's hardware page-table walker: another observer of memory,
+   * which on arm64 sees this CPU's own stores only after `dsb ishst` (Arm64Model).
+   */
+  *walkLoad(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
+    const op = this.refillLoad(addr, label, dep);
+    op.mode = AccessMode.Walk;
+    return yield op;
+  }
+
+  /** `store` is WRITE_ONCE(*addr, value); `dep` names the load the value depends on (0: none). */
+  *store(addr: number, value: bigint, label: string | null = null, dep = 0): Steps<void> {
     const op = this.refill(OpKind.Store, addr, label);
     op.value = value;
+    op.dep = dep;
     yield op;
+  }
+
+  /** `storeRelease` is smp_store_release(addr, value): earlier accesses are ordered before it. */
+  *storeRelease(addr: number, value: bigint, label: string | null = null): Steps<void> {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Release;
+    yield op;
+  }
+
+  /** `plainStore` is a plain C write of a 64-bit word (`*p = v`), checked for data races. */
+  *plainStore(addr: number, value: bigint, label: string | null = null, dep = 0): Steps<void> {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Plain;
+    op.dep = dep;
+    yield op;
+  }
+
+  /**
+   * `plainLoad64` is a plain read of a 64-bit entry that the compiler may tear: a data choice (a
+   * visible step, value 1: torn) between one load and two 32-bit loads, low half then high half,
+   * each a scheduling point (Documentation/memory-barriers.txt, "load tearing"). A composite of
+   * the primitive operations, not one operation.
+   */
+  *plainLoad64(addr: number, label: string | null = null): Steps<bigint> {
+    const what = label ?? 'plain read';
+    const torn = yield* this.choose(2, `compiler tears ${what}?`);
+    if (torn === 0) return yield* this.plainLoad(addr, label);
+    const lo = yield* this.plainLoad32(addr, `${what} (low half)`);
+    const hi = yield* this.plainLoad32(addr + 4, `${what} (high half)`);
+    return BigInt.asIntN(64, BigInt(lo) | (BigInt(hi) << 32n));
+  }
+
+  /**
+   * `refetch` is a second use of `value`, read plainly from `addr` earlier: the compiler may keep
+   * the value or load `*addr` again (a data choice, value 1: re-fetched), as it may for a plain
+   * dereference used twice (READ_ONCE exists to forbid it). A composite, like `plainLoad64`.
+   */
+  *refetch(addr: number, value: bigint, label: string | null = null): Steps<bigint> {
+    const what = label ?? 'plain read';
+    const again = yield* this.choose(2, `compiler re-fetches ${what}?`);
+    return again === 0 ? value : yield* this.plainLoad(addr, label);
   }
 
   /** `cas` is cmpxchg: returns the old value; the store happened iff it equals `expected`. */
@@ -73,6 +172,13 @@ export class Cpu {
 
   *load32(addr: number, label: string | null = null): Steps<number> {
     const op = this.refill(OpKind.Load32, addr, label);
+    return Number(yield op);
+  }
+
+  /** `plainLoad32` is a plain read of one 32-bit half. */
+  *plainLoad32(addr: number, label: string | null = null): Steps<number> {
+    const op = this.refill(OpKind.Load32, addr, label);
+    op.mode = AccessMode.Plain;
     return Number(yield op);
   }
 
@@ -152,9 +258,22 @@ export class Cpu {
     return Number(yield op);
   }
 
-  /** `fence` is a visible step with no memory effect (a barrier, a TLB flush). */
+  /** `fence` is a visible step with no memory effect and no ordering (a TLB flush). */
   *fence(label: string | null = null): Steps<void> {
-    yield this.refill(OpKind.Fence, 0, label);
+    const op = this.refill(OpKind.Fence, 0, label);
+    op.n = 0;
+    yield op;
+  }
+
+  /**
+   * `barrier` is a barrier of kind `kind`: the kernel's (smp_mb, smp_wmb, smp_rmb, barrier()),
+   * which mean what the memory model's architecture maps them to, or an instruction (mfence,
+   * dmb ish, dmb ishst, dmb ishld, dsb ish, dsb ishst, isb). Under sc it orders nothing more.
+   */
+  *barrier(kind: Barrier, label: string | null = null): Steps<void> {
+    const op = this.refill(OpKind.Fence, 0, label);
+    op.n = kind;
+    yield op;
   }
 
   /** `fail` ends the execution with a violation raised by this CPU. */
@@ -172,6 +291,15 @@ export class Cpu {
     op.kind = kind;
     op.addr = addr;
     op.label = label;
+    op.mode = AccessMode.Marked;
+    op.dep = 0;
+    return op;
+  }
+
+  private refillLoad(addr: number, label: string | null, dep: number): Op {
+    const op = this.refill(OpKind.Load, addr, label);
+    op.dep = dep;
+    this.loads++;
     return op;
   }
 }

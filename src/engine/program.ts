@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import type { Cpu, Steps } from './cpu.js';
@@ -32,4 +33,6 @@ export interface Program {
   symbols: Symbols;
   cpus: CpuProgram[];
   oracles: Oracle[];
+  /** the machine's memory model (`--memory-model`); sc when absent */
+  memoryModel?: MemoryModelName;
 }

@@ -1,4 +1,12 @@
 import { type FrameState, frameStateName } from '../machine/frame-state.js';
+import { PAGE_SIZE } from '../machine/layout.js';
+import {
+  AccessMode,
+  type Barrier,
+  barrierName,
+  type FlushInfo,
+  type MachineState,
+} from '../machine/memory-model/memory-model.js';
 import type { Symbols } from '../machine/symbols.js';
 import { type Op, OpKind, opKindName } from './op.js';
 
@@ -20,6 +28,53 @@ export interface TraceStep {
   value: string;
   /** set on the step that raised the violation */
   violation?: string;
+  /**
+   * under a weak memory model, on the step that raised the violation: the model's state then (the
+   * store buffers, the views and the order in which writes became visible)
+   */
+  machine?: MachineState[];
+}
+
+/** `FLUSH_FN` is the function column of a store-buffer flush step: `cpu1 A  [sb]  flush x = 1`. */
+export const FLUSH_FN = '[sb]';
+
+/** the name of an operation without a label: its kind, with the access mode or barrier kind */
+function opName(op: Op): string {
+  switch (op.kind) {
+    case OpKind.Load:
+      if (op.mode === AccessMode.Plain) return 'plain load';
+      if (op.mode === AccessMode.Acquire) return 'load_acquire';
+      return op.mode === AccessMode.Walk ? 'walk' : 'load';
+    case OpKind.Load32:
+      return op.mode === AccessMode.Plain ? 'plain load32' : 'load32';
+    case OpKind.Store:
+      if (op.mode === AccessMode.Plain) return 'plain store';
+      return op.mode === AccessMode.Release ? 'store_release' : 'store';
+    case OpKind.Fence:
+      return op.n === 0 ? 'fence' : barrierName(op.n as Barrier);
+    default:
+      return opKindName(op.kind);
+  }
+}
+
+/** `describeFlush` is the trace record of a flush of CPU `cpu`'s store buffer. */
+export function describeFlush(
+  step: number,
+  cpu: number,
+  task: string,
+  f: FlushInfo,
+  symbols: Symbols,
+): TraceStep {
+  const page = f.size === PAGE_SIZE;
+  return {
+    step,
+    cpu,
+    task,
+    fn: FLUSH_FN,
+    op: 'flush',
+    addr: page ? `${symbols.frameName(f.addr / PAGE_SIZE)} (page)` : symbols.addrName(f.addr),
+    value: `= ${formatValue(f.size === 4 ? BigInt.asUintN(32, f.value) : f.value)}`,
+  };
 }
 
 /** `formatValue` prints small values (counters, flags, indices) in decimal and the rest as 16 hex digits. */
@@ -38,7 +93,7 @@ export function describeStep(
   result: bigint,
   symbols: Symbols,
 ): TraceStep {
-  const name = op.label ?? opKindName(op.kind);
+  const name = op.label ?? opName(op);
   let addr = '';
   let value = '';
   switch (op.kind) {

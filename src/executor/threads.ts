@@ -8,6 +8,8 @@ import type { Program } from '../engine/program.js';
 import type { Scheduler } from '../engine/scheduling.js';
 import type { TraceStep } from '../engine/trace.js';
 import { Violation } from '../engine/violation.js';
+import { createMemoryModel } from '../machine/memory-model/create.js';
+import type { MemoryModel } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import { ModelError } from '../model/load.js';
@@ -25,9 +27,12 @@ import {
   CPU_TASK,
   controlBytes,
   ENABLED,
+  EVENT,
   OP_ADDR,
+  OP_DEP,
   OP_KIND,
   OP_LABEL,
+  OP_MODE,
   OP_N,
   OP_SRC,
   OP_TAG,
@@ -55,6 +60,8 @@ interface Mirror {
   /** the pending Await's condition as last evaluated, and the words it read then (valid = -1: none) */
   evalResult: number;
   evalWords: bigint[];
+  /** the CPU's pending stores then (a weak memory model's await also sees its own buffer) */
+  evalPending: number;
 }
 
 /** `ModelRef` names a model variant so that a worker can rebuild it. */
@@ -95,6 +102,7 @@ export class ThreadsExecution implements CpuPorts {
     private readonly workers: Worker[],
     private readonly ports: MessagePort[],
     control: SharedArrayBuffer,
+    readonly model: MemoryModel,
   ) {
     this.memory = program.memory;
     this.symbols = program.symbols;
@@ -107,6 +115,7 @@ export class ThreadsExecution implements CpuPorts {
       fn: '',
       evalResult: -1,
       evalWords: [],
+      evalPending: 0,
     }));
     this.strings = program.cpus.map(() => []);
     this.received = program.cpus.map(() => 0);
@@ -127,6 +136,8 @@ export class ThreadsExecution implements CpuPorts {
     const n = program.cpus.length;
     checkCpuCount(n);
     const control = new SharedArrayBuffer(controlBytes(n));
+    // the CPUs perform their accesses through models attached to this one's state
+    const model = createMemoryModel(program.memoryModel ?? 'sc', n, program.memory);
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
     const ready: Promise<void>[] = [];
@@ -139,6 +150,8 @@ export class ThreadsExecution implements CpuPorts {
         cpu,
         frames: program.memory.frames,
         memory: program.memory.sab,
+        memoryModel: model.name,
+        modelState: model.state,
         control,
         port: port2,
       };
@@ -147,7 +160,7 @@ export class ThreadsExecution implements CpuPorts {
       ports.push(port1);
       ready.push(readiness(w, cpu));
     }
-    const exec = new ThreadsExecution(program, maxSteps, workers, ports, control);
+    const exec = new ThreadsExecution(program, maxSteps, workers, ports, control, model);
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -199,9 +212,10 @@ export class ThreadsExecution implements CpuPorts {
     return this.mirrors[i].fn;
   }
 
-  perform(i: number, value: number): bigint {
+  perform(i: number, value: number, event: number): bigint {
     const op = this.mirrors[i].op;
-    if (op.kind === OpKind.Choose) this.ctl[slotBase(i) + CHOICE] = value;
+    this.ctl[slotBase(i) + CHOICE] = value;
+    this.ctl[slotBase(i) + EVENT] = event;
     // one handoff performs the operation, runs the CPU on and runs the oracles: `resume` reads
     // what the CPU posted
     const status = this.command(i, Cmd.Step);
@@ -271,6 +285,8 @@ export class ThreadsExecution implements CpuPorts {
     op.addr = this.ctl[base + OP_ADDR];
     op.src = this.ctl[base + OP_SRC];
     op.n = this.ctl[base + OP_N];
+    op.mode = this.ctl[base + OP_MODE];
+    op.dep = this.ctl[base + OP_DEP];
     const label = this.ctl[base + OP_LABEL];
     const tag = this.ctl[base + OP_TAG];
     op.label = label < 0 ? null : s[label];
@@ -291,7 +307,7 @@ export class ThreadsExecution implements CpuPorts {
     const m = this.mirrors[c];
     const op = m.op;
     const words = m.evalWords;
-    if (m.evalResult >= 0) {
+    if (m.evalResult >= 0 && m.evalPending === this.model.pending(c)) {
       let same = true;
       for (let i = 0; i < op.n && same; i++) same = this.memory.load(op.addr + 8 * i) === words[i];
       if (same) return m.evalResult === 1;
@@ -302,6 +318,7 @@ export class ThreadsExecution implements CpuPorts {
     words.length = op.n;
     for (let i = 0; i < op.n; i++) words[i] = this.memory.load(op.addr + 8 * i);
     m.evalResult = e;
+    m.evalPending = this.model.pending(c);
     return e === 1;
   }
 
@@ -314,7 +331,7 @@ export class ThreadsExecution implements CpuPorts {
     const m = this.mirrors[c];
     let v: Violation | null = null;
     try {
-      performOp(this.memory, c, m.task, m.op, this.program.symbols, false);
+      performOp(this.memory, this.model, c, m.task, m.op, this.program.symbols, false);
     } catch (e) {
       if (e instanceof Violation) v = e;
     }

@@ -57,18 +57,23 @@ export const CPU_FN = 9;
 export const STRINGS_POSTED = 10;
 /** EVAL reply: 1 when the pending Await's condition holds */
 export const ENABLED = 11;
-/** STEP: the value of a Choose, picked by the scheduler before the step is granted */
+/** STEP: the value of a Choose or the write a load reads, picked by the scheduler before the step is granted */
 export const CHOICE = 12;
 /** soak: 1 while the CPU waits for a lock or an Await condition */
 export const S_WAITING = 13;
 /** soak: the last iteration this CPU finished */
 export const S_DONE_ITER = 14;
+/** pending operation: access mode and dependency (engine/op.ts) */
+export const OP_MODE = 15;
+export const OP_DEP = 16;
+/** STEP: the race tracker's number for the access (-1: none) */
+export const EVENT = 17;
 /** Int64 words of a slot, as indices of the BigInt64 view: value, expected, result */
 export const BIG_VALUE = 0;
 export const BIG_EXPECTED = 1;
 export const BIG_RESULT = 2;
-/** first Int32 word of the slot's Int64 area (word 16 of the slot, 8-byte aligned) */
-const SLOT_BIG_FROM = 16;
+/** first Int32 word of the slot's Int64 area (word 24 of the slot, 8-byte aligned) */
+const SLOT_BIG_FROM = 24;
 
 /** `Cmd` is what the scheduler asks of a CPU. */
 export const Cmd = {
