@@ -3,7 +3,12 @@ import { defaultSearchOptions, type SearchOptions } from '../explore/options.js'
 import { parallelSearch } from '../explore/parallel.js';
 import { defaultWorkers, ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { type SearchHooks, search } from '../explore/search.js';
-import { ModelError, resolveTargets } from '../model/load.js';
+import {
+  isMemoryModelName,
+  MEMORY_MODELS,
+  type MemoryModelName,
+} from '../machine/memory-model/memory-model.js';
+import { ModelError, resolveTargets, targetLabel } from '../model/load.js';
 import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
 import { writeRun } from '../report/write.js';
@@ -25,12 +30,19 @@ export interface CheckFlags {
   minimize: boolean;
   workers?: string;
   executor?: string;
+  memoryModel?: string;
 }
 
 /** `parseExecutor` checks `--executor` (PAGERACE_EXECUTOR). */
 export function parseExecutor(text: string | undefined): 'inline' | 'threads' {
   if (text === undefined || text === 'inline' || text === 'threads') return text ?? 'inline';
   throw new UsageError(`--executor must be inline or threads, got '${text}'`);
+}
+
+/** `parseMemoryModel` checks `--memory-model` (PAGERACE_MEMORY_MODEL). */
+export function parseMemoryModel(text: string): MemoryModelName {
+  if (isMemoryModelName(text)) return text;
+  throw new UsageError(`--memory-model must be ${MEMORY_MODELS.join(', ')}, got '${text}'`);
 }
 
 /** `MAX_WORKERS` bounds --workers: more explorer threads than this only costs memory. */
@@ -55,6 +67,7 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   o.strategyOptions = readStrategyFlags(flags as unknown as Record<string, unknown>);
   o.keepGoing = flags.keepGoing === true;
   o.executor = parseExecutor(flags.executor);
+  if (flags.memoryModel !== undefined) o.memoryModel = parseMemoryModel(flags.memoryModel);
   o.minimize = flags.minimize;
   return o;
 }
@@ -85,7 +98,7 @@ export function exitCodeOf(results: readonly SearchResult[]): number {
 export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
   const opts = searchOptions(flags);
   const workers = workerCount(flags.workers);
-  const targets = await resolveTargets(specs);
+  const targets = await resolveTargets(specs, opts.memoryModel);
   const json = flags.json === true;
   const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
   let interrupted = false;
@@ -105,7 +118,10 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
   try {
     for (const t of targets) {
       if (interrupted || failed) break;
-      progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
+      progress.start(
+        targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }),
+        opts.budget,
+      );
       let r: SearchResult;
       try {
         const hooks: SearchHooks = {

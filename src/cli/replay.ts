@@ -1,8 +1,10 @@
 import { Execution } from '../engine/execution.js';
-import { formatTrace } from '../engine/trace.js';
+import { formatMachineState, formatTrace } from '../engine/trace.js';
+import { MEMORY_MODEL_SETTING } from '../explore/search.js';
+import { isMemoryModelName } from '../machine/memory-model/memory-model.js';
 import { buildProgram, loadTarget } from '../model/target.js';
 import { ReplayError, traceSchedule } from '../scheduler/replay.js';
-import { decodeToken } from '../scheduler/token.js';
+import { decodeToken, TokenError } from '../scheduler/token.js';
 import { ExitCode } from './errors.js';
 
 /**
@@ -12,7 +14,10 @@ import { ExitCode } from './errors.js';
  */
 export async function runReplay(token: string, flags: { json?: boolean }): Promise<number> {
   const spec = decodeToken(token);
-  const target = await loadTarget(spec.model, spec.variant);
+  const mm = spec.settings?.[MEMORY_MODEL_SETTING] ?? 'sc';
+  if (!isMemoryModelName(mm))
+    throw new TokenError(`the token names memory model '${mm}', which this pagerace does not have`);
+  const target = await loadTarget(spec.model, spec.variant, mm);
   const model = target.model;
   const exec = new Execution(buildProgram(target), spec.maxSteps);
   const { trace, violation, preemptions } = traceSchedule(exec, spec.choices);
@@ -29,6 +34,7 @@ export async function runReplay(token: string, flags: { json?: boolean }): Promi
       replay: {
         model: model.def.name,
         variant: spec.variant,
+        memoryModel: mm,
         preemptions,
         violation: v
           ? { kind: v.kind, message: v.message, cpu: v.cpu, headline: v.headline, kernelStack: v.kernelStack }
@@ -39,13 +45,14 @@ export async function runReplay(token: string, flags: { json?: boolean }): Promi
     console.log(JSON.stringify(out, null, 2));
   } else {
     console.log(
-      `Replaying ${model.def.name}:${spec.variant}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
+      `Replaying ${model.def.name}:${spec.variant}${mm === 'sc' ? '' : ` under ${mm}`}, ${trace.length} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
     );
     if (v) {
       if (v.headline.length) console.log(v.headline.join('\n'));
       else console.log(`${v.kind}: ${v.message}`);
     } else console.log('No violation: the execution ran clean.');
     console.log(formatTrace(trace).join('\n'));
+    for (const l of formatMachineState(trace)) console.log(l);
     if (v?.kind === 'model-error' && v.detail) console.log(v.detail);
   }
   if (v?.kind === 'model-error') return ExitCode.Error;

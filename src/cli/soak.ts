@@ -99,7 +99,9 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const cpusFlag = flags.cpus === undefined ? null : parseCount(flags.cpus, '--cpus');
   if (cpusFlag !== null && cpusFlag > 1024)
     throw new UsageError(`--cpus must be at most 1024, got ${flags.cpus}`);
-  const targets = await resolveTargets([spec]);
+  // soak runs sc only: its CPUs are free-running threads, and there is no step driver to flush
+  // store buffers (every other executor runs every memory model)
+  const targets = await resolveTargets([spec], 'sc');
   const progress = new ProgressDisplay(process.stderr.isTTY === true);
   let interrupted = false;
   const onSigint = () => {

@@ -1,5 +1,10 @@
 import type { FrameState } from '../machine/frame-state.js';
-import { AccessMode, type Barrier, type MemoryModel } from '../machine/memory-model/memory-model.js';
+import {
+  AccessMode,
+  type Barrier,
+  type MemoryModel,
+  type MemoryModelName,
+} from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { Op, OpKind } from './op.js';
 import { Violation, type ViolationKind } from './violation.js';
@@ -55,6 +60,11 @@ export class Cpu {
   /** `lastLoad` is the number of this CPU's latest load: what an access that depends on it names as `dep`. */
   get lastLoad(): number {
     return this.loads;
+  }
+
+  /** `memoryModel` is the machine's memory model. */
+  get memoryModel(): MemoryModelName {
+    return this.model?.name ?? 'sc';
   }
 
   /**
@@ -116,6 +126,17 @@ export class Cpu {
     const op = this.refill(OpKind.Store, addr, label);
     op.value = value;
     op.dep = dep;
+    yield op;
+  }
+
+  /**
+   * `mmuStore` is a write of this CPU's MMU's own state (a walk in flight): visible to every CPU
+   * at once and ordered with none of the CPU's accesses, under every memory model.
+   */
+  *mmuStore(addr: number, value: bigint, label: string | null = null): Steps<void> {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Walk;
     yield op;
   }
 

@@ -182,6 +182,7 @@ export class RaceTracker {
         break;
       case OpKind.Store:
       case OpKind.Store32:
+        if (op.mode === AccessMode.Walk) return null;
         wLo = a;
         wHi = a + (op.kind === OpKind.Store ? 8 : 4);
         release = op.mode === AccessMode.Release;

@@ -370,6 +370,7 @@ export class StepDriver implements SchedulingView {
       case OpKind.Load32:
         return model.loadReady(i, op.addr, 4, op.mode);
       case OpKind.Store:
+        return op.mode === AccessMode.Walk ? model.rmwReady(i, op.addr, 'none') : model.storeReady(i);
       case OpKind.Store32:
       case OpKind.Unlock:
         return model.storeReady(i);

@@ -160,6 +160,10 @@ export function footprintUnder(
     case OpKind.Store:
     case OpKind.Store32:
     case OpKind.Unlock:
+      if (op.mode === AccessMode.Walk) {
+        model.footprint(cpu, ModelStep.Rmw, a, 8, out);
+        return;
+      }
       out.set(0, 0, 0, 0, false);
       model.footprint(cpu, ModelStep.Store, a, 8, out);
       return;
@@ -178,8 +182,7 @@ export function footprintUnder(
       if (op.n > 1) model.footprint(cpu, ModelStep.Forward, a, 8 * op.n, out);
       return;
     case OpKind.Fence:
-      if (!model.barrierReady(cpu, op.n as Barrier) || model.barrierDrains(op.n as Barrier))
-        model.footprint(cpu, ModelStep.Drain, 0, 0, out);
+      if (model.barrierDrains(op.n as Barrier)) model.footprint(cpu, ModelStep.Drain, 0, 0, out);
       return;
     default:
       return;

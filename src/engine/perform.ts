@@ -110,7 +110,11 @@ function performWeak(
         model.awaitRead(cpu, a);
         return model.peek(cpu, a, 8);
       case OpKind.Store:
-        model.store(cpu, a, 8, op.value, op.mode, event);
+        if (op.mode === AccessMode.Walk) {
+          // the MMU's own state: visible at once, ordered with nothing
+          model.rmw(cpu, a, 8, true, 'none', event);
+          mem.store(a, op.value);
+        } else model.store(cpu, a, 8, op.value, op.mode, event);
         return 0n;
       case OpKind.Store32:
         model.store(cpu, a, 4, op.value, op.mode, event);

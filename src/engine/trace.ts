@@ -154,3 +154,16 @@ export function formatTrace(steps: readonly TraceStep[], indent = '  '): string[
   const width = Math.max(8, ...steps.map((s) => s.fn.length));
   return steps.map((s) => indent + formatTraceStep(s, width));
 }
+
+/**
+ * `formatMachineState` prints the memory model's state that a trace carries on its violating step
+ * (nothing under sc): a block per part, indented under a heading.
+ */
+export function formatMachineState(steps: readonly TraceStep[], indent = '  '): string[] {
+  let at: TraceStep | undefined;
+  for (const s of steps) if (s.machine) at = s;
+  if (!at?.machine) return [];
+  const out = [`Memory model at step ${at.step} (cpu${at.cpu} ${at.task}):`];
+  for (const part of at.machine) out.push(`${indent}${part.title}:`, ...part.lines.map((l) => `${indent}  ${l}`));
+  return out;
+}

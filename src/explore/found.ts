@@ -1,4 +1,5 @@
 import type { TraceStep } from '../engine/trace.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { ViolationKind } from '../engine/violation.js';
 
 /** `FoundViolation` is one distinct bug a search found, ready to report. */
@@ -35,10 +36,11 @@ export type Verdict = 'violation' | 'clean' | 'unknown';
  */
 export type StopReason = 'complete' | 'bound' | 'violation' | 'budget' | 'time' | 'interrupted';
 
-/** `SearchResult` is the result of checking one model variant. */
+/** `SearchResult` is the result of checking one model variant under one memory model. */
 export interface SearchResult {
   model: string;
   variant: string;
+  memoryModel: MemoryModelName;
   expect: 'violation' | 'clean';
   /** the violation kind the variant expects, when it expects one */
   expectKind: ViolationKind | null;

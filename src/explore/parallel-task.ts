@@ -25,11 +25,14 @@ export const TEST_EXIT_ENV = 'PAGERACE_TEST_EXPLORER_EXIT_AT';
 const executions = new Map<string, Promise<Execution>>();
 
 async function executionFor(spec: UnitSpec): Promise<Execution> {
-  const key = `${spec.model}\0${spec.variant}\0${spec.maxSteps}`;
+  const key = `${spec.model}\0${spec.variant}\0${spec.memoryModel}\0${spec.maxSteps}`;
   let e = executions.get(key);
   if (!e) {
     e = (async () =>
-      new Execution(buildProgram(await loadTarget(spec.model, spec.variant)), spec.maxSteps))();
+      new Execution(
+        buildProgram(await loadTarget(spec.model, spec.variant, spec.memoryModel)),
+        spec.maxSteps,
+      ))();
     executions.set(key, e);
   }
   return e;

@@ -1,4 +1,5 @@
 import type { Execution } from '../engine/execution.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { Scheduler } from '../engine/scheduling.js';
 import type { Violation, ViolationKind } from '../engine/violation.js';
 import {
@@ -28,6 +29,7 @@ export interface UnitSpec {
   /** how `loadModel` finds the model: bundled name or absolute path */
   model: string;
   variant: string;
+  memoryModel: MemoryModelName;
   /** how `resolveStrategy` finds the strategy: bundled name or absolute path */
   strategy: string;
   strategyOptions: StrategyOptions;

@@ -155,6 +155,7 @@ export async function parallelSearch(
   const specFor = (n: WorkNode): UnitSpec => ({
     model: target.model.ref,
     variant: target.variantName,
+    memoryModel: target.memoryModel,
     strategy: strategyRef(opts.strategy ?? target.variant.strategy ?? 'dfs'),
     strategyOptions: opts.strategyOptions,
     seed: opts.seed,

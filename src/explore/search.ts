@@ -3,6 +3,7 @@ import type { Scheduler } from '../engine/scheduling.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution } from '../executor/threads.js';
+import { expectationUnder } from '../model/define.js';
 import type { Target } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { RANDOM_BUDGET } from '../scheduler/random.js';
@@ -88,6 +89,17 @@ export async function search(
     if (runner instanceof ThreadsExecution) await runner.close();
   }
 }
+
+/**
+ * `targetSettings` is what a token records of a target beyond its variant: the memory model when
+ * it is not sc (so that every sc token stays v1, as before memory models).
+ */
+export function targetSettings(target: Target): Record<string, string> {
+  return target.memoryModel === 'sc' ? {} : { [MEMORY_MODEL_SETTING]: target.memoryModel };
+}
+
+/** `MEMORY_MODEL_SETTING` is the token setting that names the memory model. */
+export const MEMORY_MODEL_SETTING = 'memory-model';
 
 /** `Runner` is an executor a search can run executions on: inline or threads. */
 export interface Runner {
@@ -180,7 +192,7 @@ export function searchResult(
   const stoppedBy = counts.stoppedBy === 'complete' && !strategy.exhaustive ? 'bound' : counts.stoppedBy;
   const complete = stoppedBy === 'complete';
   const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
-  const expect = target.variant.expect;
+  const expect = expectationUnder(target.variant, target.memoryModel);
   const expectKind = expect === 'clean' ? null : expect.violation;
   const hasModelError = violations.some((v) => v.kind === 'model-error');
   const matches =
@@ -189,6 +201,7 @@ export function searchResult(
   return {
     model: target.model.def.name,
     variant: target.variantName,
+    memoryModel: target.memoryModel,
     expect: expectKind === null ? 'clean' : 'violation',
     expectKind,
     verdict,
@@ -239,6 +252,7 @@ export function reportSighting(
       variant: target.variantName,
       maxSteps: opts.maxSteps,
       choices: schedule.choices,
+      settings: targetSettings(target),
     }),
     preemptions: replay.preemptions,
     foundPreemptions: s.schedule.preemptions,

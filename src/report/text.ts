@@ -1,5 +1,6 @@
-import { formatTrace } from '../engine/trace.js';
+import { formatMachineState, formatTrace } from '../engine/trace.js';
 import type { FoundViolation, SearchResult } from '../explore/found.js';
+import { targetLabel } from '../model/load.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -26,7 +27,7 @@ export function verdictText(r: SearchResult): string {
 /** `formatTable` is the verdict table `pagerace check` ends with: one row per model variant. */
 export function formatTable(results: readonly SearchResult[]): string[] {
   const rows = results.map((r) => [
-    `${r.model}:${r.variant}`,
+    targetLabel(r),
     expectText(r),
     verdictText(r),
     r.complete ? 'complete' : r.stoppedBy,
@@ -67,7 +68,7 @@ function formatWhere(v: FoundViolation): string[] {
 export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   const out: string[] = [];
   const expected = r.expectKind === v.kind ? 'expected' : 'NOT expected';
-  out.push(`== ${r.model}:${r.variant}: ${v.kind} (${expected})`);
+  out.push(`== ${targetLabel(r)}: ${v.kind} (${expected})`);
   if (v.headline.length) out.push(...v.headline);
   else out.push(`${v.kind}: ${v.message}`);
   out.push(...formatWhere(v));
@@ -78,6 +79,7 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
     `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(v.trace.length, 'step')}:`,
   );
   out.push(...formatTrace(v.trace));
+  out.push(...formatMachineState(v.trace));
   if (v.kind === 'model-error' && v.detail)
     out.push('Model error detail:', ...v.detail.split('\n').map((l) => `  ${l}`));
   out.push(`Seen in ${plural(v.count, 'execution')}; first at execution ${v.firstExecution}.`);
@@ -89,5 +91,5 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
 export function formatSummary(r: SearchResult): string {
   const pruned = r.pruned ? `, ${r.pruned} pruned` : '';
   const bad = r.violatingExecutions ? `, ${r.violatingExecutions} violating` : '';
-  return `${r.model}:${r.variant}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : r.stoppedBy === 'bound' ? 'every execution within the preemption bound' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
+  return `${targetLabel(r)}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : r.stoppedBy === 'bound' ? 'every execution within the preemption bound' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
 }

@@ -1,4 +1,5 @@
 import type { Cpu, Steps } from '../../engine/cpu.js';
+import { dsb_ishst } from '../barrier.js';
 import type { WalkContext } from '../walk/access.js';
 
 /**
@@ -19,6 +20,10 @@ export function* free_pgtable_page(c: Cpu, w: WalkContext, frame: number, label:
  */
 export function* flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_tlb_kernel_range'): Steps {
   const g = w.ghost;
+  // under a weak memory model the flush first makes the CPU's table stores visible to the walkers
+  // (__flush_tlb_kernel_pgtable: dsb(ishst) before the TLBI; on x86 the flush IPI's locked
+  // operations drain the store buffer); under sc there is nothing to drain, and no step
+  if (c.memoryModel !== 'sc') yield* dsb_ishst(c);
   const n = g.cpuNames.length;
   yield* c.awaitRange(
     g.hwWalk,

@@ -59,6 +59,24 @@ export function* readEntry(c: Cpu, w: WalkContext, p: number, level: number, wha
   return v;
 }
 
+/**
+ * `walkEntry` is the hardware page-table walker's read of an entry, checked like `readEntry`:
+ * another observer of memory (`c.walkLoad`), whose `dep` is the walk's read of the level above
+ * (the address comes from it).
+ */
+export function* walkEntry(
+  c: Cpu,
+  w: WalkContext,
+  p: number,
+  level: number,
+  what: string,
+  dep = 0,
+): Steps<bigint> {
+  const v = yield* c.walkLoad(p, what, dep);
+  checkTableAccess(c, w, p, level, what);
+  return v;
+}
+
 /** `writeEntry` is WRITE_ONCE(*p, v) (set_pte, pmd_clear, ...), checked for use-after-free. */
 export function* writeEntry(
   c: Cpu,

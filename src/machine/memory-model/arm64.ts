@@ -285,7 +285,7 @@ export class Arm64Model extends BufferedModel {
   }
 
   rmwReady(cpu: number, addr: number, order: RmwOrder): boolean {
-    return order === 'acquire' ? this.drained(cpu, addr, 8) : this.pending(cpu) === 0;
+    return order === 'acquire' || order === 'none' ? this.drained(cpu, addr, 8) : this.pending(cpu) === 0;
   }
 
   rmw(cpu: number, addr: number, bytes: number, writes: boolean, order: RmwOrder, tag: number): void {
@@ -299,7 +299,7 @@ export class Arm64Model extends BufferedModel {
       this.bumpEpoch(cpu);
     } else if (order === 'acquire') {
       this.join(cpu, C_VR_NEW, t);
-    } else if (writes) {
+    } else if (order === 'release' && writes) {
       this.join(cpu, C_V_REL, t);
     }
     this.noteRead(cpu, read > 0 ? this.msgField(read, M_TAG) : -1, false);

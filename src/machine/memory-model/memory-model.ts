@@ -33,7 +33,10 @@ export enum AccessMode {
   /** smp_load_acquire / smp_store_release */
   Acquire = 2,
   Release = 3,
-  /** a read by the hardware page-table walker (the MMU), another observer of memory */
+  /**
+   * a read by the hardware page-table walker (the MMU), another observer of memory; a store in
+   * this mode is the MMU's own state (a walk in flight), visible at once and ordered with nothing
+   */
   Walk = 4,
 }
 
@@ -84,9 +87,11 @@ export function barrierName(b: Barrier): string {
 /**
  * `RmwOrder` is the ordering of a read-modify-write that the model performs on memory at once:
  * `full` (value-returning atomics such as cmpxchg and xchg, smp_mb() before and after:
- * Documentation/atomic_t.txt), `acquire` (spin_lock, down_read), `release` (up_read).
+ * Documentation/atomic_t.txt), `acquire` (spin_lock, down_read), `release` (up_read), `none`
+ * (a write of the MMU's own state, AccessMode.Walk: it waits only for the CPU's pending stores
+ * to the same word).
  */
-export type RmwOrder = 'full' | 'acquire' | 'release';
+export type RmwOrder = 'full' | 'acquire' | 'release' | 'none';
 
 /** `MachineState` is a block of a report: the store buffers or views at the violating step. */
 export interface MachineState {

@@ -69,8 +69,8 @@ export class TsoModel extends BufferedModel {
   }
 
   /** every read-modify-write is a locked instruction: it drains the buffer first */
-  rmwReady(cpu: number, _addr: number, _order: RmwOrder): boolean {
-    return this.pending(cpu) === 0;
+  rmwReady(cpu: number, addr: number, order: RmwOrder): boolean {
+    return order === 'none' ? this.drained(cpu, addr, 8) : this.pending(cpu) === 0;
   }
 
   rmw(cpu: number): void {
