@@ -38,7 +38,7 @@ export class Cpu {
   /** the operation this CPU is about to perform; refilled before every yield */
   readonly op = new Op();
 
-  /** loads issued in this execution: the number of the latest, which a dependency names */
+  /** loads (64- and 32-bit) issued in this execution: the number of the latest, which a dependency names */
   private loads = 0;
 
   constructor(
@@ -130,10 +130,12 @@ export class Cpu {
   }
 
   /**
-   * `mmuStore` is a write of this CPU's MMU's own state (a walk in flight): visible to every CPU
-   * at once and ordered with none of the CPU's accesses, under every memory model.
+   * `immediateStore` is a store visible to every CPU at once and ordered with none of this CPU's
+   * accesses, under every memory model: state that is not the kernel's memory but must still be a
+   * scheduling point, such as the MMU's own (a walk in flight) and the checker's ghost state that
+   * partial-order reduction has to order (the lockless-walk registry).
    */
-  *mmuStore(addr: number, value: bigint, label: string | null = null): Steps<void> {
+  *immediateStore(addr: number, value: bigint, label: string | null = null): Steps<void> {
     const op = this.refill(OpKind.Store, addr, label);
     op.value = value;
     op.mode = AccessMode.Walk;
@@ -163,12 +165,12 @@ export class Cpu {
    * each a scheduling point (Documentation/memory-barriers.txt, "load tearing"). A composite of
    * the primitive operations, not one operation.
    */
-  *plainLoad64(addr: number, label: string | null = null): Steps<bigint> {
+  *plainLoad64(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
     const what = label ?? 'plain read';
     const torn = yield* this.choose(2, `compiler tears ${what}?`);
-    if (torn === 0) return yield* this.plainLoad(addr, label);
-    const lo = yield* this.plainLoad32(addr, `${what} (low half)`);
-    const hi = yield* this.plainLoad32(addr + 4, `${what} (high half)`);
+    if (torn === 0) return yield* this.plainLoad(addr, label, dep);
+    const lo = yield* this.plainLoad32(addr, `${what} (low half)`, dep);
+    const hi = yield* this.plainLoad32(addr + 4, `${what} (high half)`, dep);
     return BigInt.asIntN(64, BigInt(lo) | (BigInt(hi) << 32n));
   }
 
@@ -193,13 +195,16 @@ export class Cpu {
 
   *load32(addr: number, label: string | null = null): Steps<number> {
     const op = this.refill(OpKind.Load32, addr, label);
+    this.loads++;
     return Number(yield op);
   }
 
   /** `plainLoad32` is a plain read of one 32-bit half. */
-  *plainLoad32(addr: number, label: string | null = null): Steps<number> {
+  *plainLoad32(addr: number, label: string | null = null, dep = 0): Steps<number> {
     const op = this.refill(OpKind.Load32, addr, label);
     op.mode = AccessMode.Plain;
+    op.dep = dep;
+    this.loads++;
     return Number(yield op);
   }
 

@@ -65,14 +65,16 @@ export function describeFlush(
   f: FlushInfo,
   symbols: Symbols,
 ): TraceStep {
-  const page = f.size === PAGE_SIZE;
   return {
     step,
     cpu,
     task,
     fn: FLUSH_FN,
     op: 'flush',
-    addr: page ? `${symbols.frameName(f.addr / PAGE_SIZE)} (page)` : symbols.addrName(f.addr),
+    addr:
+      f.size > 8
+        ? `${symbols.frameName(f.addr / PAGE_SIZE)}[${(f.addr & (PAGE_SIZE - 1)) >>> 3}..${(((f.addr & (PAGE_SIZE - 1)) + f.size) >>> 3) - 1}]`
+        : symbols.addrName(f.addr),
     value: `= ${formatValue(f.size === 4 ? BigInt.asUintN(32, f.value) : f.value)}`,
   };
 }
@@ -164,6 +166,7 @@ export function formatMachineState(steps: readonly TraceStep[], indent = '  '): 
   for (const s of steps) if (s.machine) at = s;
   if (!at?.machine) return [];
   const out = [`Memory model at step ${at.step} (cpu${at.cpu} ${at.task}):`];
-  for (const part of at.machine) out.push(`${indent}${part.title}:`, ...part.lines.map((l) => `${indent}  ${l}`));
+  for (const part of at.machine)
+    out.push(`${indent}${part.title}:`, ...part.lines.map((l) => `${indent}  ${l}`));
   return out;
 }

@@ -1,6 +1,6 @@
 import type { TraceStep } from '../engine/trace.js';
-import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { ViolationKind } from '../engine/violation.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 
 /** `FoundViolation` is one distinct bug a search found, ready to report. */
 export interface FoundViolation {

@@ -1,7 +1,7 @@
 import type { Execution } from '../engine/execution.js';
-import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { Scheduler } from '../engine/scheduling.js';
 import type { Violation, ViolationKind } from '../engine/violation.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import {
   addStatistics,
   type StrategyDescriptor,

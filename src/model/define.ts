@@ -76,7 +76,8 @@ export function modelProblem(def: unknown): string | null {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
       return `model ${d.name}: variant name ${JSON.stringify(name)} must be lowercase letters, digits and dashes`;
     if (typeof v?.build !== 'function') return `model ${d.name}: variant ${name} has no build() function`;
-    if (!isExpectation(v.expect)) return `model ${d.name}: variant ${name} must expect 'clean' or { violation: kind }`;
+    if (!isExpectation(v.expect))
+      return `model ${d.name}: variant ${name} must expect 'clean' or { violation: kind }`;
     if (v.memoryModel !== undefined && !isMemoryModelName(String(v.memoryModel)))
       return `model ${d.name}: variant ${name}: memoryModel must be one of ${MEMORY_MODELS.join(', ')}`;
     for (const [mm, e] of Object.entries(v.expectUnder ?? {})) {

@@ -36,7 +36,7 @@ import {
   type Naming,
   type RmwOrder,
 } from './memory-model.js';
-import { BufferedModel, formatWord, MemoryModelError } from './store-buffer.js';
+import { BufferedModel, formatWord, MemoryModelError, rangeName } from './store-buffer.js';
 
 /**
  * `Arm64Model` is an operational model of ARMv8-A, which is other-multicopy-atomic: a store
@@ -289,6 +289,12 @@ export class Arm64Model extends BufferedModel {
   }
 
   rmw(cpu: number, addr: number, bytes: number, writes: boolean, order: RmwOrder, tag: number): void {
+    if (order === 'none') {
+      // state outside the kernel's memory: visible at once, and no part of the CPU's views
+      if (writes) this.append(cpu, addr, bytes, tag);
+      this.noteRead(cpu, -2, false);
+      return;
+    }
     const read = this.newest(addr);
     if (read > 0) this.see(read, cpu);
     this.join(cpu, C_VR_OLD, read);
@@ -433,7 +439,7 @@ export class Arm64Model extends BufferedModel {
     for (let t = from; t <= this.messages; t++) {
       const a = this.msgField(t, M_ADDR);
       const size = this.msgField(t, M_SIZE);
-      const what = size === 8 ? names.addr(a) : `${names.addr(a)}..+${size === PAGE_SIZE ? 'page' : size}`;
+      const what = size === 8 ? names.addr(a) : rangeName(names, a, size);
       order.push(
         `${t}  ${names.cpu(this.msgField(t, M_WRITER))}  ${what} = ${formatWord(this.writtenValue(t, a))}`,
       );

@@ -35,7 +35,8 @@ export enum AccessMode {
   Release = 3,
   /**
    * a read by the hardware page-table walker (the MMU), another observer of memory; a store in
-   * this mode is the MMU's own state (a walk in flight), visible at once and ordered with nothing
+   * this mode is state outside the kernel's memory (the MMU's, the checker's ghost state),
+   * visible at once and ordered with nothing (`Cpu.immediateStore`)
    */
   Walk = 4,
 }

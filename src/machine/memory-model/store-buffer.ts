@@ -299,9 +299,16 @@ export abstract class BufferedModel implements MemoryModel {
     const size = this.entrySize(cpu, k);
     const v = this.bigs[this.L.entryValue(cpu, k)];
     const name = names.addr(this.entryAddr(cpu, k));
-    if (size > 8) return `${name}..+${size / PAGE_SIZE === 1 ? 'page' : size} = ${formatWord(v)}`;
+    if (size > 8) return `${rangeName(names, this.entryAddr(cpu, k), size)} = ${formatWord(v)}`;
     return `${name} = ${formatWord(size === 4 ? BigInt.asUintN(32, v) : v)}`;
   }
+}
+
+/** `rangeName` names the words `[addr, addr + size)` of one frame: `pte@4[0..511]`. */
+export function rangeName(names: Naming, addr: number, size: number): string {
+  const first = names.addr(addr);
+  const last = (((addr & (PAGE_SIZE - 1)) + size) >>> 3) - 1;
+  return first.replace(/\[(\d+)\]$/, (_m, i) => `[${i}..${last}]`);
 }
 
 /** `formatWord` prints a value as traces do: small ones in decimal, the rest as 16 hex digits */
