@@ -5,7 +5,7 @@ import { type HotAdd, hotAddProgram, hotAddVariants } from '../lib/hot-add.js';
 import { type Landing, PMEM_PFN, placement } from '../lib/x86-placement.js';
 
 /**
- * `vmemmap-compound-nosync`: the 2025 pmem boot oops (seeds/000, 001). CPU A hot-adds a 2 MiB
+ * `vmemmap-compound-nosync`: the 2025 pmem boot oops (docs/scenarios.md). CPU A hot-adds a 2 MiB
  * compound devmap (memremap_pages -> pagemap_range -> __populate_section_memmap ->
  * vmemmap_populate_compound_pages) under mem_hotplug_lock and publishes it; CPU B, another task
  * with its own PGD, then initializes the struct page (memmap_init_zone_device ->

@@ -12,6 +12,7 @@ import { ScheduleError, type Scheduler, type SchedulingView, valueStep } from '.
 import { describeFlush, describeStep, type TraceStep } from './trace.js';
 import { Violation } from './violation.js';
 
+
 /** `DEFAULT_MAX_STEPS` bounds one execution (`--max-steps`, PAGERACE_MAX_STEPS). */
 export const DEFAULT_MAX_STEPS = 100_000;
 
@@ -170,16 +171,6 @@ export class StepDriver implements SchedulingView {
     if (this.readers.size > 0) this.readers.clear();
     log.reset();
     races?.begin(n);
-    const stop = (v: Violation): Outcome =>
-      log.outcome(v, scheduler, this.agents, choices.length, this.preemptions, this.step);
-    /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` (DPOR) */
-    const raise = (e: unknown, c: number, at: number): Outcome | null => {
-      const v = this.violation(e, c);
-      if (!goOn) return stop(v);
-      log.note(v, at, choices.length, this.preemptions, this.step);
-      if (c >= 0) done[c] = 1;
-      return null;
-    };
     let current = -1;
     try {
       ports.begin(trace !== null);
@@ -189,26 +180,28 @@ export class StepDriver implements SchedulingView {
         try {
           if (!ports.start(i)) done[i] = 1;
         } catch (e) {
-          const o = raise(e, i, -1);
+          const o = this.raise(e, i, -1, scheduler, goOn);
           if (o) return o;
         }
       }
       for (;;) {
-        enabled.clear();
+        // the enabled set, a 32-bit word at a time
+        const words = enabled.words;
         let alive = 0;
+        let bits = 0;
         for (let i = 0; i < n; i++) {
-          if (done[i] === 1) continue;
-          alive++;
-          if (this.isEnabled(i)) enabled.add(i);
+          if (done[i] === 0) {
+            alive++;
+            if (this.isEnabled(i)) bits |= 1 << (i & 31);
+          }
+          if ((i & 31) === 31 || i === n - 1) {
+            words[i >>> 5] = bits;
+            bits = 0;
+          }
         }
-        if (weak)
-          for (let i = 0; i < n; i++)
-            if (model.pending(i) > 0) {
-              alive++;
-              enabled.add(n + i);
-            }
+        if (weak) alive += this.addFlushers(n);
         if (alive === 0) break;
-        if (enabled.isEmpty()) return stop(this.deadlock());
+        if (enabled.isEmpty()) return this.stop(this.deadlock(), scheduler);
         const c = scheduler.pickCpu(enabled, current, this);
         if (c < 0)
           return {
@@ -225,7 +218,7 @@ export class StepDriver implements SchedulingView {
         if (c >= n) {
           const o = this.flushStep(c - n, scheduler);
           if (o) return o;
-          if (this.step >= this.maxSteps) return stop(this.stepLimit());
+          if (this.step >= this.maxSteps) return this.stop(this.stepLimit(), scheduler);
           continue;
         }
         const op = ports.op(c);
@@ -240,21 +233,14 @@ export class StepDriver implements SchedulingView {
         const event = races ? races.nextId : -1;
         try {
           if (op.kind === OpKind.ReadUnlock) this.checkReadUnlock(c, op.addr);
-          if (weak && (op.kind === OpKind.Load || op.kind === OpKind.Load32)) {
-            const size = op.kind === OpKind.Load ? 8 : 4;
-            const k = model.loadOptions(c, op.addr, size, op.mode, op.dep);
-            if (k > 1) {
-              value = scheduler.pickValue(k);
-              choices.push(valueStep(value));
-            }
-          }
+          if (weak && (op.kind === OpKind.Load || op.kind === OpKind.Load32)) value = this.pickRead(c, op, scheduler);
           result = ports.perform(c, value, event);
         } catch (e) {
           // the operation itself failed (a double free, an unlock not held): it is the last step
           if (trace)
             trace.push(describeStep(this.step, c, ports.task(c), ports.fn(c), op, 0n, ports.symbols));
           this.step++;
-          const o = raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1, scheduler, goOn);
           if (o) return o;
           continue;
         }
@@ -269,7 +255,7 @@ export class StepDriver implements SchedulingView {
           const tag = weak ? model.lastReadTag(c) : -2;
           const race = races.step(c, ports.task(c), ports.fn(c), op, result, tag, weak, ports.symbols);
           if (race) {
-            const o = raise(race, c, this.step - 1);
+            const o = this.raise(race, c, this.step - 1, scheduler, goOn);
             if (o) return o;
             continue;
           }
@@ -277,12 +263,12 @@ export class StepDriver implements SchedulingView {
         try {
           if (!ports.resume(c, result)) done[c] = 1;
         } catch (e) {
-          const o = raise(e, c, this.step - 1);
+          const o = this.raise(e, c, this.step - 1, scheduler, goOn);
           if (o) return o;
         }
-        if (this.step >= this.maxSteps) return stop(this.stepLimit());
+        if (this.step >= this.maxSteps) return this.stop(this.stepLimit(), scheduler);
       }
-      if (log.first) return stop(log.first);
+      if (log.first) return this.stop(log.first, scheduler);
       ports.atEnd();
       return {
         violation: null,
@@ -293,10 +279,53 @@ export class StepDriver implements SchedulingView {
         others: NO_OTHERS,
       };
     } catch (e) {
-      return stop(this.violation(e, -1));
+      return this.stop(this.violation(e, -1), scheduler);
     } finally {
       this.trace = null;
     }
+  }
+
+  /** ends the execution with `v` (or with the first violation noted before it) */
+  private stop(v: Violation, scheduler: Scheduler): Outcome {
+    return this.log.outcome(
+      v,
+      scheduler,
+      this.agents,
+      this.choices.length,
+      this.preemptions,
+      this.step,
+    );
+  }
+
+  /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` when going on (DPOR) */
+  private raise(e: unknown, c: number, at: number, scheduler: Scheduler, goOn: boolean): Outcome | null {
+    const v = this.violation(e, c);
+    if (!goOn) return this.stop(v, scheduler);
+    this.log.note(v, at, this.choices.length, this.preemptions, this.step);
+    if (c >= 0) this.done[c] = 1;
+    return null;
+  }
+
+  /** adds the flushers of CPUs with pending stores to the enabled set; returns how many */
+  private addFlushers(n: number): number {
+    const enabled = this.enabled;
+    enabled.words.fill(0, (n + 31) >>> 5);
+    let k = 0;
+    for (let i = 0; i < n; i++)
+      if (this.model.pending(i) > 0) {
+        enabled.add(n + i);
+        k++;
+      }
+    return k;
+  }
+
+  /** the write a load of CPU `c` reads, when the memory model lets it read one of several: a data choice */
+  private pickRead(c: number, op: Op, scheduler: Scheduler): number {
+    const k = this.model.loadOptions(c, op.addr, op.kind === OpKind.Load ? 8 : 4, op.mode, op.dep);
+    if (k <= 1) return 0;
+    const v = scheduler.pickValue(k);
+    this.choices.push(valueStep(v));
+    return v;
   }
 
   /** steps flusher `cpu`: makes one of its pending stores visible; an outcome if that failed */
@@ -313,14 +342,7 @@ export class StepDriver implements SchedulingView {
       info = model.flush(cpu, v);
     } catch (e) {
       const err = e instanceof MemoryModelError ? new Violation('model-error', e.message) : e;
-      return this.log.outcome(
-        this.violation(err, -1),
-        scheduler,
-        this.agents,
-        this.choices.length,
-        this.preemptions,
-        this.step,
-      );
+      return this.stop(this.violation(err, -1), scheduler);
     }
     this.races?.flushed(info);
     const ports = this.ports;

@@ -57,9 +57,10 @@ export interface CpuWorkerData {
   soak?: { seed: string; record: boolean; recordCap: number; maxSteps: number; delayMax: number };
 }
 
-/** `PortMessage` is what a CPU worker posts: an interned string, or the details of a failure. */
+/** `PortMessage` is what a CPU worker posts: an interned string, a kernel stack, or the details of a failure. */
 export type PortMessage =
   | { s: string }
+  | { stack: string[] }
   | {
       failure: {
         kind: Violation['kind'];
@@ -166,6 +167,8 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
   };
   let gen: Steps<unknown> | null = null;
   const lastOp = new Op();
+  /** the kernel stack at the operation last performed (the CPU has run on since) */
+  const lastStack: string[] = [];
 
   /** writes the reply fields for where the program is now; CMD is released after */
   const atOp = (r: IteratorResult<unknown, unknown>) => {
@@ -214,6 +217,9 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
         d.port.postMessage(failureOf(e, cpu));
         posted++;
       }
+    } else if (cmd === Cmd.Stack) {
+      d.port.postMessage({ stack: lastStack.slice() } satisfies PortMessage);
+      posted++;
     } else if (cmd === Cmd.Step) {
       const op = cpu.op;
       let result = 0n;
@@ -241,6 +247,8 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
         try {
           // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one
           lastOp.copyFrom(op);
+          lastStack.length = 0;
+          for (const f of cpu.stack) lastStack.push(f);
           const r = gen!.next(result);
           for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, lastOp, result);
           atOp(r);

@@ -92,6 +92,8 @@ export class ThreadsExecution implements CpuPorts {
   private readonly strings: string[][];
   private readonly received: number[];
   private readonly failures: (Failure | null)[];
+  /** the kernel stack each CPU posted last (Cmd.Stack) */
+  private readonly stacks: string[][];
   /** the status each CPU posted for its last step, read by `resume` */
   private readonly stepStatus: Int32Array;
   private tracing = false;
@@ -120,6 +122,7 @@ export class ThreadsExecution implements CpuPorts {
     this.strings = program.cpus.map(() => []);
     this.received = program.cpus.map(() => 0);
     this.failures = program.cpus.map(() => null);
+    this.stacks = program.cpus.map(() => []);
     this.stepStatus = new Int32Array(this.cpuCount);
     this.driver = new StepDriver(this, maxSteps);
   }
@@ -238,11 +241,20 @@ export class ThreadsExecution implements CpuPorts {
     for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(this.memory);
   }
 
-  toViolation(e: unknown, _i: number): Violation {
+  toViolation(e: unknown, i: number): Violation {
     if (e instanceof WorkerLostError) throw e;
     if (e instanceof CpuFailure) return this.violationFrom(e.failure, e.cpu);
     if (e instanceof EvalFailure) return this.violationFrom(e.failure, -1);
-    if (e instanceof Violation) return e;
+    if (e instanceof Violation) {
+      // raised by the step driver about CPU i's last operation (a data race): as inline, it is
+      // that CPU's, with its kernel stack at that operation
+      if (i >= 0 && e.cpu < 0 && e.kind !== 'deadlock') {
+        this.command(i, Cmd.Stack);
+        e.cpu = i;
+        e.kernelStack = this.stacks[i];
+      }
+      return e;
+    }
     return localViolation(e);
   }
 
@@ -268,6 +280,7 @@ export class ThreadsExecution implements CpuPorts {
       this.received[c]++;
       const msg = got.message as PortMessage;
       if ('s' in msg) this.strings[c].push(msg.s);
+      else if ('stack' in msg) this.stacks[c] = msg.stack;
       else this.failures[c] = msg.failure;
     }
     return this.ctl[base + STATUS];

@@ -86,6 +86,8 @@ export const Cmd = {
   Eval: 3,
   /** leave the worker */
   Exit: 4,
+  /** post the kernel function stack as it was at the operation last performed (a violation the driver raised) */
+  Stack: 5,
 } as const;
 
 /** `Status` is a CPU's reply. */

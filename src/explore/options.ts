@@ -44,3 +44,10 @@ export function defaultSearchOptions(): SearchOptions {
     minimize: true,
   };
 }
+
+/**
+ * `SLICE_MS` is how long a search runs before it looks up: the in-thread search yields to the
+ * event loop (progress, signals), and a unit of parallel exploration returns its remaining work
+ * (so progress and work splitting flow).
+ */
+export const SLICE_MS = 200;

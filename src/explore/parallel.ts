@@ -4,7 +4,7 @@ import type { Target } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import type { StrategyDescriptor } from '../scheduler/strategy.js';
 import type { SearchResult, StopReason } from './found.js';
-import type { SearchOptions } from './options.js';
+import { type SearchOptions, SLICE_MS } from './options.js';
 import type { ExplorerPool } from './parallel-pool.js';
 import type { UnitResult, UnitSighting, UnitSpec, Work } from './parallel-unit.js';
 import {
@@ -17,8 +17,6 @@ import {
 } from './search.js';
 import { strategyRef } from './strategy-ref.js';
 
-/** `SLICE_MS`: a unit returns its remaining work after this long, so progress and splits flow. */
-export const SLICE_MS = 200;
 /** `RANGE_CHUNK`: executions of a `range` unit (a `chunks` strategy names its own size). */
 export const RANGE_CHUNK = 1000;
 /** how often the coordinator wakes without news: progress, time limit, Ctrl-C */

@@ -12,7 +12,7 @@ import { addStatistics, type StrategyDescriptor, wholeUnit } from '../scheduler/
 import { encodeToken } from '../scheduler/token.js';
 import type { FoundViolation, SearchResult, StopReason } from './found.js';
 import { minimize, type Schedule } from './minimize.js';
-import type { SearchOptions } from './options.js';
+import { type SearchOptions, SLICE_MS } from './options.js';
 import { resolveStrategy } from './strategy-ref.js';
 
 /** `Progress` is what a running search reports to its display. */
@@ -34,9 +34,6 @@ export interface SearchHooks {
   /** the search could not go on (its workers failed); the result holds what was found until then */
   onFailure?(message: string): void;
 }
-
-/** how long the search runs before yielding to the event loop (progress, signals) */
-const SLICE_MS = 50;
 
 /** `Sighting` is a distinct violation as first seen, before minimization. */
 export interface Sighting {

@@ -47,7 +47,7 @@ export function syncsAt(k: Kernel): 'pgd' | 'p4d' {
  * when this level is the one the arch syncs (the mutant `bugs.syncBeforeStore` syncs first). On
  * return it checks the helpers' contract (f2d2f9598ebb: they "ensure proper synchronization of
  * page tables when updating the kernel portion of top-level page tables"): every PGD on pgd_list
- * has the entry just written (DOMAIN.md I2). Ghost check, no scheduling point.
+ * has the entry just written (docs/invariants.md I2). Ghost check, no scheduling point.
  */
 function* populateKernel(
   c: Cpu,

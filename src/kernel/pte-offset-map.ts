@@ -11,7 +11,7 @@ import { entryAddr, readEntry, tableOf, type WalkContext } from './walk/access.j
  * though possibly detached, table until pte_unmap(); pte_offset_map_lock() then takes the PTE
  * lock and rechecks pmd_same() to know the table is still attached.
  *
- * I8 (DOMAIN.md) is checked inline, kind `pte-offset-map`: the result is NULL exactly when the
+ * I8 (docs/invariants.md) is checked inline, kind `pte-offset-map`: the result is NULL exactly when the
  * snapshot is none, not present, huge or bad, a table is mapped from the snapshot itself, and
  * after pte_offset_map_lock() returns the pmd equals the snapshot while the lock is held.
  */

@@ -91,7 +91,7 @@ export function* sync_global_pgds_l5(c: Cpu, k: Kernel, start: bigint, end: bigi
 /**
  * `sync_global_pgds` (arch/x86/mm/init_64.c): "When memory was added make sure all the processes
  * MM have suitable PGD entries in the local PGD level page." On return the sync postcondition
- * (DOMAIN.md I2) is checked for every slot it found present.
+ * (docs/invariants.md I2) is checked for every slot it found present.
  */
 export function* sync_global_pgds(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
   const synced =

@@ -1,6 +1,6 @@
 /**
  * `FrameState` is what a physical frame currently holds. Page-table frames carry their level so
- * an oracle can check that a table entry points to a table of the next level down (DOMAIN.md I7).
+ * an oracle can check that a table entry points to a table of the next level down (docs/invariants.md I7).
  */
 export enum FrameState {
   Free = 0,

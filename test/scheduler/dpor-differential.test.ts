@@ -9,7 +9,7 @@ import { DporScheduler } from '../../src/scheduler/dpor.js';
 import { explore } from '../helpers/programs.js';
 
 /**
- * Soundness of the reduction (DESIGN.md, "What must hold"): on generated programs, DPOR must
+ * Soundness of the reduction (docs/ARCHITECTURE.md, "What must hold"): on generated programs, DPOR must
  * reach exactly the final states and violations that plain DFS reaches. Each CPU keeps what it
  * loaded in its own registers (ghost words), so a final state also says what every CPU saw.
  */

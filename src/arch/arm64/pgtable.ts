@@ -6,7 +6,7 @@
  *
  * Descriptor bits: bit 0 valid; bit 1 says table (levels 0-2) or page (level 3), and its absence at
  * levels 1-2 says block (a huge leaf); AF is bit 10, AP[2] (read-only) bit 7, nG bit 11, DBM 51,
- * contiguous 52, PXN 53, UXN 54; the output address is bits 12..47. (DOMAIN.md marks these
+ * contiguous 52, PXN 53, UXN 54; the output address is bits 12..47. (docs/kernel-facts.md marks these
  * unverified; they match pgtable-hwdef.h as mirrored here.)
  */
 export const ARM64_LEVELS = 4;

@@ -61,8 +61,3 @@ export function entryLeaf(e: bigint): boolean {
 export function entryFlags(e: bigint): bigint {
   return BigInt.asUintN(64, e) & ~PTE_PFN_MASK;
 }
-
-/** `formatEntryValue` prints an entry as the oops walk line does (`%lx`: no padding). */
-export function formatEntryValue(e: bigint): string {
-  return BigInt.asUintN(64, e).toString(16);
-}

@@ -87,8 +87,3 @@ export function layoutFor(levels: PagingLevels): KernelLayout {
 export function pfn_to_page(pfn: bigint, vmemmapBase: bigint): bigint {
   return BigInt.asUintN(64, vmemmapBase + STRUCT_PAGE_SIZE * pfn);
 }
-
-/** `isKernelSlot` says whether top-level slot `index` is in the kernel half pgd_ctor copies. */
-export function isKernelSlot(layout: KernelLayout, index: number): boolean {
-  return index >= layout.kernelPgdBoundary;
-}

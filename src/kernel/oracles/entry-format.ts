@@ -7,7 +7,7 @@ import type { Kernel } from '../kernel.js';
 import { addrFrame, pfnToFrame } from '../phys.js';
 
 /**
- * `entryFormatOracle` checks DOMAIN.md I7 after every store into a page-table frame: a present
+ * `entryFormatOracle` checks docs/invariants.md I7 after every store into a page-table frame: a present
  * non-leaf entry points to a table of the next level down (in 4-level paging a PGD entry points
  * to a PUD table: the P4D is folded), and a leaf (a PTE, or PSE at PMD/PUD) to a data frame.
  */

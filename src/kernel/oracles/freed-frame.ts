@@ -9,7 +9,7 @@ const READS = new Set([OpKind.Load, OpKind.Load32, OpKind.Await]);
 const WRITES = new Set([OpKind.Store, OpKind.Store32, OpKind.Cas]);
 
 /**
- * `freedFrameOracle` is the part of DOMAIN.md I5 the x86 sync models need: no kernel load or
+ * `freedFrameOracle` is the part of docs/invariants.md I5 the x86 sync models need: no kernel load or
  * store touches a frame after it was freed (a sync still walking a PGD that pgd_free released).
  * A PGD frame is named after the mm whose `mm->pgd` still points to it.
  */

@@ -7,7 +7,7 @@ import { pgdConsistencyOracle } from './pgd-consistency.js';
 import { pgdJoinOracle } from './pgd-join.js';
 
 /**
- * `kernelOracles` are the invariants every x86-64 kernel model checks (DOMAIN.md section 4): I3
+ * `kernelOracles` are the invariants every x86-64 kernel model checks (docs/invariants.md): I3
  * and the end-of-execution I2, I4 with I2 for late joiners, I7, I9, and I5 for freed frames. I1 is the page fault the
  * hardware walk raises (src/kernel/hw-access.ts); I2 at sync return is checked by sync_global_pgds.
  */

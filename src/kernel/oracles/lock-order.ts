@@ -11,7 +11,7 @@ function lockName(k: Kernel, lock: number): string {
 }
 
 /**
- * `lockOrderOracle` checks DOMAIN.md I9: mem_hotplug_lock -> pgd_lock -> page_table_lock. Each
+ * `lockOrderOracle` checks docs/invariants.md I9: mem_hotplug_lock -> pgd_lock -> page_table_lock. Each
  * CPU's held ranks are a bitmask in a ghost word; taking a lock whose rank is not above every
  * rank held (a page_table_lock inside another, pgd_lock under a page_table_lock, ...) is a
  * `lock-order` violation, found even in interleavings that happen not to deadlock.

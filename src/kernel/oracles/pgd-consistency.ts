@@ -23,7 +23,7 @@ function livePgds(k: Kernel, mem: PhysicalMemory): { name: string; pgd: number }
 }
 
 /**
- * `pgdConsistencyOracle` checks DOMAIN.md I3 after every store into a kernel slot of a PGD: each
+ * `pgdConsistencyOracle` checks docs/invariants.md I3 after every store into a kernel slot of a PGD: each
  * task PGD's slot is none or equal to init_mm's (`pgd-mismatch`). At the end of an execution,
  * when no sync is in flight any more, every PGD on pgd_list equals init_mm in the whole kernel
  * half (the "equal when no sync is in flight" half of I3, also `pgd-mismatch`).

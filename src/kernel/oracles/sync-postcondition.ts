@@ -22,7 +22,7 @@ export function isSynced(k: Kernel, mem: PhysicalMemory, slot: number): boolean 
 }
 
 /**
- * `checkSyncPostcondition` is DOMAIN.md I2 at the return of a sync (or of a `_kernel` populate
+ * `checkSyncPostcondition` is docs/invariants.md I2 at the return of a sync (or of a `_kernel` populate
  * helper, `fn`): every PGD on pgd_list has
  * each synced slot equal to the entry the sync copied. It also records the slots as synced, so
  * that a PGD joining pgd_list later is checked too (`pgdJoinOracle`). Ghost only: it reads and

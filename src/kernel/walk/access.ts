@@ -18,7 +18,7 @@ function hex(n: number): string {
 }
 
 /**
- * `checkTableAccess` is the use-after-free oracle (DOMAIN.md I5) for one access that CPU `c` has
+ * `checkTableAccess` is the use-after-free oracle (docs/invariants.md I5) for one access that CPU `c` has
  * just made to the table at `level` holding `addr`: the frame must not be free, and must not have
  * been freed (and reused) since the walker read the pointer to it. It runs between two yields,
  * so it sees memory exactly as the access did.

@@ -21,7 +21,7 @@ export function* locklessWalkEnd(c: Cpu, w: WalkContext): Steps {
 }
 
 /**
- * `assertNoLocklessWalk` is the lockless-precondition oracle (DOMAIN.md I6), called by code about
+ * `assertNoLocklessWalk` is the lockless-precondition oracle (docs/invariants.md I6), called by code about
  * to free, split or clear page tables that map [lo, hi): no other CPU may be inside a lockless
  * walk of an overlapping range, since walk_kernel_page_table_range_lockless() is only allowed to a
  * caller with exclusive control of its range. It is one real read of the ghost registry (shown in

@@ -214,7 +214,7 @@ export function* walk_kernel_page_table_range<P>(
  * `walk_kernel_page_table_range_lockless` (mm/pagewalk.c) is the same walk without any lock. The
  * caller claims exclusive control of [start, end): nobody frees, splits or clears tables there
  * while it runs. The walk is registered in ghost state so that `assertNoLocklessWalk` can tell.
- * (The v1/v2 form of the series was walk_kernel_page_table_range() with PGWALK_NOLOCK; seed 003.)
+ * (The v1/v2 form of the series was walk_kernel_page_table_range() with PGWALK_NOLOCK; docs/scenarios.md.)
  */
 export function* walk_kernel_page_table_range_lockless<P>(
   c: Cpu,
@@ -236,6 +236,3 @@ export function* walk_kernel_page_table_range_lockless<P>(
     })(),
   );
 }
-
-/** `PGWALK_NOLOCK` is the v2 spelling of the lockless walk (seed 003): an alias. */
-export const walk_kernel_page_table_range_nolock = walk_kernel_page_table_range_lockless;

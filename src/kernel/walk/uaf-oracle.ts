@@ -13,7 +13,7 @@ const ACCESS: Partial<Record<OpKind, string>> = {
 };
 
 /**
- * `useAfterFreeOracle` is the use-after-free oracle (DOMAIN.md I5) for every memory access of an
+ * `useAfterFreeOracle` is the use-after-free oracle (docs/invariants.md I5) for every memory access of an
  * x86-64 kernel model, including the kernel base's hardware walk (`hw_access`, whose reads are
  * labelled `walk`): after each step it looks at the operation the CPU performed (recorded by
  * the engine) and fails if it touched a frame that is free. Software walkers built on
