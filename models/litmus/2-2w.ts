@@ -33,6 +33,9 @@ const W2: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [W2];
+
 export default defineModel({
   name: '2-2w',
   summary: 'litmus: two CPUs, two writes each (2+2W)',

@@ -57,6 +57,9 @@ const COWR: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [CORR, COWR];
+
 export default defineModel({
   name: 'coherence',
   summary: 'litmus: read-read and write-read coherence (CoRR, CoWR)',

@@ -41,6 +41,9 @@ const IRIW_ADDRS: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [IRIW_ADDRS];
+
 export default defineModel({
   name: 'iriw',
   summary: 'litmus: independent reads of independent writes with address dependencies (IRIW+addrs)',

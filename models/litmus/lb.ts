@@ -43,6 +43,9 @@ const LB: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [LB];
+
 export default defineModel({
   name: 'lb',
   summary: 'litmus: load buffering (LB)',

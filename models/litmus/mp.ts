@@ -103,6 +103,9 @@ const MP_WMB_ADDR: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [MP, MP_WMB_RMB, MP_WMB_ADDR];
+
 export default defineModel({
   name: 'mp',
   summary: 'litmus: message passing (MP, MP+wmb+rmb, MP+wmb+addr)',

@@ -36,6 +36,9 @@ const R: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [R];
+
 export default defineModel({
   name: 'r',
   summary: 'litmus: R (a store then a load, against two stores)',

@@ -33,6 +33,9 @@ const S: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [S];
+
 export default defineModel({
   name: 's',
   summary: 'litmus: S (a write-write order observed through a read)',

@@ -73,6 +73,9 @@ const SB_MBS: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [SB, SB_MBS];
+
 export default defineModel({
   name: 'sb',
   summary: 'litmus: store buffering (SB, SB+mbs)',

@@ -38,6 +38,9 @@ const WRC_ADDRS: LitmusTest = {
   },
 };
 
+/** the litmus tests of this file, for the corpus test */
+export const tests: LitmusTest[] = [WRC_ADDRS];
+
 export default defineModel({
   name: 'wrc',
   summary: 'litmus: write-to-read causality with address dependencies (WRC+addrs)',

@@ -58,7 +58,27 @@ async function schedules(t: Target, inline: Execution): Promise<{ name: string; 
   return out;
 }
 
-const targets = (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
+/**
+ * every variant under its own memory model, and a few under the weak models (store-buffer flushes
+ * on the scheduler's side, load choices, the race tracker's restart): the litmus corpus under all
+ * three is left to the inline expectations test, which is what keeps this one within minutes
+ */
+const WEAK = new Set([
+  'mp:po@arm64',
+  'sb:po@tso',
+  '2-2w:po@arm64',
+  'plain-pte-read:plain@tso',
+  'pte-alloc-publish:no-wmb@tso',
+]);
+const label = (t: Target) =>
+  targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel });
+const targets = (await listBundledModels())
+  .flatMap((m) => selectVariants(m, undefined))
+  .filter((t) => {
+    const own = t.memoryModel === (t.variant.memoryModel ?? 'sc');
+    const litmus = t.model.file.includes('/litmus/');
+    return WEAK.has(label(t)) || (own && (!litmus || ['mp', 'sb'].includes(t.model.def.name)));
+  });
 const open: ThreadsExecution[] = [];
 afterAll(async () => {
   for (const e of open) await e.close();
@@ -68,7 +88,10 @@ describe('the threads executor gives the inline executor trace for the same sche
   it.each(
     targets.map(
       (t) =>
-        [targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }), t] as const,
+        [
+          targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }),
+          t,
+        ] as const,
     ),
   )('%s', async (_n, t) => {
     const inline = new Execution(buildProgram(t));

@@ -13,7 +13,10 @@ describe('every bundled model variant gives what it expects', () => {
   it.each(
     targets.map(
       (t) =>
-        [targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }), t] as const,
+        [
+          targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }),
+          t,
+        ] as const,
     ),
   )('%s', async (_name, target) => {
     const r = await search(target, defaultSearchOptions());
