@@ -12,7 +12,6 @@ import { ScheduleError, type Scheduler, type SchedulingView, valueStep } from '.
 import { describeFlush, describeStep, type TraceStep } from './trace.js';
 import { Violation } from './violation.js';
 
-
 /** `DEFAULT_MAX_STEPS` bounds one execution (`--max-steps`, PAGERACE_MAX_STEPS). */
 export const DEFAULT_MAX_STEPS = 100_000;
 
@@ -233,7 +232,8 @@ export class StepDriver implements SchedulingView {
         const event = races ? races.nextId : -1;
         try {
           if (op.kind === OpKind.ReadUnlock) this.checkReadUnlock(c, op.addr);
-          if (weak && (op.kind === OpKind.Load || op.kind === OpKind.Load32)) value = this.pickRead(c, op, scheduler);
+          if (weak && (op.kind === OpKind.Load || op.kind === OpKind.Load32))
+            value = this.pickRead(c, op, scheduler);
           result = ports.perform(c, value, event);
         } catch (e) {
           // the operation itself failed (a double free, an unlock not held): it is the last step
@@ -287,14 +287,7 @@ export class StepDriver implements SchedulingView {
 
   /** ends the execution with `v` (or with the first violation noted before it) */
   private stop(v: Violation, scheduler: Scheduler): Outcome {
-    return this.log.outcome(
-      v,
-      scheduler,
-      this.agents,
-      this.choices.length,
-      this.preemptions,
-      this.step,
-    );
+    return this.log.outcome(v, scheduler, this.agents, this.choices.length, this.preemptions, this.step);
   }
 
   /** a violation of CPU `c` (-1: none) at event `at`: ends the run, or halts `c` when going on (DPOR) */

@@ -224,14 +224,15 @@ function checkAddress(mem: PhysicalMemory, addr: number): void {
 }
 
 /**
- * `awaitHolds` evaluates the condition of CPU `cpu`'s pending Await `op` under `model`: a
- * one-word `awaitValue` sees the CPU's own pending store to the word; an `awaitRange` condition
- * reads memory (`cpu.mem`), so it waits until the CPU's own stores to its words are visible.
+ * `awaitHolds` evaluates the condition of CPU `cpu`'s pending Await `op` under `model`, as that
+ * CPU sees memory: its own pending stores to the words included (a one-word `awaitValue` reads
+ * the CPU's view of the word; an `awaitRange` condition, which reads `cpu.mem`, is evaluated with
+ * those stores laid over memory). Everything else it reads is the newest visible value.
  */
 export function awaitHolds(mem: PhysicalMemory, model: MemoryModel, cpu: number, op: Op): boolean {
   if (!model.weak) return op.pred!(mem.load(op.addr));
   if (op.n === 1) return op.pred!(model.peek(cpu, op.addr, 8));
-  return model.drained(cpu, op.addr, op.n * 8) && op.pred!(mem.load(op.addr));
+  return model.overlay(cpu, op.addr, op.n * 8, () => op.pred!(mem.load(op.addr)));
 }
 
 /**

@@ -149,6 +149,11 @@ export interface MemoryModel {
   peek(cpu: number, addr: number, size: number): bigint;
   /** `drained` is true when no pending store of `cpu` overlaps `[addr, addr + bytes)` (bytes 0: any pending store) */
   drained(cpu: number, addr: number, bytes: number): boolean;
+  /**
+   * `overlay` runs `f` with `cpu`'s pending stores to `[addr, addr + bytes)` written over memory,
+   * then puts memory back: a condition that reads memory (`awaitRange`) then sees what `cpu` sees
+   */
+  overlay<T>(cpu: number, addr: number, bytes: number, f: () => T): T;
 
   /** `loadReady`: false while a load cannot be performed (x86 stalls on a partially forwarded store) */
   loadReady(cpu: number, addr: number, size: number, mode: AccessMode): boolean;

@@ -131,14 +131,28 @@ export abstract class BufferedModel implements MemoryModel {
     return true;
   }
 
+  overlay<T>(cpu: number, addr: number, bytes: number, f: () => T): T {
+    if (this.drained(cpu, addr, bytes)) return f();
+    const mem = this.mem;
+    const saved: bigint[] = [];
+    for (let a = addr; a < addr + bytes; a += 8) saved.push(mem.load(a));
+    try {
+      // written straight into the words: these are not stores, and memory is put back below
+      for (let a = addr; a < addr + bytes; a += 8) mem.words[a >>> 3] = this.peek(cpu, a, 8);
+      return f();
+    } finally {
+      for (let i = 0; i < saved.length; i++) mem.words[(addr >>> 3) + i] = saved[i];
+    }
+  }
+
   peek(cpu: number, addr: number, size: number): bigint {
     // memory, with every pending store of the CPU laid over it oldest first, half by half
     let lo = size === 4 ? BigInt(this.mem.load32(addr)) : half(this.mem.load(addr), 0);
     let hi = size === 4 ? 0n : half(this.mem.load(addr), 4);
     for (let k = 0; k < this.pending(cpu); k++) {
       if (!this.entryOverlaps(cpu, k, addr, size)) continue;
-      lo = this.overlay(cpu, k, addr, lo);
-      if (size === 8) hi = this.overlay(cpu, k, addr + 4, hi);
+      lo = this.overlayHalf(cpu, k, addr, lo);
+      if (size === 8) hi = this.overlayHalf(cpu, k, addr + 4, hi);
     }
     const v = size === 4 ? lo : lo | (hi << 32n);
     return size === 4 ? v : BigInt.asIntN(64, v);
@@ -176,7 +190,7 @@ export abstract class BufferedModel implements MemoryModel {
   }
 
   /** the half at `addr` (4-aligned) as entry `k` leaves it over `was` */
-  private overlay(cpu: number, k: number, addr: number, was: bigint): bigint {
+  private overlayHalf(cpu: number, k: number, addr: number, was: bigint): bigint {
     const a = this.entryAddr(cpu, k);
     const size = this.entrySize(cpu, k);
     if (!overlaps(a, a + size, addr, addr + 4)) return was;
