@@ -20,6 +20,7 @@ import { writeAtomic } from '../report/write.js';
 import { RandomScheduler } from '../scheduler/random.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';
+import { geometricMean, memoryModelFigures } from './memory-models.js';
 import { fastCheckLostUpdate } from './peer.js';
 import { measureSoak } from './soak.js';
 
@@ -144,7 +145,11 @@ function fmt(n: number, digits = 0): string {
 async function main(): Promise<void> {
   const started = new Date();
   const loadAtStart = loadavg()[0];
-  const targets = (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
+  const bundled = await listBundledModels();
+  // each variant under its own memory model, as before memory models (the weak ones are below)
+  const targets = bundled.flatMap((m) =>
+    Object.entries(m.def.variants).flatMap(([name, v]) => selectVariants(m, name, v.memoryModel ?? 'sc')),
+  );
 
   // first, while the JIT has seen nothing else: the executor on a model that is all operations
   const large = measureInline(await target(INTERLEAVE, 'large'), 2000);
@@ -159,6 +164,18 @@ async function main(): Promise<void> {
   const meanNs = inline.reduce((a, f) => a + f.nsPerStep, 0) / inline.length;
   const totalSteps = inline.reduce((a, f) => a + f.steps, 0);
   const meanExecs = inline.reduce((a, f) => a + f.executionsPerSecond, 0) / inline.length;
+
+  log('memory models: a complete search of the same variants under sc, tso and arm64 (CPU time):');
+  const weakModels = bundled.filter((m) => /[/\\](litmus|ordering)[/\\]/.test(m.file));
+  const mmFigures = memoryModelFigures(weakModels, 150, log);
+  const mmRatio = {
+    tso: geometricMean(mmFigures.map((f) => f.timeRatio.tso)),
+    arm64: geometricMean(mmFigures.map((f) => f.timeRatio.arm64)),
+  };
+  const mmExecRatio = {
+    tso: geometricMean(mmFigures.map((f) => f.executionRatio.tso)),
+    arm64: geometricMean(mmFigures.map((f) => f.executionRatio.arm64)),
+  };
 
   log('parallel exploration:');
   const parallel = await parallelFigures();
@@ -214,6 +231,13 @@ async function main(): Promise<void> {
       met: meanNs <= TARGET_INLINE_NS,
       executorMet: large.nsPerStep <= TARGET_INLINE_NS,
     },
+    memoryModels: {
+      definition:
+        'CPU time of one complete search (the variant\'s own strategy, every execution) under tso and arm64 against sc, same variants; geometric means',
+      models: mmFigures,
+      timeRatio: mmRatio,
+      executionRatio: mmExecRatio,
+    },
     parallel: {
       ...parallel,
       target: `2 workers >= ${TARGET_SPEEDUP_2}x`,
@@ -259,6 +283,18 @@ async function main(): Promise<void> {
       yes(result.inline.met),
     ],
     ['inline executions per CPU-second, mean of bundled', fmt(meanExecs), '', ''],
+    [
+      `complete search under tso / sc (${mmFigures.length} litmus and ordering variants, geo. mean)`,
+      `${mmRatio.tso.toFixed(1)}x time, ${mmExecRatio.tso.toFixed(1)}x executions`,
+      '',
+      '',
+    ],
+    [
+      'complete search under arm64 / sc (same variants)',
+      `${mmRatio.arm64.toFixed(1)}x time, ${mmExecRatio.arm64.toFixed(1)}x executions`,
+      '',
+      '',
+    ],
     ['1 worker, interleave:large DFS executions/s', fmt(parallel.executions / parallel.seconds[1]), '', ''],
     ...Object.entries(parallel.speedup)
       .filter(([w]) => w !== '1')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { measureInline } from '../../src/bench/inline.js';
+import { measureCompleteSearch } from '../../src/bench/memory-models.js';
 import { fastCheckLostUpdate } from '../../src/bench/peer.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
 
@@ -19,5 +20,13 @@ describe('benchmark pieces', () => {
     expect(f.strategy).toBe('dfs');
     expect(f.executions).toBeGreaterThan(0);
     expect(f.steps).toBe(f.executions * 4);
+  });
+
+  it('measureCompleteSearch explores the whole space of mp:po under each memory model (DPOR: 3, 3, 26 executions)', async () => {
+    const m = await loadModel('mp');
+    const counts = (['sc', 'tso', 'arm64'] as const).map(
+      (mm) => measureCompleteSearch(selectVariants(m, 'po', mm)[0], 20).executions,
+    );
+    expect(counts).toEqual([3, 3, 26]);
   });
 });
