@@ -3,11 +3,14 @@ import type { Program } from '../../src/engine/program.js';
 import { MachineBuilder } from '../../src/model/builder.js';
 import { defineModel } from '../../src/model/define.js';
 
-function* lockedPair(c: Cpu, first: number, second: number): Steps {
-  yield* c.lock(first, 'spin_lock');
-  yield* c.lock(second, 'spin_lock');
-  yield* c.unlock(second, 'spin_unlock');
-  yield* c.unlock(first, 'spin_unlock');
+/** `lockedPair` is kernel function `fn`: take `first`, then `second`, release both. */
+function* lockedPair(c: Cpu, fn: string, first: number, second: number): Steps {
+  c.enter(fn);
+  yield c.lock(first, 'spin_lock');
+  yield c.lock(second, 'spin_lock');
+  yield c.unlock(second, 'spin_unlock');
+  yield c.unlock(first, 'spin_unlock');
+  c.leave();
 }
 
 function build(inverted: boolean): Program {
@@ -15,14 +18,11 @@ function build(inverted: boolean): Program {
   const a = m.word('lock_a');
   const b = m.word('lock_b');
   return m.program([
-    { name: 'A', run: (c: Cpu) => c.call('take_a_then_b', lockedPair(c, a, b)) },
+    { name: 'A', run: (c: Cpu) => lockedPair(c, 'take_a_then_b', a, b) },
     {
       name: 'B',
       run: (c: Cpu) =>
-        c.call(
-          inverted ? 'take_b_then_a' : 'take_a_then_b',
-          inverted ? lockedPair(c, b, a) : lockedPair(c, a, b),
-        ),
+        inverted ? lockedPair(c, 'take_b_then_a', b, a) : lockedPair(c, 'take_a_then_b', a, b),
     },
   ]);
 }

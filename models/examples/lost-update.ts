@@ -4,14 +4,17 @@ import { Violation } from '../../src/engine/violation.js';
 import { MachineBuilder } from '../../src/model/builder.js';
 import { defineModel } from '../../src/model/define.js';
 
-/** `Increment` is one CPU's way of adding 1 to the counter at `counter`, guarded by `lock`. */
+/**
+ * `Increment` is one CPU's way of adding 1 to the counter at `counter`, guarded by `lock`; each
+ * is kernel function `increment` (it enters its own frame).
+ */
 type Increment = (c: Cpu, counter: number, lock: number) => Steps;
 
 function build(increment: Increment): Program {
   const m = new MachineBuilder(1);
   const counter = m.word('counter');
   const lock = m.word('counter_lock');
-  const cpu = (name: string) => ({ name, run: (c: Cpu) => c.call('increment', increment(c, counter, lock)) });
+  const cpu = (name: string) => ({ name, run: (c: Cpu) => increment(c, counter, lock) });
   return m.program(
     [cpu('A'), cpu('B')],
     [
@@ -28,25 +31,31 @@ function build(increment: Increment): Program {
 
 /** `plain` is `counter = counter + 1` as two separate accesses. */
 function* plain(c: Cpu, counter: number): Steps {
-  const v = yield* c.load(counter);
-  yield* c.store(counter, v + 1n);
+  c.enter('increment');
+  const v = yield c.load(counter);
+  yield c.store(counter, v + 1n);
+  c.leave();
 }
 
 /** `cmpxchgLoop` retries until its compare-exchange sees the value it read. */
 function* cmpxchgLoop(c: Cpu, counter: number): Steps {
-  let v = yield* c.load(counter);
+  c.enter('increment');
+  let v = yield c.load(counter);
   for (;;) {
-    const old = yield* c.cas(counter, v, v + 1n);
-    if (old === v) return;
+    const old = yield c.cas(counter, v, v + 1n);
+    if (old === v) return c.leave();
     v = old;
   }
 }
 
 /** `locked` does the plain increment under a spinlock. */
 function* locked(c: Cpu, counter: number, lock: number): Steps {
-  yield* c.lock(lock, 'spin_lock');
-  yield* plain(c, counter);
-  yield* c.unlock(lock, 'spin_unlock');
+  c.enter('increment');
+  yield c.lock(lock, 'spin_lock');
+  const v = yield c.load(counter);
+  yield c.store(counter, v + 1n);
+  yield c.unlock(lock, 'spin_unlock');
+  c.leave();
 }
 
 export default defineModel({

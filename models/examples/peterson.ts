@@ -15,34 +15,41 @@ interface Words {
 }
 
 function* critical(c: Cpu, w: Words): Steps {
-  const inside = yield* c.load(w.inCs);
+  c.enter('critical_section');
+  const inside = yield c.load(w.inCs);
   c.assert(inside === 0n, 'two CPUs are in the critical section at once');
-  yield* c.store(w.inCs, 1n);
-  yield* c.store(w.inCs, 0n);
+  yield c.store(w.inCs, 1n);
+  yield c.store(w.inCs, 0n);
+  c.leave();
 }
 
 function* peterson(c: Cpu, w: Words): Steps {
+  c.enter('peterson_lock');
   const me = c.id;
   const other = 1 - me;
   const myFlag = w.flags + 8 * me;
   const otherFlag = w.flags + 8 * other;
-  yield* c.store(myFlag, 1n);
-  yield* c.store(w.turn, BigInt(other));
-  yield* c.awaitRange(w.flags, 3, () => c.mem.load(otherFlag) === 0n || c.mem.load(w.turn) === BigInt(me));
-  yield* c.call('critical_section', critical(c, w));
-  yield* c.store(myFlag, 0n);
+  yield c.store(myFlag, 1n);
+  yield c.store(w.turn, BigInt(other));
+  yield c.awaitRange(w.flags, 3, () => c.mem.load(otherFlag) === 0n || c.mem.load(w.turn) === BigInt(me));
+  yield* critical(c, w);
+  yield c.store(myFlag, 0n);
+  c.leave();
 }
 
 /** `checkThenRaise` looks at the other flag before raising its own: both can get in. */
 function* checkThenRaise(c: Cpu, w: Words): Steps {
+  c.enter('peterson_lock');
   const me = c.id;
   const otherFlag = w.flags + 8 * (1 - me);
-  yield* c.awaitValue(otherFlag, (v) => v === 0n);
-  yield* c.store(w.flags + 8 * me, 1n);
-  yield* c.call('critical_section', critical(c, w));
-  yield* c.store(w.flags + 8 * me, 0n);
+  yield c.awaitValue(otherFlag, (v) => v === 0n);
+  yield c.store(w.flags + 8 * me, 1n);
+  yield* critical(c, w);
+  yield c.store(w.flags + 8 * me, 0n);
+  c.leave();
 }
 
+/** `build` runs `lock` (which enters its own `peterson_lock` frame) on two CPUs. */
 function build(lock: (c: Cpu, w: Words) => Steps): Program {
   const m = new MachineBuilder(1);
   const flags = m.word('flag[0]');
@@ -50,7 +57,7 @@ function build(lock: (c: Cpu, w: Words) => Steps): Program {
   const turn = m.word('turn');
   const inCs = m.word('in_critical_section');
   const w = { flags, turn, inCs };
-  const cpu = (name: string) => ({ name, run: (c: Cpu) => c.call('peterson_lock', lock(c, w)) });
+  const cpu = (name: string) => ({ name, run: (c: Cpu) => lock(c, w) });
   return m.program([cpu('A'), cpu('B')]);
 }
 

@@ -36,15 +36,19 @@ import {
  * vmemmap-compound-nosync; the mm structs themselves are never freed.
  */
 
-/** CPU A hot-adds pmem: populate (whose p?d_populate_kernel syncs) under mem_hotplug_lock, then publish. */
+/**
+ * CPU A hot-adds pmem: populate (whose p?d_populate_kernel syncs) under mem_hotplug_lock, then
+ * publish; it runs as memremap_pages -> pagemap_range (it enters both frames).
+ */
 function* populator(c: Cpu, k: Kernel, p: Placement, ready: number): Steps {
+  c.enter('memremap_pages');
+  c.enter('pagemap_range');
   yield* mem_hotplug_begin(c, k);
-  yield* c.call(
-    '__populate_section_memmap',
-    __populate_section_memmap(c, k, PMEM_PFN, 512n, p.vmemmapBase, true),
-  );
+  yield* __populate_section_memmap(c, k, PMEM_PFN, 512n, p.vmemmapBase, true);
   yield* mem_hotplug_done(c, k);
-  yield* c.store(ready, 1n, 'pgmap ready');
+  yield c.store(ready, 1n, 'pgmap ready');
+  c.leave();
+  c.leave();
 }
 
 /**
@@ -64,7 +68,7 @@ function* forker(
   yield* c.call('dup_mm', c.call('mm_alloc_pgd', pgd_alloc(c, k, child)));
   yield* switch_mm(c, k, child);
   if (parent) yield* c.call('mmdrop', c.call('__mmdrop', c.call('mm_free_pgd', pgd_free(c, k, parent))));
-  yield* c.awaitValue(ready, (v) => v === 1n, 'wait pgmap');
+  yield c.awaitValue(ready, (v) => v === 1n, 'wait pgmap');
   yield* c.call('page_ref_count', hw_access(c, k, p.page + PAGE_REFCOUNT_OFFSET, 'read', 4));
 }
 
@@ -81,10 +85,7 @@ function build(levels: PagingLevels, landing: Landing, bugs: KernelBugs, exit: b
   const k = kb.k;
   return kb.program(
     [
-      {
-        name: 'A',
-        run: (c: Cpu) => c.call('memremap_pages', c.call('pagemap_range', populator(c, k, p, ready))),
-      },
+      { name: 'A', run: (c: Cpu) => populator(c, k, p, ready) },
       { name: 'B', run: (c: Cpu) => forker(c, k, child, exit ? b : null, p, ready) },
     ],
     kernelOracles(k),

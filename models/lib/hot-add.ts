@@ -32,21 +32,23 @@ export interface HotAdd {
   callers: readonly string[];
 }
 
-/** CPU A: populate the range's vmemmap under mem_hotplug_lock, then publish the pgmap. */
+/**
+ * CPU A: populate the range's vmemmap under mem_hotplug_lock, then publish the pgmap, inside the
+ * kernel functions `h.callers` (it enters their frames itself).
+ */
 function* populator(c: Cpu, k: Kernel, h: HotAdd, p: Placement, ready: number): Steps {
+  for (const fn of h.callers) c.enter(fn);
   yield* mem_hotplug_begin(c, k);
-  yield* c.call(
-    '__populate_section_memmap',
-    __populate_section_memmap(c, k, h.startPfn, h.nrPages, p.vmemmapBase, h.compound),
-  );
+  yield* __populate_section_memmap(c, k, h.startPfn, h.nrPages, p.vmemmapBase, h.compound);
   yield* mem_hotplug_done(c, k);
-  yield* c.store(ready, 1n, 'pgmap ready');
+  yield c.store(ready, 1n, 'pgmap ready');
+  for (let i = 0; i < h.callers.length; i++) c.leave();
 }
 
 /** CPU B: once the pgmap is published, initialize the first new struct page. */
 function* initializer(c: Cpu, k: Kernel, h: HotAdd, p: Placement, ready: number): Steps {
-  yield* c.awaitValue(ready, (v) => v === 1n, 'wait pgmap');
-  yield* c.call('memmap_init_zone_device', memmap_init_zone_device(c, k, h.startPfn, 1n, p.vmemmapBase));
+  yield c.awaitValue(ready, (v) => v === 1n, 'wait pgmap');
+  yield* memmap_init_zone_device(c, k, h.startPfn, 1n, p.vmemmapBase);
 }
 
 /** `hotAddProgram` builds the scenario for one paging mode and landing, on the buggy or fixed kernel. */
@@ -60,10 +62,9 @@ export function hotAddProgram(h: HotAdd, levels: PagingLevels, landing: Landing,
   kb.cpu(a);
   kb.cpu(b);
   const k = kb.k;
-  const nest = (c: Cpu, body: Steps): Steps => h.callers.reduceRight((inner, fn) => c.call(fn, inner), body);
   return kb.program(
     [
-      { name: 'A', run: (c: Cpu) => nest(c, populator(c, k, h, p, ready)) },
+      { name: 'A', run: (c: Cpu) => populator(c, k, h, p, ready) },
       { name: 'B', run: (c: Cpu) => initializer(c, k, h, p, ready) },
     ],
     kernelOracles(k),

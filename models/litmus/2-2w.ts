@@ -13,12 +13,12 @@ const W2: LitmusTest = {
   registers: [[], []],
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 2n);
-      yield* c.store(loc.y, 1n);
+      yield c.store(loc.x, 2n);
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc }) {
-      yield* c.store(loc.y, 2n);
-      yield* c.store(loc.x, 1n);
+      yield c.store(loc.y, 2n);
+      yield c.store(loc.x, 1n);
     },
   ],
   exists: 'x=2 /\\ y=2',

@@ -12,11 +12,11 @@ const CORR: LitmusTest = {
   registers: [[], ['r0', 'r1']],
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 1n);
+      yield c.store(loc.x, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.x));
-      set('r1', yield* c.load(loc.x));
+      set('r0', yield c.load(loc.x));
+      set('r1', yield c.load(loc.x));
     },
   ],
   exists: '1:r0=1 /\\ 1:r1=0',
@@ -38,11 +38,11 @@ const COWR: LitmusTest = {
   registers: [['r0'], []],
   threads: [
     function* ({ c, loc, set }) {
-      yield* c.store(loc.x, 1n);
-      set('r0', yield* c.load(loc.x));
+      yield c.store(loc.x, 1n);
+      set('r0', yield c.load(loc.x));
     },
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 2n);
+      yield c.store(loc.x, 2n);
     },
   ],
   exists: 'x=1 /\\ 0:r0=2',

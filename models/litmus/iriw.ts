@@ -15,18 +15,18 @@ const IRIW_ADDRS: LitmusTest = {
   registers: [[], ['r0', 'r1'], [], ['r0', 'r1']],
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 1n);
+      yield c.store(loc.x, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.x));
-      set('r1', yield* c.load(loc.y, null, c.lastLoad));
+      set('r0', yield c.load(loc.x));
+      set('r1', yield c.load(loc.y, null, c.lastLoad));
     },
     function* ({ c, loc }) {
-      yield* c.store(loc.y, 1n);
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.y));
-      set('r1', yield* c.load(loc.x, null, c.lastLoad));
+      set('r0', yield c.load(loc.y));
+      set('r1', yield c.load(loc.x, null, c.lastLoad));
     },
   ],
   exists: '1:r0=1 /\\ 1:r1=0 /\\ 3:r0=1 /\\ 3:r1=0',

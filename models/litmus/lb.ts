@@ -14,12 +14,12 @@ const LB: LitmusTest = {
   registers: [['r0'], ['r0']],
   threads: [
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.x));
-      yield* c.store(loc.y, 1n);
+      set('r0', yield c.load(loc.x));
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.y));
-      yield* c.store(loc.x, 1n);
+      set('r0', yield c.load(loc.y));
+      yield c.store(loc.x, 1n);
     },
   ],
   exists: '0:r0=1 /\\ 1:r0=1',

@@ -18,12 +18,12 @@ const MP: LitmusTest = {
   registers,
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 1n);
-      yield* c.store(loc.y, 1n);
+      yield c.store(loc.x, 1n);
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.y));
-      set('r1', yield* c.load(loc.x));
+      set('r0', yield c.load(loc.y));
+      set('r1', yield c.load(loc.x));
     },
   ],
   exists,
@@ -48,14 +48,14 @@ const MP_WMB_RMB: LitmusTest = {
   registers,
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 1n);
-      yield* c.barrier(Barrier.SmpWmb, 'smp_wmb');
-      yield* c.store(loc.y, 1n);
+      yield c.store(loc.x, 1n);
+      yield c.barrier(Barrier.SmpWmb, 'smp_wmb');
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.y));
-      yield* c.barrier(Barrier.SmpRmb, 'smp_rmb');
-      set('r1', yield* c.load(loc.x));
+      set('r0', yield c.load(loc.y));
+      yield c.barrier(Barrier.SmpRmb, 'smp_rmb');
+      set('r1', yield c.load(loc.x));
     },
   ],
   exists,
@@ -80,15 +80,15 @@ const MP_WMB_ADDR: LitmusTest = {
   registers,
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 1n);
-      yield* c.barrier(Barrier.SmpWmb, 'smp_wmb');
-      yield* c.store(loc.y, 1n);
+      yield c.store(loc.x, 1n);
+      yield c.barrier(Barrier.SmpWmb, 'smp_wmb');
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc, set }) {
-      const r0 = yield* c.load(loc.y);
+      const r0 = yield c.load(loc.y);
       set('r0', r0);
       // r1 = READ_ONCE(*(x + (r0 & 0))): the address depends on r0
-      set('r1', yield* c.load(loc.x, null, c.lastLoad));
+      set('r1', yield c.load(loc.x, null, c.lastLoad));
     },
   ],
   exists,

@@ -13,12 +13,12 @@ const R: LitmusTest = {
   registers: [[], ['r0']],
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 1n);
-      yield* c.store(loc.y, 1n);
+      yield c.store(loc.x, 1n);
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc, set }) {
-      yield* c.store(loc.y, 2n);
-      set('r0', yield* c.load(loc.x));
+      yield c.store(loc.y, 2n);
+      set('r0', yield c.load(loc.x));
     },
   ],
   exists: 'y=2 /\\ 1:r0=0',

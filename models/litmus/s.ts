@@ -13,12 +13,12 @@ const S: LitmusTest = {
   registers: [[], ['r0']],
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 2n);
-      yield* c.store(loc.y, 1n);
+      yield c.store(loc.x, 2n);
+      yield c.store(loc.y, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.y));
-      yield* c.store(loc.x, 1n);
+      set('r0', yield c.load(loc.y));
+      yield c.store(loc.x, 1n);
     },
   ],
   exists: 'x=2 /\\ 1:r0=1',

@@ -18,12 +18,12 @@ const SB: LitmusTest = {
   registers,
   threads: [
     function* ({ c, loc, set }) {
-      yield* c.store(loc.x, 1n);
-      set('r0', yield* c.load(loc.y));
+      yield c.store(loc.x, 1n);
+      set('r0', yield c.load(loc.y));
     },
     function* ({ c, loc, set }) {
-      yield* c.store(loc.y, 1n);
-      set('r0', yield* c.load(loc.x));
+      yield c.store(loc.y, 1n);
+      set('r0', yield c.load(loc.x));
     },
   ],
   exists,
@@ -48,14 +48,14 @@ const SB_MBS: LitmusTest = {
   registers,
   threads: [
     function* ({ c, loc, set }) {
-      yield* c.store(loc.x, 1n);
-      yield* c.barrier(Barrier.SmpMb, 'smp_mb');
-      set('r0', yield* c.load(loc.y));
+      yield c.store(loc.x, 1n);
+      yield c.barrier(Barrier.SmpMb, 'smp_mb');
+      set('r0', yield c.load(loc.y));
     },
     function* ({ c, loc, set }) {
-      yield* c.store(loc.y, 1n);
-      yield* c.barrier(Barrier.SmpMb, 'smp_mb');
-      set('r0', yield* c.load(loc.x));
+      yield c.store(loc.y, 1n);
+      yield c.barrier(Barrier.SmpMb, 'smp_mb');
+      set('r0', yield c.load(loc.x));
     },
   ],
   exists,

@@ -15,15 +15,15 @@ const WRC_ADDRS: LitmusTest = {
   registers: [[], ['r0'], ['r0', 'r1']],
   threads: [
     function* ({ c, loc }) {
-      yield* c.store(loc.x, 1n);
+      yield c.store(loc.x, 1n);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.x));
-      yield* c.store(loc.y, 1n, null, c.lastLoad);
+      set('r0', yield c.load(loc.x));
+      yield c.store(loc.y, 1n, null, c.lastLoad);
     },
     function* ({ c, loc, set }) {
-      set('r0', yield* c.load(loc.y));
-      set('r1', yield* c.load(loc.x, null, c.lastLoad));
+      set('r0', yield c.load(loc.y));
+      set('r1', yield c.load(loc.x, null, c.lastLoad));
     },
   ],
   exists: '1:r0=1 /\\ 2:r0=1 /\\ 2:r1=0',

@@ -37,7 +37,9 @@ function build(overlap: boolean): Program {
     {
       name: 'B',
       *run(c: Cpu) {
-        yield* c.call('__vmap_pages_range', vmap_try_huge_pmd(c, k.w, pmdp, VMALLOC, 0xa0000000n));
+        c.enter('__vmap_pages_range');
+        yield* vmap_try_huge_pmd(c, k.w, pmdp, VMALLOC, 0xa0000000n);
+        c.leave();
       },
     },
   ]);

@@ -43,13 +43,10 @@ function build(lockless: boolean): Program {
     {
       name: 'B',
       *run(c: Cpu) {
-        yield* c.call(
-          'collapse_pte_mapped_thp',
-          (function* () {
-            yield* native_pmd_clear(c, watch);
-            yield* native_set_pmd(c, watch, NEW);
-          })(),
-        );
+        c.enter('collapse_pte_mapped_thp');
+        yield* native_pmd_clear(c, watch);
+        yield* native_set_pmd(c, watch, NEW);
+        c.leave();
       },
     },
   ]);

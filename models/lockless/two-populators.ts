@@ -27,13 +27,13 @@ import { PMEM_PFN, placement } from '../lib/x86-placement.js';
  */
 const NR_PAGES = 32768n;
 
+/** `populator` is `__add_pages` of one section (it enters its own frame). */
 function* populator(c: Cpu, k: Kernel, startPfn: bigint, vmemmapBase: bigint, locked: boolean): Steps {
+  c.enter('__add_pages');
   if (locked) yield* mem_hotplug_begin(c, k);
-  yield* c.call(
-    '__populate_section_memmap',
-    __populate_section_memmap(c, k, startPfn, NR_PAGES, vmemmapBase, false),
-  );
+  yield* __populate_section_memmap(c, k, startPfn, NR_PAGES, vmemmapBase, false);
   if (locked) yield* mem_hotplug_done(c, k);
+  c.leave();
 }
 
 function build(locked: boolean): Program {
@@ -50,8 +50,8 @@ function build(locked: boolean): Program {
     throw new Error('two-populators: both sections must land in one top-level slot');
   }
   return kb.program([
-    { name: 'A', run: (c: Cpu) => c.call('__add_pages', populator(c, k, startA, p.vmemmapBase, locked)) },
-    { name: 'B', run: (c: Cpu) => c.call('__add_pages', populator(c, k, startB, p.vmemmapBase, locked)) },
+    { name: 'A', run: (c: Cpu) => populator(c, k, startA, p.vmemmapBase, locked) },
+    { name: 'B', run: (c: Cpu) => populator(c, k, startB, p.vmemmapBase, locked) },
   ]);
 }
 

@@ -58,14 +58,18 @@ function build(b: Barriers): Program {
           (function* () {
             const pmd = yield* readEntry(c, k.w, pmdp, 2, 'pmd = READ_ONCE(*pmdp)');
             if (!k.w.fmt.none(pmd)) c.fail('kernel-bug', 'alloc_init_cont_pte: the pmd is not none');
-            const table = (yield* c.alloc(FrameState.Pte, 'pte', 'pgtable_alloc')) * Number(PAGE_SIZE);
+            const table = Number(yield c.alloc(FrameState.Pte, 'pte', 'pgtable_alloc')) * Number(PAGE_SIZE);
             // init_clear_pgtable: the allocation is the clear_page, then the barrier
-            if (b.clearDsb) yield* c.call('init_clear_pgtable', dsb_ishst(c));
+            if (b.clearDsb) {
+              c.enter('init_clear_pgtable');
+              yield dsb_ishst(c);
+              c.leave();
+            }
             yield* c.call('__pmd_populate', pmd_populate_kernel(c, k.w, pmdp, table));
             yield* c.call('init_pte', __set_pte_nosync(c, k.w, table + 8 * index, PTE));
             if (b.pteBarriers) {
-              yield* dsb_ishst(c);
-              yield* isb(c);
+              yield dsb_ishst(c);
+              yield isb(c);
             }
           })(),
         );

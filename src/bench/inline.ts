@@ -19,15 +19,15 @@ export interface InlineFigure {
 }
 
 /**
- * `measureInline` runs `target`'s own search (its strategy, every execution to the end, no
+ * `measureInline` runs `target`'s own search (its strategy, or `strategyName`, every execution to the end, no
  * stopping at violations) on the inline executor in this thread for about `ms` milliseconds,
  * starting the search again when its space is explored, and returns its speed, per CPU time
  * (executions per CPU-second) and per wall-clock time. The first
  * quarter of the time warms up the JIT and is not counted.
  */
-export function measureInline(target: Target, ms: number): InlineFigure {
+export function measureInline(target: Target, ms: number, strategyName?: string): InlineFigure {
   const exec = new Execution(buildProgram(target));
-  const strategy = target.variant.strategy ?? 'dfs';
+  const strategy = strategyName ?? target.variant.strategy ?? 'dfs';
   const desc = bundledStrategy(strategy);
   if (!desc) throw new RangeError(`bench: ${strategy} is not a bundled strategy`);
   const makeScheduler = () => desc.create(wholeUnit('0', {}));

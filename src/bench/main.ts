@@ -1,8 +1,16 @@
 /**
- * `npm run bench`: measures, in one run, the inline executor on every bundled model, parallel
- * exploration on 1, 2 (and every) workers, the raw Atomics handoff, the threads executor, soak,
- * and fast-check's scheduler on the same lost-update program; prints a table and writes
- * results/bench/<date>.json. Timings are measured here and never asserted by tests.
+ * `npm run bench`: measures, in one run, the floor of a step (a bare generator resume and an
+ * Atomics load and store), the inline executor on its executor-bound workload and on the kernel
+ * models (under DFS and DPOR), parallel exploration on 1, 2 (and every) workers under DFS and
+ * DPOR, the resident memory of a long 2-worker DFS, fast-check's scheduler on the same
+ * lost-update program, and (not with `--quick`) every bundled model, the raw Atomics handoff,
+ * the threads executor and soak; prints a table (or with `--json` one JSON object of the
+ * headline figures) and writes results/bench/<date>[-quick][-<label>].json. Timings are
+ * measured here and never asserted by tests.
+ *
+ * Flags: `--json` (the headline figures as one JSON object on stdout), `--quick` (a smaller run,
+ * under a minute), `--label NAME` (appended to the result file's name), `--rss-seconds N` (length
+ * of the memory run; default 300, 20 with --quick).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -18,10 +26,12 @@ import { listBundledModels, loadModel, selectVariants, type Target } from '../mo
 import { buildProgram } from '../model/target.js';
 import { writeAtomic } from '../report/write.js';
 import { RandomScheduler } from '../scheduler/random.js';
+import { measureFloor } from './floor.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';
 import { geometricMean, memoryModelFigures } from './memory-models.js';
 import { fastCheckLostUpdate } from './peer.js';
+import { measureRss, type RssFigure } from './rss.js';
 import { measureSoak } from './soak.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,10 +39,43 @@ const ROOT = resolve(here, here.includes(`${join('dist', 'src')}`) ? '../../..' 
 const ext = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
 const INTERLEAVE = join(here, 'models', `interleave${ext}`);
 
-/** the targets of the benchmark */
-const TARGET_INLINE_NS = 200;
+/** the targets of the benchmark (issue 15) */
+const TARGET_FLOOR_RATIO = 4;
+const TARGET_INLINE_NS = 60;
+const TARGET_KERNEL_RATIO = 2;
+const TARGET_PEER_RATIO = 50;
+const TARGET_RSS_GROWTH_PCT = 10;
 const TARGET_SPEEDUP_2 = 1.8;
 const TARGET_THREADS_RATIO = 2;
+
+/** `BenchFlags` are the command line of `npm run bench`. */
+interface BenchFlags {
+  json: boolean;
+  quick: boolean;
+  label: string;
+  rssSeconds: number;
+}
+
+function parseFlags(argv: string[]): BenchFlags {
+  const flags: BenchFlags = { json: false, quick: false, label: '', rssSeconds: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') flags.json = true;
+    else if (a === '--quick') flags.quick = true;
+    else if (a === '--label' && i + 1 < argv.length) flags.label = argv[++i];
+    else if (a === '--rss-seconds' && i + 1 < argv.length) flags.rssSeconds = Number(argv[++i]);
+    else {
+      process.stderr.write(`bench: unknown flag ${a} (--json, --quick, --label NAME, --rss-seconds N)\n`);
+      process.exit(2);
+    }
+  }
+  if (!flags.rssSeconds) flags.rssSeconds = flags.quick ? 20 : 300;
+  if (!(flags.rssSeconds > 0)) {
+    process.stderr.write('bench: --rss-seconds needs a positive number\n');
+    process.exit(2);
+  }
+  return flags;
+}
 
 async function target(model: string, variant: string): Promise<Target> {
   const m = await loadModel(model);
@@ -45,13 +88,16 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-async function parallelFigures(): Promise<{
+/** `ParallelFigure` is one search on 1, 2 (and every) workers: best seconds and speedup of each. */
+interface ParallelFigure {
   model: string;
+  strategy: string;
   executions: number;
   seconds: Record<string, number>;
   speedup: Record<string, number>;
-}> {
-  const t = await target(INTERLEAVE, 'large');
+}
+
+async function parallelFigures(t: Target, strategy: string, rounds: number): Promise<ParallelFigure> {
   const counts = [1, 2];
   const n = availableParallelism();
   if (n > 2) counts.push(n);
@@ -62,13 +108,13 @@ async function parallelFigures(): Promise<{
     for (const w of counts) pools.set(w, await ExplorerPool.open(w));
     // rounds alternate between worker counts, so that other load on the machine hits them alike;
     // the best round of each counts
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const w of counts) {
-        const r = await parallelSearch(t, defaultSearchOptions(), pools.get(w)!);
+        const r = await parallelSearch(t, { ...defaultSearchOptions(), strategy }, pools.get(w)!);
         executions = r.executions;
         seconds[w] = Math.min(seconds[w] ?? Number.POSITIVE_INFINITY, r.seconds);
         log(
-          `  parallel dfs interleave:large on ${w} worker(s): ${executions} executions in ${r.seconds.toFixed(2)}s`,
+          `  parallel ${strategy} ${t.model.def.name}:${t.variantName} on ${w} worker(s): ${executions} executions in ${r.seconds.toFixed(2)}s`,
         );
       }
     }
@@ -77,7 +123,7 @@ async function parallelFigures(): Promise<{
   }
   const speedup: Record<string, number> = {};
   for (const w of counts) speedup[w] = seconds[1] / seconds[w];
-  return { model: 'interleave:large (3 CPUs x 5 accesses, complete DFS)', executions, seconds, speedup };
+  return { model: `${t.model.def.name}:${t.variantName}`, strategy, executions, seconds, speedup };
 }
 
 async function threadsFigures(models: Target[]): Promise<
@@ -142,7 +188,44 @@ function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/** `isKernelModel` is a bundled model of kernel code (models/kernel, models/lockless), not an example. */
+function isKernelModel(t: Target): boolean {
+  return !t.model.file.includes(`${join('models', 'examples')}`);
+}
+
+/** `KernelFigure` is the inline executor on every kernel model variant under one strategy. */
+interface KernelFigure {
+  strategy: string;
+  models: InlineFigure[];
+  /** mean over the variants of their CPU ns/step */
+  meanNsPerStep: number;
+}
+
+function kernelFigure(targets: Target[], strategy: string, ms: number): KernelFigure {
+  const models: InlineFigure[] = [];
+  for (const t of targets) {
+    const f = measureInline(t, ms, strategy);
+    models.push(f);
+    log(`  ${strategy} ${f.model}: ${fmt(f.nsPerStep)} ns/step`);
+  }
+  return { strategy, models, meanNsPerStep: models.reduce((a, f) => a + f.nsPerStep, 0) / models.length };
+}
+
+/** `Headline` is what `--json` prints: the figures of issue 15, each checkable by a script. */
+interface Headline {
+  inlineNsPerStep: number;
+  floorNsPerStep: number;
+  kernelDfsNsPerStep: number;
+  kernelDporNsPerStep: number;
+  peerRatio: number;
+  workers2Speedup: number;
+  dpor2Speedup: number;
+  rssGrowthPct: number;
+}
+
 async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const quick = flags.quick;
   const started = new Date();
   const loadAtStart = loadavg()[0];
   const bundled = await listBundledModels();
@@ -150,24 +233,40 @@ async function main(): Promise<void> {
   const targets = bundled.flatMap((m) =>
     Object.entries(m.def.variants).flatMap(([name, v]) => selectVariants(m, name, v.memoryModel ?? 'sc')),
   );
+  const kernelTargets = targets.filter(isKernelModel);
+  const interleave = await target(INTERLEAVE, 'large');
 
-  // first, while the JIT has seen nothing else: the executor on a model that is all operations
-  const large = measureInline(await target(INTERLEAVE, 'large'), 2000);
+  // first, while the JIT has seen nothing else: the floor, then the executor on a model that is
+  // all operations
+  const floorNs = measureFloor(quick ? 2_000_000 : 10_000_000);
+  log(`floor (generator resume + Atomics load and store): ${fmt(floorNs, 1)} ns/step`);
+  const large = measureInline(interleave, quick ? 800 : 2000);
   log(`inline executor, interleave:large: ${fmt(large.nsPerStep)} ns/step`);
-  log('inline executor, every bundled model variant (its own strategy), one thread:');
+
+  log('kernel models, inline, one thread:');
+  const kernelMs = quick ? 80 : 400;
+  const kernelDfs = kernelFigure(kernelTargets, 'dfs', kernelMs);
+  const kernelDpor = kernelFigure(kernelTargets, 'dpor', kernelMs);
+  log(`  mean: dfs ${fmt(kernelDfs.meanNsPerStep)} ns/step, dpor ${fmt(kernelDpor.meanNsPerStep)} ns/step`);
+
   const inline: InlineFigure[] = [];
-  for (const t of targets) {
-    const f = measureInline(t, 250);
-    inline.push(f);
-    log(`  ${f.model}: ${fmt(f.nsPerStep)} ns/step, ${fmt(f.executionsPerSecond)} executions/s`);
+  if (!quick) {
+    log('inline executor, every bundled model variant (its own strategy), one thread:');
+    for (const t of targets) {
+      const f = measureInline(t, 250);
+      inline.push(f);
+      log(`  ${f.model}: ${fmt(f.nsPerStep)} ns/step, ${fmt(f.executionsPerSecond)} executions/s`);
+    }
   }
-  const meanNs = inline.reduce((a, f) => a + f.nsPerStep, 0) / inline.length;
+  const meanOf = (xs: InlineFigure[], f: (x: InlineFigure) => number) =>
+    xs.length ? xs.reduce((a, x) => a + f(x), 0) / xs.length : 0;
+  const meanNs = meanOf(inline, (f) => f.nsPerStep);
+  const meanExecs = meanOf(inline, (f) => f.executionsPerSecond);
   const totalSteps = inline.reduce((a, f) => a + f.steps, 0);
-  const meanExecs = inline.reduce((a, f) => a + f.executionsPerSecond, 0) / inline.length;
 
   log('memory models: a complete search of the same variants under sc, tso and arm64 (CPU time):');
   const weakModels = bundled.filter((m) => /[/\\](litmus|ordering)[/\\]/.test(m.file));
-  const mmFigures = memoryModelFigures(weakModels, 150, log);
+  const mmFigures = memoryModelFigures(weakModels, quick ? 40 : 150, log);
   const mmRatio = {
     tso: geometricMean(mmFigures.map((f) => f.timeRatio.tso)),
     arm64: geometricMean(mmFigures.map((f) => f.timeRatio.arm64)),
@@ -178,86 +277,85 @@ async function main(): Promise<void> {
   };
 
   log('parallel exploration:');
-  const parallel = await parallelFigures();
-
-  log('raw Atomics handoff:');
-  const handoffNs = await measureHandoff(5000);
-  const handoffHotNs = await measureHandoff(20_000, 0);
-  log(`  round trip ${fmt(handoffNs)} ns to a sleeping worker, ${fmt(handoffHotNs)} ns ping-pong`);
-
-  log('threads executor:');
-  const threadModels = [await target('lost-update', 'buggy'), await target(INTERLEAVE, 'small')];
-  const kernel = targets.find((t) => t.model.def.name === 'vmemmap-compound-nosync');
-  if (kernel) threadModels.push(kernel);
-  const threads = await threadsFigures(threadModels);
-  const threadsNs = threads.reduce((a, f) => a + f.nsPerStep, 0) / threads.length;
-  const threadsRatio = threads.reduce((a, f) => a + f.ratioToHandoff, 0) / threads.length;
-
-  log('soak:');
-  const soakTargets = [await target('lost-update', 'buggy')];
-  const soakKernel = targets.find((t) => t.model.def.name === 'vmemmap-compound-nosync');
-  if (soakKernel) soakTargets.push(soakKernel);
-  const soak = [];
-  for (const t of soakTargets) {
-    for (const record of [false, true]) {
-      const f = await measureSoak(t, record, 3000);
-      soak.push(f);
-      log(`  ${f.model}${record ? ' --record' : ''}: ${fmt(f.iterationsPerSecond)} iterations/s`);
-    }
-  }
+  const parallel = await parallelFigures(interleave, 'dfs', quick ? 1 : 3);
+  const parallelDpor = await parallelFigures(interleave, 'dpor', quick ? 1 : 3);
 
   log('fast-check peer (lost-update in fc.scheduler()):');
-  const runs = 20_000;
+  const runs = quick ? 5000 : 20_000;
   const fcFig = await fastCheckLostUpdate(runs);
   const lu = await target('lost-update', 'buggy');
-  const pr = measureInlineRandom(lu, runs);
+  const pr = measureInlineRandom(lu, runs * 10);
   log(`  fast-check ${fmt(fcFig.perSecond)} schedules/s; pagerace ${fmt(pr)} executions/s`);
+
+  log(`resident memory over ${flags.rssSeconds}s of a 2-worker DFS:`);
+  const rssTarget = await target('fork-vs-sync', 'fixed-l4-fresh');
+  const rss: RssFigure = await measureRss(rssTarget, 2, flags.rssSeconds * 1000, quick ? 1000 : 5000);
+  log(
+    `  ${rss.model}: ${fmt(rss.warmMb)} MB after warm-up, peak ${fmt(rss.peakMb)} MB (${fmt(rss.growthPct, 1)}%), ${rss.executions} executions`,
+  );
+
+  const full = quick ? null : await slowFigures(targets);
+
+  const headline: Headline = {
+    inlineNsPerStep: large.nsPerStep,
+    floorNsPerStep: floorNs,
+    kernelDfsNsPerStep: kernelDfs.meanNsPerStep,
+    kernelDporNsPerStep: kernelDpor.meanNsPerStep,
+    peerRatio: pr / fcFig.perSecond,
+    workers2Speedup: parallel.speedup[2],
+    dpor2Speedup: parallelDpor.speedup[2],
+    rssGrowthPct: rss.growthPct,
+  };
+  const met = {
+    inline: large.nsPerStep <= TARGET_INLINE_NS,
+    floor: large.nsPerStep <= TARGET_FLOOR_RATIO * floorNs,
+    kernel: kernelDfs.meanNsPerStep <= TARGET_KERNEL_RATIO * large.nsPerStep,
+    peer: headline.peerRatio >= TARGET_PEER_RATIO,
+    rss: rss.growthPct <= TARGET_RSS_GROWTH_PCT,
+    parallel: parallel.speedup[2] >= TARGET_SPEEDUP_2,
+  };
 
   const result = {
     date: started.toISOString(),
     commit: gitCommit(),
+    quick,
+    label: flags.label,
     node: process.version,
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? '',
     /** other work on the machine skews every figure: the 1-minute load average at start and end */
     loadAverage: { start: loadAtStart, end: loadavg()[0] },
+    headline,
+    met,
+    targets: {
+      inline: `<= ${TARGET_INLINE_NS} ns/step and <= ${TARGET_FLOOR_RATIO}x the floor`,
+      kernel: `kernel models under DFS <= ${TARGET_KERNEL_RATIO}x the executor-bound ns/step`,
+      memoryModels: {
+        definition:
+          "CPU time of one complete search (the variant's own strategy, every execution) under tso and arm64 against sc, same variants; geometric means",
+        models: mmFigures,
+        timeRatio: mmRatio,
+        executionRatio: mmExecRatio,
+      },
+      peer: `>= ${TARGET_PEER_RATIO}x fast-check's schedules/s, random strategy`,
+      rss: `peak RSS after warm-up within ${TARGET_RSS_GROWTH_PCT}% over the run`,
+      parallel: `2 workers >= ${TARGET_SPEEDUP_2}x`,
+    },
+    floor: {
+      nsPerStep: floorNs,
+      definition: 'one generator resume yielding a reused object + Atomics load and store',
+    },
     inline: {
+      interleaveLarge: large,
       models: inline,
       meanNsPerStep: meanNs,
       meanExecutionsPerSecond: meanExecs,
       totalSteps,
-      interleaveLarge: large,
-      target: `mean <= ${TARGET_INLINE_NS} ns/step`,
-      met: meanNs <= TARGET_INLINE_NS,
-      executorMet: large.nsPerStep <= TARGET_INLINE_NS,
     },
-    memoryModels: {
-      definition:
-        'CPU time of one complete search (the variant\'s own strategy, every execution) under tso and arm64 against sc, same variants; geometric means',
-      models: mmFigures,
-      timeRatio: mmRatio,
-      executionRatio: mmExecRatio,
-    },
-    parallel: {
-      ...parallel,
-      target: `2 workers >= ${TARGET_SPEEDUP_2}x`,
-      met: parallel.speedup[2] >= TARGET_SPEEDUP_2,
-    },
-    handoff: {
-      roundTripNs: handoffNs,
-      definition:
-        'one round trip to a worker asleep in Atomics.wait (50 us pause before each), executor spin counts',
-      pingPongNs: handoffHotNs,
-    },
-    threads: {
-      models: threads,
-      meanNsPerStep: threadsNs,
-      ratioToHandoff: threadsRatio,
-      ratioToInline: threads.reduce((a, f) => a + f.nsPerStep / f.inlineNsPerStep, 0) / threads.length,
-      target: `<= ${TARGET_THREADS_RATIO}x the handoff round trip`,
-      met: threadsRatio <= TARGET_THREADS_RATIO,
-    },
-    soak,
+    kernel: { dfs: kernelDfs, dpor: kernelDpor },
+    parallel,
+    parallelDpor,
+    rss,
     peer: {
       program: 'lost-update:buggy (two CPUs, load then store)',
       fastCheckSchedulesPerSecond: fcFig.perSecond,
@@ -270,19 +368,22 @@ async function main(): Promise<void> {
 
   const rows = [
     ['measure', 'figure', 'target', 'met'],
+    ['floor CPU ns/step (generator resume + Atomics load/store)', fmt(floorNs, 1), '', ''],
     [
       'inline CPU ns/step, interleave:large (executor-bound)',
-      fmt(large.nsPerStep),
+      fmt(large.nsPerStep, 1),
       `<= ${TARGET_INLINE_NS}`,
-      yes(result.inline.executorMet),
+      yes(met.inline),
     ],
+    ['  / floor', `${fmt(large.nsPerStep / floorNs, 2)}x`, `<= ${TARGET_FLOOR_RATIO}x`, yes(met.floor)],
+    ['kernel models, DFS, mean CPU ns/step', fmt(kernelDfs.meanNsPerStep), '', ''],
     [
-      'inline CPU ns/step, mean of bundled variants',
-      fmt(meanNs),
-      `<= ${TARGET_INLINE_NS}`,
-      yes(result.inline.met),
+      '  / executor-bound',
+      `${fmt(kernelDfs.meanNsPerStep / large.nsPerStep, 2)}x`,
+      `<= ${TARGET_KERNEL_RATIO}x`,
+      yes(met.kernel),
     ],
-    ['inline executions per CPU-second, mean of bundled', fmt(meanExecs), '', ''],
+    ['kernel models, DPOR, mean CPU ns/step', fmt(kernelDpor.meanNsPerStep), '', ''],
     [
       `complete search under tso / sc (${mmFigures.length} litmus and ordering variants, geo. mean)`,
       `${mmRatio.tso.toFixed(1)}x time, ${mmExecRatio.tso.toFixed(1)}x executions`,
@@ -295,42 +396,104 @@ async function main(): Promise<void> {
       '',
       '',
     ],
+    ...(inline.length ? [['inline CPU ns/step, mean of bundled variants', fmt(meanNs), '', '']] : []),
     ['1 worker, interleave:large DFS executions/s', fmt(parallel.executions / parallel.seconds[1]), '', ''],
     ...Object.entries(parallel.speedup)
       .filter(([w]) => w !== '1')
       .map(([w, s]) => [
-        `${w} workers speedup vs 1`,
+        `${w} workers speedup vs 1 (DFS)`,
         `${s.toFixed(2)}x`,
         w === '2' ? `>= ${TARGET_SPEEDUP_2}x` : '',
-        w === '2' ? yes(result.parallel.met) : '',
+        w === '2' ? yes(met.parallel) : '',
       ]),
+    ['2 workers speedup vs 1 (DPOR)', `${parallelDpor.speedup[2].toFixed(2)}x`, '', ''],
+    [
+      `RSS growth over ${flags.rssSeconds}s, 2-worker DFS (MB)`,
+      `${fmt(rss.warmMb)} -> ${fmt(rss.peakMb)}: ${fmt(rss.growthPct, 1)}%`,
+      `<= ${TARGET_RSS_GROWTH_PCT}%`,
+      yes(met.rss),
+    ],
+    ['fast-check schedules/s (lost-update)', fmt(fcFig.perSecond), '', ''],
+    ['pagerace random executions/s (lost-update)', fmt(pr), '', ''],
+    ['pagerace / fast-check', `${fmt(result.peer.ratio, 1)}x`, `>= ${TARGET_PEER_RATIO}x`, yes(met.peer)],
+    ...(full ? full.rows : []),
+  ];
+
+  const dir = join(ROOT, 'results', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const name = [started.toISOString().slice(0, 10), quick ? 'quick' : '', flags.label]
+    .filter(Boolean)
+    .join('-');
+  const file = join(dir, `${name}.json`);
+  const { rows: _rows, ...fullResult } = full ?? { rows: [] };
+  writeAtomic(file, `${JSON.stringify({ ...result, ...fullResult }, null, 2)}\n`);
+  if (flags.json) console.log(JSON.stringify(headline));
+  else {
+    console.log(table(rows));
+    console.log(`\nWritten: ${file}`);
+  }
+  if (flags.json) log(`Written: ${file}`);
+}
+
+/** `slowFigures` are the figures only a full run measures: handoff, threads executor, soak. */
+async function slowFigures(targets: Target[]) {
+  log('raw Atomics handoff:');
+  const handoffNs = await measureHandoff(5000);
+  const handoffHotNs = await measureHandoff(20_000, 0);
+  log(`  round trip ${fmt(handoffNs)} ns to a sleeping worker, ${fmt(handoffHotNs)} ns ping-pong`);
+
+  log('threads executor:');
+  const threadModels = [await target('lost-update', 'buggy'), await target(INTERLEAVE, 'small')];
+  const kernel = targets.find((t) => t.model.def.name === 'vmemmap-compound-nosync');
+  if (kernel) threadModels.push(kernel);
+  const threads = await threadsFigures(threadModels);
+  const threadsNs = threads.reduce((a, f) => a + f.nsPerStep, 0) / threads.length;
+  const threadsRatio = threads.reduce((a, f) => a + f.ratioToHandoff, 0) / threads.length;
+  const threadsMet = threadsRatio <= TARGET_THREADS_RATIO;
+  const ratioToInline = threads.reduce((a, f) => a + f.nsPerStep / f.inlineNsPerStep, 0) / threads.length;
+
+  log('soak:');
+  const soakTargets = [await target('lost-update', 'buggy')];
+  if (kernel) soakTargets.push(kernel);
+  const soak = [];
+  for (const t of soakTargets) {
+    for (const record of [false, true]) {
+      const f = await measureSoak(t, record, 3000);
+      soak.push(f);
+      log(`  ${f.model}${record ? ' --record' : ''}: ${fmt(f.iterationsPerSecond)} iterations/s`);
+    }
+  }
+  const rows = [
     ['raw Atomics handoff round trip ns (to a sleeping worker)', fmt(handoffNs), '', ''],
     ['raw Atomics handoff round trip ns (hot ping-pong)', fmt(handoffHotNs), '', ''],
     ['threads executor ns/step (mean)', fmt(threadsNs), '', ''],
-    [
-      'threads / handoff',
-      `${result.threads.ratioToHandoff.toFixed(2)}x`,
-      `<= ${TARGET_THREADS_RATIO}x`,
-      yes(result.threads.met),
-    ],
-    ['threads / inline (same models)', `${fmt(result.threads.ratioToInline)}x`, '', ''],
+    ['threads / handoff', `${threadsRatio.toFixed(2)}x`, `<= ${TARGET_THREADS_RATIO}x`, yes(threadsMet)],
+    ['threads / inline (same models)', `${fmt(ratioToInline)}x`, '', ''],
     ...soak.map((f) => [
       `soak iterations/s, ${f.model}${f.record ? ' --record' : ''}`,
       fmt(f.iterationsPerSecond),
       '',
       '',
     ]),
-    ['fast-check schedules/s (lost-update)', fmt(fcFig.perSecond), '', ''],
-    ['pagerace random executions/s (lost-update)', fmt(pr), '', ''],
-    ['pagerace / fast-check', `${fmt(result.peer.ratio, 1)}x`, '', ''],
   ];
-  console.log(table(rows));
-
-  const dir = join(ROOT, 'results', 'bench');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${started.toISOString().slice(0, 10)}.json`);
-  writeAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\nWritten: ${file}`);
+  return {
+    rows,
+    handoff: {
+      roundTripNs: handoffNs,
+      definition:
+        'one round trip to a worker asleep in Atomics.wait (50 us pause before each), executor spin counts',
+      pingPongNs: handoffHotNs,
+    },
+    threads: {
+      models: threads,
+      meanNsPerStep: threadsNs,
+      ratioToHandoff: threadsRatio,
+      ratioToInline,
+      target: `<= ${TARGET_THREADS_RATIO}x the handoff round trip`,
+      met: threadsMet,
+    },
+    soak,
+  };
 }
 
 function yes(b: boolean): string {

@@ -68,11 +68,17 @@ export function measureCompleteSearch(target: Target, ms: number): CompleteSearc
  * `memoryModelFigures` measures every variant of `models` (the litmus corpus and the ordering
  * models: the ones written for every memory model) under sc, tso and arm64.
  */
-export function memoryModelFigures(models: LoadedModel[], ms: number, log: (l: string) => void): MemoryModelFigure[] {
+export function memoryModelFigures(
+  models: LoadedModel[],
+  ms: number,
+  log: (l: string) => void,
+): MemoryModelFigure[] {
   const out: MemoryModelFigure[] = [];
   for (const m of models) {
     for (const variant of Object.keys(m.def.variants)) {
-      const searches = MEMORY_MODELS.map((mm) => measureCompleteSearch(selectVariants(m, variant, mm)[0], ms));
+      const searches = MEMORY_MODELS.map((mm) =>
+        measureCompleteSearch(selectVariants(m, variant, mm)[0], ms),
+      );
       const [sc, tso, arm64] = searches;
       const f: MemoryModelFigure = {
         model: `${m.def.name}:${variant}`,

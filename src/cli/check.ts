@@ -1,20 +1,28 @@
 import type { SearchResult } from '../explore/found.js';
-import { defaultSearchOptions, type SearchOptions } from '../explore/options.js';
+import {
+  DEFAULT_OUT,
+  DEFAULT_STALL_MS,
+  defaultSearchOptions,
+  defaultWorkers,
+  MAX_WORKERS,
+  type SearchOptions,
+} from '../explore/options.js';
 import { parallelSearch } from '../explore/parallel.js';
-import { defaultWorkers, ExplorerPool, PoolError } from '../explore/parallel-pool.js';
-import { type SearchHooks, search } from '../explore/search.js';
+import { ExplorerPool, PoolError } from '../explore/parallel-pool.js';
+import { notRunResult, type SearchHooks, search } from '../explore/search.js';
 import {
   isMemoryModelName,
   MEMORY_MODELS,
   type MemoryModelName,
 } from '../machine/memory-model/memory-model.js';
-import { ModelError, resolveTargets, targetLabel } from '../model/load.js';
+import { ModelError, resolveTargets, type Target, targetLabel } from '../model/load.js';
 import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
-import { writeRun } from '../report/write.js';
+import { outDirProblem, writeRun } from '../report/write.js';
 import { ExitCode, UsageError } from './errors.js';
-import { parseCount, parseDuration, parseStrategy } from './parse.js';
+import { parseCount, parseDuration, parseSeed, parseStrategy } from './parse.js';
 import { ProgressDisplay } from './progress.js';
+import { SIGNAL_EXIT, type StopSignal, StopSignals } from './signals.js';
 import { readStrategyFlags } from './strategy-flags.js';
 
 /** `CheckFlags` are the options of `pagerace check` as commander parsed them. */
@@ -26,7 +34,8 @@ export interface CheckFlags {
   maxSteps?: string;
   keepGoing?: boolean;
   json?: boolean;
-  out: string | false;
+  /** `--out DIR`, `--no-out` (false), or neither (DEFAULT_OUT) */
+  out?: string | false;
   minimize: boolean;
   workers?: string;
   executor?: string;
@@ -45,9 +54,6 @@ export function parseMemoryModel(text: string): MemoryModelName {
   throw new UsageError(`--memory-model must be ${MEMORY_MODELS.join(', ')}, got '${text}'`);
 }
 
-/** `MAX_WORKERS` bounds --workers: more explorer threads than this only costs memory. */
-export const MAX_WORKERS = 256;
-
 /** `workerCount` reads --workers (PAGERACE_WORKERS); default one per core. */
 export function workerCount(text: string | undefined): number {
   if (text === undefined) return defaultWorkers();
@@ -60,7 +66,7 @@ export function workerCount(text: string | undefined): number {
 export function searchOptions(flags: CheckFlags): SearchOptions {
   const o = defaultSearchOptions();
   if (flags.strategy !== undefined) o.strategy = parseStrategy(flags.strategy);
-  if (flags.seed !== undefined) o.seed = flags.seed;
+  if (flags.seed !== undefined) o.seed = parseSeed(flags.seed);
   if (flags.budget !== undefined) o.budget = parseCount(flags.budget, '--budget');
   if (flags.time !== undefined) o.timeMs = parseDuration(flags.time, '--time');
   if (flags.maxSteps !== undefined) o.maxSteps = parseCount(flags.maxSteps, '--max-steps');
@@ -69,13 +75,12 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   o.executor = parseExecutor(flags.executor);
   if (flags.memoryModel !== undefined) o.memoryModel = parseMemoryModel(flags.memoryModel);
   o.minimize = flags.minimize;
+  o.stallMs = stallLimit();
   return o;
 }
 
 /** `openPool` starts the explorer pool; workers that cannot start are one line and exit 2. */
-async function openPool(workers: number): Promise<ExplorerPool> {
-  const stall = process.env.PAGERACE_STALL;
-  const stallMs = stall === undefined ? undefined : parseDuration(stall, 'PAGERACE_STALL');
+async function openPool(workers: number, stallMs: number): Promise<ExplorerPool> {
   try {
     return await ExplorerPool.open(workers, stallMs);
   } catch (e) {
@@ -84,82 +89,146 @@ async function openPool(workers: number): Promise<ExplorerPool> {
   }
 }
 
-/** `exitCodeOf` is the exit code of a set of results. */
-export function exitCodeOf(results: readonly SearchResult[]): number {
-  if (results.some((r) => r.violations.some((v) => v.kind === 'model-error'))) return ExitCode.Error;
-  return results.every((r) => r.matches) ? ExitCode.Ok : ExitCode.Unexpected;
+/** `stallLimit` reads PAGERACE_STALL, the stall watchdog's limit. */
+export function stallLimit(): number {
+  const stall = process.env.PAGERACE_STALL;
+  return stall === undefined ? DEFAULT_STALL_MS : parseDuration(stall, 'PAGERACE_STALL');
+}
+
+/** `checkOut` refuses an `--out` that cannot hold a run folder, before anything is searched. */
+export function checkOut(out: string | false): void {
+  if (out === false) return;
+  const problem = outDirProblem(out);
+  if (problem) throw new UsageError(problem);
+}
+
+/**
+ * `exitCodeOf` is the exit code of a run: the signal's if one stopped it; else 2 for a model
+ * error or failed workers; else 1 for a mismatch; else 3 when some variant is inconclusive or was
+ * not run; else 0, every variant proven as it expects.
+ */
+export function exitCodeOf(
+  results: readonly SearchResult[],
+  end: { signal: StopSignal | null; failed: boolean } = { signal: null, failed: false },
+): number {
+  if (end.signal !== null) return SIGNAL_EXIT[end.signal];
+  const modelError = results.some(
+    (r) => r.error !== undefined || r.violations.some((v) => v.kind === 'model-error'),
+  );
+  if (end.failed || modelError) return ExitCode.Error;
+  if (results.some((r) => r.conclusion === 'mismatch')) return ExitCode.Unexpected;
+  if (results.some((r) => r.conclusion !== 'ok')) return ExitCode.Inconclusive;
+  return ExitCode.Ok;
 }
 
 /**
  * `runCheck` is `pagerace check`: search every selected variant in turn, print each bug as it is
  * reported and the verdict table at the end, write the run's folder, and return the exit code.
- * Ctrl-C stops the current search; what was found is reported and written.
+ * SIGINT (Ctrl-C) and SIGTERM stop the current search; what was found is reported and written,
+ * and every variant not searched is listed as `not run`.
  */
 export async function runCheck(specs: string[], flags: CheckFlags): Promise<number> {
+  const signals = new StopSignals().install();
+  try {
+    return await checkUnder(signals, specs, flags);
+  } finally {
+    signals.remove();
+  }
+}
+
+async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFlags): Promise<number> {
   const opts = searchOptions(flags);
   const workers = workerCount(flags.workers);
+  const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
+  checkOut(outDir);
   const targets = await resolveTargets(specs, opts.memoryModel);
   const json = flags.json === true;
-  const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
-  let interrupted = false;
-  let failed = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-  };
-  process.on('SIGINT', onSigint);
-  const results: SearchResult[] = [];
-  const modelErrors: string[] = [];
   // the threads executor runs each search in this thread, its CPUs on their own workers
-  const pool = opts.executor === 'threads' ? null : await openPool(workers);
-  const say = (m: string) => {
-    progress.interrupt(`pagerace: ${m}`);
-  };
+  const pool = opts.executor === 'threads' ? null : await openPool(workers, opts.stallMs!);
+  let run: { results: SearchResult[]; failure: string | null };
   try {
-    for (const t of targets) {
-      if (interrupted || failed) break;
-      progress.start(
-        targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }),
-        opts.budget,
-      );
-      let r: SearchResult;
-      try {
-        const hooks: SearchHooks = {
-          onProgress: (p) => progress.update(p),
-          shouldStop: () => interrupted,
-          onNotice: say,
-          onFailure: (m) => {
-            failed = true;
-            say(m);
-          },
-        };
-        r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
-      } catch (e) {
-        // a model that cannot be searched (a stall, a build that throws) costs its own row only
-        if (!(e instanceof ModelError)) throw e;
-        modelErrors.push(e.message);
-        continue;
-      } finally {
-        progress.stop();
-      }
-      results.push(r);
-      if (!json) {
-        for (const v of r.violations) console.log(`${formatViolation(r, v).join('\n')}\n`);
-        if (targets.length === 1) console.log(formatSummary(r));
-      }
-    }
+    run = await searchTargets(targets, opts, pool, signals, json);
   } finally {
-    process.off('SIGINT', onSigint);
     await pool?.close();
   }
-  const report = buildReport(results, interrupted || failed);
+  const { results, failure } = run;
+  const code = exitCodeOf(results, { signal: signals.signal, failed: failure !== null });
+  const report = buildReport(results, {
+    interrupted: signals.stopped || failure !== null,
+    signal: signals.signal,
+    exitCode: code,
+  });
   if (json) console.log(JSON.stringify(report, null, 2));
   else if (targets.length > 1) console.log(formatTable(results).join('\n'));
-  if (flags.out !== false) {
-    const label = specs.length === 0 ? 'all' : specs.join('+');
-    const dir = writeRun(flags.out, label, report, results);
+  else if (results[0]?.verdict === 'not run') console.log(formatSummary(results[0]));
+  if (outDir !== false) {
+    const dir = writeRun(outDir, specs.length === 0 ? 'all' : specs.join('+'), report, results);
     if (!json) console.log(`Report: ${dir}/report.json`);
   }
+  printErrors(results, signals);
+  return code;
+}
+
+/**
+ * `searchTargets` searches each target in turn and returns one result per target, in order:
+ * after a signal or a failure of the workers the rest are `not run`, and a variant whose model
+ * cannot be searched (a stall, a build that throws) is `not run` with its error, costing its own
+ * row only. Without --json each bug is printed as it is reported.
+ */
+async function searchTargets(
+  targets: readonly Target[],
+  opts: SearchOptions,
+  pool: ExplorerPool | null,
+  signals: StopSignals,
+  json: boolean,
+): Promise<{ results: SearchResult[]; failure: string | null }> {
+  const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
+  const say = (m: string) => progress.interrupt(`pagerace: ${m}`);
+  let failure: string | null = null;
+  const hooks: SearchHooks = {
+    onProgress: (p) => progress.update(p),
+    shouldStop: () => signals.stopped,
+    onNotice: say,
+    onFailure: (m) => {
+      failure = m;
+      say(m);
+    },
+  };
+  const results: SearchResult[] = [];
+  for (const t of targets) {
+    if (signals.stopped) {
+      results.push(notRunResult(t, opts, 'interrupted'));
+      continue;
+    }
+    if (failure !== null) {
+      results.push(notRunResult(t, opts, 'worker failure', failure));
+      continue;
+    }
+    progress.start(
+      targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }),
+      opts.budget,
+    );
+    let r: SearchResult;
+    try {
+      r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
+    } catch (e) {
+      if (!(e instanceof ModelError)) throw e;
+      results.push(notRunResult(t, opts, 'model error', e.message));
+      continue;
+    } finally {
+      progress.stop();
+    }
+    results.push(r);
+    if (!json) {
+      for (const v of r.violations) console.log(`${formatViolation(r, v).join('\n')}\n`);
+      if (targets.length === 1) console.log(formatSummary(r));
+    }
+  }
+  return { results, failure };
+}
+
+/** `printErrors` ends a run on stderr: one line per model error, and one if a signal stopped it. */
+function printErrors(results: readonly SearchResult[], signals: StopSignals): void {
   for (const r of results) {
     for (const v of r.violations.filter((x) => x.kind === 'model-error')) {
       const where = v.detail.split('\n')[0];
@@ -167,9 +236,10 @@ export async function runCheck(specs: string[], flags: CheckFlags): Promise<numb
         `pagerace: model error in ${r.model}:${r.variant}${where ? ` (${where})` : ''}: ${v.message}`,
       );
     }
+    if (r.reason === 'model error') console.error(`pagerace: ${r.error}`);
   }
-  for (const m of modelErrors) console.error(`pagerace: ${m}`);
-  if (interrupted) console.error('pagerace: interrupted; the report holds what was found so far');
-  if (failed || modelErrors.length > 0) return ExitCode.Error;
-  return exitCodeOf(results);
+  if (signals.stopped) {
+    const what = signals.signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
+    console.error(`pagerace: ${what}; the report holds what was found so far`);
+  }
 }

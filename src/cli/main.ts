@@ -1,10 +1,43 @@
 import { Command, CommanderError, Option } from 'commander';
+import {
+  DEFAULT_MAX_STEPS,
+  DEFAULT_OUT,
+  DEFAULT_SEED,
+  DEFAULT_SOAK_MS,
+  defaultWorkers,
+  formatLimit,
+  MAX_SOAK_CPUS,
+  MAX_WORKERS,
+} from '../explore/options.js';
 import { runCheck } from './check.js';
 import { describeError, ExitCode } from './errors.js';
 import { runList } from './list.js';
 import { runReplay } from './replay.js';
 import { runSoak } from './soak.js';
-import { strategyFlagOptions, strategyHelp } from './strategy-flags.js';
+import { budgetDefaults, strategyFlagOptions, strategyHelp } from './strategy-flags.js';
+import { packageVersion } from './version.js';
+
+const CHECK_EXIT_CODES = `
+Exit codes:
+  0    every variant proven as it expects (its violation found, or clean after a complete search)
+  1    a mismatch: a violation that was not expected, or an expected one missed
+  2    usage or model error (one line on stderr)
+  3    inconclusive: some variant unknown (time, budget or preemption bound ran out) or not run
+  130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM, after writing the partial report`;
+
+const REPLAY_EXIT_CODES = `
+Exit codes:
+  0    the execution ran clean
+  1    the execution raised a violation: the bug reproduced
+  2    the token cannot be used (corrupt, another model version, a model file not given)`;
+
+const SOAK_EXIT_CODES = `
+Exit codes:
+  0    every variant as expected
+  1    a violation that was not expected, or an expected one not found
+  2    usage or model error
+  3    inconclusive: no iteration completed, or CPUs stalled without a proven deadlock
+  130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM, after writing soak.json`;
 
 /** `buildCli` wires the commands; `run` parses and runs them. Settings also read PAGERACE_* variables. */
 export function buildCli(): Command {
@@ -12,6 +45,7 @@ export function buildCli(): Command {
     .description('A concurrency model checker for Linux kernel page-table code')
     .exitOverride()
     .showSuggestionAfterError(true)
+    .version(`pagerace ${packageVersion()}`, '-V, --version', 'print the version')
     .configureOutput({ outputError: (str, write) => write(`pagerace: ${str.replace(/^error: /, '')}`) });
 
   const check = program
@@ -21,23 +55,33 @@ export function buildCli(): Command {
     )
     .argument('[models...]', 'bundled model names or model files, each optionally :variant')
     .addOption(new Option('--strategy <name>', strategyHelp()).env('PAGERACE_STRATEGY'))
-    .addOption(new Option('--seed <seed>', 'seed of random and pct searches').env('PAGERACE_SEED'))
     .addOption(
-      new Option(
-        '--budget <n>',
-        'executions to run at most (default: unbounded for dfs/dpor, 10000 for random/pct)',
-      ).env('PAGERACE_BUDGET'),
-    )
-    .addOption(
-      new Option('--time <duration>', 'stop each search after this long: 30s, 10m, 2h').env('PAGERACE_TIME'),
-    )
-    .addOption(
-      new Option('--max-steps <n>', 'steps one execution may take before step-limit (default 100000)').env(
-        'PAGERACE_MAX_STEPS',
+      new Option('--seed <seed>', `seed of random and pct searches (default ${DEFAULT_SEED})`).env(
+        'PAGERACE_SEED',
       ),
     )
     .addOption(
-      new Option('--workers <n>', 'explorer worker threads (default: one per core)').env('PAGERACE_WORKERS'),
+      new Option('--budget <n>', `executions to run at most (default: ${budgetDefaults()})`).env(
+        'PAGERACE_BUDGET',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--time <duration>',
+        'stop each search after this long: 30s, 10m, 2h (default: no limit); a clean variant is then inconclusive',
+      ).env('PAGERACE_TIME'),
+    )
+    .addOption(
+      new Option(
+        '--max-steps <n>',
+        `steps one execution may take before step-limit (default ${DEFAULT_MAX_STEPS})`,
+      ).env('PAGERACE_MAX_STEPS'),
+    )
+    .addOption(
+      new Option(
+        '--workers <n>',
+        `explorer worker threads, at most ${MAX_WORKERS} (default: one per core, ${defaultWorkers()} here)`,
+      ).env('PAGERACE_WORKERS'),
     )
     .addOption(
       new Option(
@@ -54,8 +98,12 @@ export function buildCli(): Command {
     .option('--keep-going', 'explore the whole budget or space and report each distinct violation once')
     .option('--no-minimize', 'report interleavings as found, without minimizing preemptions')
     .option('--json', 'print the report as JSON on stdout, no progress')
-    .option('--out <dir>', 'write results/<run-id>/report.json and trace.txt under this folder', 'results')
+    .option(
+      '--out <dir>',
+      `write <dir>/<run-id>/report.json and trace.txt (default ${DEFAULT_OUT}); refused before the search if it cannot be written`,
+    )
     .option('--no-out', 'write no report files')
+    .addHelpText('after', CHECK_EXIT_CODES)
     .action(async (models: string[], flags) => {
       process.exitCode = await runCheck(models, flags);
     });
@@ -65,7 +113,15 @@ export function buildCli(): Command {
     .command('replay')
     .description('replay a token printed by check: the same interleaving, step for step')
     .argument('<token>', 'the token after "Replay: pagerace replay"')
+    .option('--model <file>', 'the model file the token was made from (a token never loads a file by itself)')
+    .addOption(
+      new Option(
+        '--executor <name>',
+        'inline (all CPUs in one thread, the default) | threads (each CPU a worker thread)',
+      ).env('PAGERACE_EXECUTOR'),
+    )
     .option('--json', 'print the trace as JSON')
+    .addHelpText('after', REPLAY_EXIT_CODES)
     .action(async (token: string, flags) => {
       process.exitCode = await runReplay(token, flags);
     });
@@ -78,25 +134,34 @@ export function buildCli(): Command {
       'model[:variant] (a prefix such as buggy picks every buggy-* variant; the time is shared)',
     )
     .addOption(
-      new Option('--duration <duration>', 'how long to run: 30s, 10m, 2h (default 60s)').env(
-        'PAGERACE_SOAK_DURATION',
-      ),
+      new Option(
+        '--duration <duration>',
+        `how long to run: 30s, 10m, 2h (default ${formatLimit(DEFAULT_SOAK_MS)})`,
+      ).env('PAGERACE_SOAK_DURATION'),
     )
     .addOption(
       new Option(
         '--cpus <n>',
-        'CPU worker threads (default: one per model CPU; more run machines side by side)',
+        `CPU worker threads, at most ${MAX_SOAK_CPUS} (default: one per model CPU; more run machines side by side)`,
       ).env('PAGERACE_SOAK_CPUS'),
     )
     .option('--record', 'record the global order of operations: every violation gets a replay token')
-    .addOption(new Option('--seed <seed>', 'seed of the random delays and choices').env('PAGERACE_SEED'))
     .addOption(
-      new Option('--max-steps <n>', 'steps one iteration may take (default 100000)').env(
+      new Option('--seed <seed>', `seed of the random delays and choices (default ${DEFAULT_SEED})`).env(
+        'PAGERACE_SEED',
+      ),
+    )
+    .addOption(
+      new Option('--max-steps <n>', `steps one iteration may take (default ${DEFAULT_MAX_STEPS})`).env(
         'PAGERACE_MAX_STEPS',
       ),
     )
-    .option('--out <dir>', 'write results/<run-id>/soak.json under this folder', 'results')
+    .option(
+      '--out <dir>',
+      `write <dir>/<run-id>/soak.json (default ${DEFAULT_OUT}); refused before the run if it cannot be written`,
+    )
     .option('--no-out', 'write no report file')
+    .addHelpText('after', SOAK_EXIT_CODES)
     .action(async (model: string, flags) => {
       process.exitCode = await runSoak(model, flags);
     });

@@ -25,3 +25,9 @@ export function parseStrategy(text: string): string {
   const names = BUNDLED_STRATEGIES.map((s) => s.name).join(', ');
   throw new UsageError(`--strategy must be one of ${names}, or a strategy file, got '${text}'`);
 }
+
+/** `parseSeed` checks `--seed` (PAGERACE_SEED): any text but the empty one. */
+export function parseSeed(text: string): string {
+  if (text.trim() === '') throw new UsageError(`--seed needs a value, got '${text}'`);
+  return text;
+}

@@ -9,6 +9,19 @@ export function strategyHelp(): string {
 }
 
 /**
+ * `budgetDefaults` says what `--budget` is when not given, from each strategy's descriptor:
+ * `unbounded for dfs/dpor/bounded, 10000 for random/pct`.
+ */
+export function budgetDefaults(): string {
+  const by = new Map<string, string[]>();
+  for (const s of BUNDLED_STRATEGIES) {
+    const b = s.defaultBudget === undefined ? 'unbounded' : String(s.defaultBudget);
+    by.set(b, [...(by.get(b) ?? []), s.name]);
+  }
+  return [...by].map(([b, names]) => `${b} for ${names.join('/')}`).join(', ');
+}
+
+/**
  * `strategyFlagOptions` are the command-line options of every bundled strategy's settings, each
  * with its environment variable and its default as the descriptor states it.
  */

@@ -11,14 +11,21 @@ import { Violation, type ViolationKind } from './violation.js';
 
 /**
  * `Steps<T>` is a CPU program fragment: a generator that yields one `Op` per shared-memory access,
- * is resumed with the operation's result, and returns a `T`. Compose fragments with `yield*`.
+ * is resumed with the operation's result (a bigint), and returns a `T`. Compose fragments with
+ * `yield*`.
  */
 export type Steps<T = void> = Generator<Op, T, bigint>;
 
 /**
- * `Cpu` is what a CPU program sees: one method per operation (each a scheduling point, used with
- * `yield*`), the kernel function stack that traces and oopses print, and `mem` for ghost reads
- * that are not scheduling points (frame states and generations, for oracles).
+ * `Cpu` is what a CPU program sees: one method per operation, the kernel function stack that
+ * traces and oopses print, and `mem` for ghost reads that are not scheduling points (frame
+ * states and generations, for oracles).
+ *
+ * An operation method refills this CPU's one `Op` and returns it; the program performs it with a
+ * single `yield`, which is the scheduling point, and gets the result (always a bigint):
+ * `const v = yield c.load(addr, 'label')`, `yield c.store(addr, v)`,
+ * `const f = Number(yield c.alloc(FrameState.Pud, 'pud'))`. Calling a method without yielding its
+ * Op performs nothing (the next method call refills the same Op).
  *
  * Between two yields a CPU runs atomically, so a check made right after an operation returns sees
  * memory exactly as that operation left it. Under a weak memory model (`--memory-model tso|arm64`)
@@ -28,12 +35,12 @@ export type Steps<T = void> = Generator<Op, T, bigint>;
  * Accesses are marked (READ_ONCE/WRITE_ONCE: `load`, `store`, and every other operation) unless
  * made with `plainLoad`/`plainStore` (a plain C access, checked for data races). An address or
  * data dependency on an earlier load is named by that load's number (`lastLoad` right after it):
- * `const e = yield* c.load(p); const d = c.lastLoad; yield* c.load(tableOf(e), null, d)`.
+ * `const e = yield c.load(p); const d = c.lastLoad; yield c.load(tableOf(e), null, d)`.
  */
 export class Cpu {
   /** the task running on this CPU, as traces print it; a model may switch it */
   task: string;
-  /** the kernel function stack: `call()` pushes and pops; left as is when a violation unwinds */
+  /** the kernel function stack: `enter()` pushes, `leave()` pops; left as is when a violation unwinds */
   readonly stack: string[] = [];
   /** the operation this CPU is about to perform; refilled before every yield */
   readonly op = new Op();
@@ -75,7 +82,34 @@ export class Cpu {
     return this.model ? this.model.peek(this.id, addr, 8) : this.mem.load(addr);
   }
 
-  /** `call` runs `body` as kernel function `fn`: traces name the steps it makes after `fn`. */
+  /**
+   * `enter` pushes kernel function `fn` on the stack: traces name the steps made until the
+   * matching `leave` after it. A modelled kernel function enters its own frame first thing and
+   * leaves it before each return, so that a violation thrown inside leaves the stack as it was
+   * (the oops prints it); entering costs no generator level.
+   */
+  enter(fn: string): void {
+    this.stack.push(fn);
+  }
+
+  /**
+   * `leave` pops the innermost kernel function (the one the last `enter` pushed) and returns
+   * `result`, so that `return c.leave(yield* body())` pops only once `body` has returned: a
+   * violation it throws leaves the frame on the stack.
+   */
+  leave(): void;
+  leave<T>(result: T): T;
+  leave<T>(result?: T): T | undefined {
+    this.stack.pop();
+    return result;
+  }
+
+  /**
+   * `call` runs `body` as kernel function `fn`, for naming a frame of a kernel function that is
+   * not modelled (a wrapper such as `dup_mm` around the modelled `pgd_alloc`). It costs one
+   * generator level on every step made inside, so a modelled function enters its own frame
+   * instead (`enter`/`leave`).
+   */
   *call<T>(fn: string, body: Steps<T>): Steps<T> {
     this.stack.push(fn);
     const result = yield* body;
@@ -89,44 +123,60 @@ export class Cpu {
   }
 
   /** `load` is READ_ONCE(*addr); `dep` names the load its address depends on (0: none). */
-  *load(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
-    const op = this.refillLoad(addr, label, dep);
-    return yield op;
+  load(addr: number, label: string | null = null, dep = 0): Op {
+    return this.refillLoad(OpKind.Load, addr, label, dep);
   }
 
   /** `loadAcquire` is smp_load_acquire(addr): later accesses are ordered after it. */
-  *loadAcquire(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
-    const op = this.refillLoad(addr, label, dep);
+  loadAcquire(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load, addr, label, dep);
     op.mode = AccessMode.Acquire;
-    return yield op;
+    return op;
   }
 
   /**
    * `plainLoad` is a plain C read of a 64-bit word (`*p`): one access, checked for data races
    * (LKMM: a plain access that races with a conflicting one is a `data-race`).
    */
-  *plainLoad(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
-    const op = this.refillLoad(addr, label, dep);
+  plainLoad(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load, addr, label, dep);
     op.mode = AccessMode.Plain;
-    return yield op;
+    return op;
   }
 
   /**
    * `walkLoad` is a read by this CPU's hardware page-table walker: another observer of memory,
    * which on arm64 sees this CPU's own stores only after `dsb ishst` (Arm64Model).
    */
-  *walkLoad(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
-    const op = this.refillLoad(addr, label, dep);
+  walkLoad(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load, addr, label, dep);
     op.mode = AccessMode.Walk;
-    return yield op;
+    return op;
   }
 
   /** `store` is WRITE_ONCE(*addr, value); `dep` names the load the value depends on (0: none). */
-  *store(addr: number, value: bigint, label: string | null = null, dep = 0): Steps<void> {
+  store(addr: number, value: bigint, label: string | null = null, dep = 0): Op {
     const op = this.refill(OpKind.Store, addr, label);
     op.value = value;
     op.dep = dep;
-    yield op;
+    return op;
+  }
+
+  /** `storeRelease` is smp_store_release(addr, value): earlier accesses are ordered before it. */
+  storeRelease(addr: number, value: bigint, label: string | null = null): Op {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Release;
+    return op;
+  }
+
+  /** `plainStore` is a plain C write of a 64-bit word (`*p = v`), checked for data races. */
+  plainStore(addr: number, value: bigint, label: string | null = null, dep = 0): Op {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Plain;
+    op.dep = dep;
+    return op;
   }
 
   /**
@@ -135,43 +185,26 @@ export class Cpu {
    * scheduling point, such as the MMU's own (a walk in flight) and the checker's ghost state that
    * partial-order reduction has to order (the lockless-walk registry).
    */
-  *immediateStore(addr: number, value: bigint, label: string | null = null): Steps<void> {
+  immediateStore(addr: number, value: bigint, label: string | null = null): Op {
     const op = this.refill(OpKind.Store, addr, label);
     op.value = value;
     op.mode = AccessMode.Walk;
-    yield op;
-  }
-
-  /** `storeRelease` is smp_store_release(addr, value): earlier accesses are ordered before it. */
-  *storeRelease(addr: number, value: bigint, label: string | null = null): Steps<void> {
-    const op = this.refill(OpKind.Store, addr, label);
-    op.value = value;
-    op.mode = AccessMode.Release;
-    yield op;
-  }
-
-  /** `plainStore` is a plain C write of a 64-bit word (`*p = v`), checked for data races. */
-  *plainStore(addr: number, value: bigint, label: string | null = null, dep = 0): Steps<void> {
-    const op = this.refill(OpKind.Store, addr, label);
-    op.value = value;
-    op.mode = AccessMode.Plain;
-    op.dep = dep;
-    yield op;
+    return op;
   }
 
   /**
    * `plainLoad64` is a plain read of a 64-bit entry that the compiler may tear: a data choice (a
    * visible step, value 1: torn) between one load and two 32-bit loads, low half then high half,
    * each a scheduling point (Documentation/memory-barriers.txt, "load tearing"). A composite of
-   * the primitive operations, not one operation.
+   * operations, so a generator: `const v = yield* c.plainLoad64(p)`.
    */
   *plainLoad64(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
     const what = label ?? 'plain read';
-    const torn = yield* this.choose(2, `compiler tears ${what}?`);
-    if (torn === 0) return yield* this.plainLoad(addr, label, dep);
-    const lo = yield* this.plainLoad32(addr, `${what} (low half)`, dep);
-    const hi = yield* this.plainLoad32(addr + 4, `${what} (high half)`, dep);
-    return BigInt.asIntN(64, BigInt(lo) | (BigInt(hi) << 32n));
+    const torn = yield this.choose(2, `compiler tears ${what}?`);
+    if (torn === 0n) return yield this.plainLoad(addr, label, dep);
+    const lo = yield this.plainLoad32(addr, `${what} (low half)`, dep);
+    const hi = yield this.plainLoad32(addr + 4, `${what} (high half)`, dep);
+    return BigInt.asIntN(64, lo | (hi << 32n));
   }
 
   /**
@@ -181,63 +214,60 @@ export class Cpu {
    */
   *refetch(addr: number, value: bigint, label: string | null = null): Steps<bigint> {
     const what = label ?? 'plain read';
-    const again = yield* this.choose(2, `compiler re-fetches ${what}?`);
-    return again === 0 ? value : yield* this.plainLoad(addr, label);
+    const again = yield this.choose(2, `compiler re-fetches ${what}?`);
+    return again === 0n ? value : yield this.plainLoad(addr, label);
   }
 
   /** `cas` is cmpxchg: returns the old value; the store happened iff it equals `expected`. */
-  *cas(addr: number, expected: bigint, value: bigint, label: string | null = null): Steps<bigint> {
+  cas(addr: number, expected: bigint, value: bigint, label: string | null = null): Op {
     const op = this.refill(OpKind.Cas, addr, label);
     op.expected = expected;
     op.value = value;
-    return yield op;
+    return op;
   }
 
-  *load32(addr: number, label: string | null = null): Steps<number> {
-    const op = this.refill(OpKind.Load32, addr, label);
-    this.loads++;
-    return Number(yield op);
+  /** `load32` reads one 32-bit half (PAE): `Number(yield c.load32(addr))` is the unsigned half. */
+  load32(addr: number, label: string | null = null): Op {
+    return this.refillLoad(OpKind.Load32, addr, label, 0);
   }
 
   /** `plainLoad32` is a plain read of one 32-bit half. */
-  *plainLoad32(addr: number, label: string | null = null, dep = 0): Steps<number> {
-    const op = this.refill(OpKind.Load32, addr, label);
+  plainLoad32(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load32, addr, label, dep);
     op.mode = AccessMode.Plain;
-    op.dep = dep;
-    this.loads++;
-    return Number(yield op);
+    return op;
   }
 
-  *store32(addr: number, value: number, label: string | null = null): Steps<void> {
+  store32(addr: number, value: number, label: string | null = null): Op {
     const op = this.refill(OpKind.Store32, addr, label);
     op.value = BigInt(value >>> 0);
-    yield op;
+    return op;
   }
 
   /** `copy` copies `words` 64-bit words from `src` to `dst` in one step. */
-  *copy(dst: number, src: number, words: number, label: string | null = null): Steps<void> {
+  copy(dst: number, src: number, words: number, label: string | null = null): Op {
     const op = this.refill(OpKind.Copy, dst, label);
     op.src = src;
     op.n = words;
-    yield op;
+    return op;
   }
 
   /** `lock` takes an exclusive lock (spin_lock, down_write); the CPU blocks while it is held. */
-  *lock(addr: number, label: string | null = null): Steps<void> {
-    yield this.refill(OpKind.Lock, addr, label);
+  lock(addr: number, label: string | null = null): Op {
+    return this.refill(OpKind.Lock, addr, label);
   }
 
-  *unlock(addr: number, label: string | null = null): Steps<void> {
-    yield this.refill(OpKind.Unlock, addr, label);
+  unlock(addr: number, label: string | null = null): Op {
+    return this.refill(OpKind.Unlock, addr, label);
   }
 
   /** `readLock` takes a lock shared (down_read); the CPU blocks while a writer holds it. */
-  *readLock(addr: number, label: string | null = null): Steps<void> {
-    yield this.refill(OpKind.ReadLock, addr, label);
+  readLock(addr: number, label: string | null = null): Op {
+    return this.refill(OpKind.ReadLock, addr, label);
   }
 
-  *readUnlock(addr: number, label: string | null = null): Steps<void> {
-    yield this.refill(OpKind.ReadUnlock, addr, label);
+  readUnlock(addr: number, label: string | null = null): Op {
+    return this.refill(OpKind.ReadUnlock, addr, label);
   }
 
   /**
@@ -245,11 +275,11 @@ export class Cpu {
    * spin-assume form of a busy-wait loop (GenMC, Nidhugg). A loop that re-reads a word until it
    * changes would make the search infinite; this makes it one step that is enabled or not.
    */
-  *awaitValue(addr: number, pred: (value: bigint) => boolean, label: string | null = null): Steps<bigint> {
+  awaitValue(addr: number, pred: (value: bigint) => boolean, label: string | null = null): Op {
     const op = this.refill(OpKind.Await, addr, label);
     op.pred = pred;
     op.n = 1;
-    return yield op;
+    return op;
   }
 
   /**
@@ -257,38 +287,41 @@ export class Cpu {
    * on (through `cpu.mem`): a spin-assume over several words, such as Peterson's `flag[j] == 0 ||
    * turn == i` with the three words side by side. Returns the first word.
    */
-  *awaitRange(addr: number, words: number, cond: () => boolean, label: string | null = null): Steps<bigint> {
+  awaitRange(addr: number, words: number, cond: () => boolean, label: string | null = null): Op {
     const op = this.refill(OpKind.Await, addr, label);
     op.pred = cond;
     op.n = words;
-    return yield op;
+    return op;
   }
 
-  /** `alloc` allocates a zeroed frame in `state`; `tag` names it in traces. */
-  *alloc(state: FrameState, tag: string, label: string | null = null): Steps<number> {
+  /**
+   * `alloc` allocates a zeroed frame in `state`; `tag` names it in traces. The result is the
+   * frame number: `const f = Number(yield c.alloc(FrameState.Pud, 'pud'))`.
+   */
+  alloc(state: FrameState, tag: string, label: string | null = null): Op {
     const op = this.refill(OpKind.Alloc, 0, label);
     op.n = state;
     op.tag = tag;
-    return Number(yield op);
+    return op;
   }
 
   /** `free` frees frame `frame`: it is poisoned and its generation changes. */
-  *free(frame: number, label: string | null = null): Steps<void> {
-    yield this.refill(OpKind.Free, frame, label);
+  free(frame: number, label: string | null = null): Op {
+    return this.refill(OpKind.Free, frame, label);
   }
 
-  /** `choose` lets the scheduler pick a value in [0, n): every value is explored. */
-  *choose(n: number, label: string | null = null): Steps<number> {
+  /** `choose` lets the scheduler pick a value in [0, n): every value is explored (`Number(yield c.choose(n))`). */
+  choose(n: number, label: string | null = null): Op {
     const op = this.refill(OpKind.Choose, 0, label);
     op.n = n;
-    return Number(yield op);
+    return op;
   }
 
   /** `fence` is a visible step with no memory effect and no ordering (a TLB flush). */
-  *fence(label: string | null = null): Steps<void> {
+  fence(label: string | null = null): Op {
     const op = this.refill(OpKind.Fence, 0, label);
     op.n = 0;
-    yield op;
+    return op;
   }
 
   /**
@@ -296,10 +329,10 @@ export class Cpu {
    * which mean what the memory model's architecture maps them to, or an instruction (mfence,
    * dmb ish, dmb ishst, dmb ishld, dsb ish, dsb ishst, isb). Under sc it orders nothing more.
    */
-  *barrier(kind: Barrier, label: string | null = null): Steps<void> {
+  barrier(kind: Barrier, label: string | null = null): Op {
     const op = this.refill(OpKind.Fence, 0, label);
     op.n = kind;
-    yield op;
+    return op;
   }
 
   /** `fail` ends the execution with a violation raised by this CPU. */
@@ -322,8 +355,9 @@ export class Cpu {
     return op;
   }
 
-  private refillLoad(addr: number, label: string | null, dep: number): Op {
-    const op = this.refill(OpKind.Load, addr, label);
+  /** a load is numbered when it is issued, so `lastLoad` names it right after its `yield` */
+  private refillLoad(kind: OpKind, addr: number, label: string | null, dep: number): Op {
+    const op = this.refill(kind, addr, label);
     op.dep = dep;
     this.loads++;
     return op;

@@ -33,6 +33,12 @@ export interface TraceStep {
    * store buffers, the views and the order in which writes became visible)
    */
   machine?: MachineState[];
+  /**
+   * set on an entry that stands for hidden steps (`collapseRepeats`): the `steps` entries before
+   * it ran `times` more times in a row. Such an entry has cpu -1, op `repeat` and says so in
+   * `value`; `step` is the number of the first step it hides.
+   */
+  repeat?: { steps: number; times: number };
 }
 
 /** `FLUSH_FN` is the function column of a store-buffer flush step: `cpu1 A  [sb]  flush x = 1`. */
@@ -145,6 +151,7 @@ export function describeStep(
 
 /** `formatTraceStep` is the one-line form of a step; `width` aligns the function column. */
 export function formatTraceStep(s: TraceStep, width = 24): string {
+  if (s.repeat) return `... ${s.value} ...`;
   const who = `cpu${s.cpu} ${s.task}`.padEnd(8);
   const what = [s.op.padEnd(6), s.addr, s.value].filter((x) => x !== '').join(' ');
   const mark = s.violation ? `   <-- ${s.violation}` : '';
@@ -153,8 +160,75 @@ export function formatTraceStep(s: TraceStep, width = 24): string {
 
 /** `formatTrace` prints a whole interleaving, one line per step, columns aligned. */
 export function formatTrace(steps: readonly TraceStep[], indent = '  '): string[] {
-  const width = Math.max(8, ...steps.map((s) => s.fn.length));
+  let width = 8;
+  for (const s of steps) width = Math.max(width, s.fn.length);
   return steps.map((s) => indent + formatTraceStep(s, width));
+}
+
+/** `traceSteps` is how many steps a trace stands for, counting the steps its repeats hide. */
+export function traceSteps(trace: readonly TraceStep[]): number {
+  let n = 0;
+  for (const s of trace) n += s.repeat ? s.repeat.steps * s.repeat.times : 1;
+  return n;
+}
+
+/** the longest loop `collapseRepeats` looks for, in steps */
+const MAX_PERIOD = 32;
+/** the fewest steps worth hiding: shorter repeats are printed as they are */
+const MIN_HIDDEN = 10;
+
+/**
+ * `collapseRepeats` shortens a trace that loops, such as a step-limit report of a CPU spinning
+ * on a word: where a block of up to MAX_PERIOD steps runs again and again, identical but for the
+ * step number, its first and last runs are kept and the runs between them become one entry,
+ * `... the same 2 steps repeated 49,998 times ...` (a `repeat` entry). Repeats hiding fewer than
+ * MIN_HIDDEN steps are kept as they are, so ordinary interleavings never change.
+ */
+export function collapseRepeats(trace: readonly TraceStep[]): TraceStep[] {
+  const n = trace.length;
+  if (n < MIN_HIDDEN + 2) return trace.slice();
+  const key = trace.map(
+    (s) => `${s.cpu}\0${s.task}\0${s.fn}\0${s.op}\0${s.addr}\0${s.value}\0${s.violation ?? ''}`,
+  );
+  const same = (a: number, b: number, len: number) => {
+    for (let j = 0; j < len; j++) if (key[a + j] !== key[b + j]) return false;
+    return true;
+  };
+  const out: TraceStep[] = [];
+  let i = 0;
+  while (i < n) {
+    // the block of `best` steps at i runs `runs` times in a row; all but the first and last are hidden
+    let best = 0;
+    let runs = 0;
+    for (let p = 1; p <= MAX_PERIOD && i + 2 * p <= n; p++) {
+      let k = 1;
+      while (i + (k + 1) * p <= n && same(i, i + k * p, p)) k++;
+      if ((k - 2) * p >= MIN_HIDDEN && k * p > best * runs) {
+        best = p;
+        runs = k;
+      }
+    }
+    if (best === 0) {
+      out.push(trace[i++]);
+      continue;
+    }
+    const hidden = runs - 2;
+    for (let j = 0; j < best; j++) out.push(trace[i + j]);
+    out.push({
+      step: trace[i + best].step,
+      cpu: -1,
+      task: '',
+      fn: '',
+      op: 'repeat',
+      addr: '',
+      value: `the same ${best === 1 ? 'step' : `${best} steps`} repeated ${hidden.toLocaleString('en-US')} times`,
+      repeat: { steps: best, times: hidden },
+    });
+    const last = i + best * (runs - 1);
+    for (let j = 0; j < best; j++) out.push(trace[last + j]);
+    i = last + best;
+  }
+  return out;
 }
 
 /**

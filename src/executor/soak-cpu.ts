@@ -5,6 +5,7 @@ import { performOp } from '../engine/perform.js';
 import { valueStep } from '../engine/scheduling.js';
 import { Violation } from '../engine/violation.js';
 import { type CpuWorkerData, type Failure, failureOf, type LoadedCpu } from './cpu-thread.js';
+import { describeWaits, lockCycle, type SoakWait } from './soak-deadlock.js';
 import {
   H_ABORT,
   H_ALLOC_LOCK,
@@ -16,23 +17,39 @@ import {
   H_STARTED,
   recordBase,
   S_DONE_ITER,
+  S_WAIT_ADDR,
   S_WAITING,
   slotBase,
 } from './turnstile-layout.js';
 
-/** `DEADLOCK_MS`: every unfinished CPU waiting this long, continuously, is a deadlock. */
+/**
+ * `DEADLOCK_MS`: when every unfinished CPU has waited this long, the lock-holder graph is read
+ * (and again every DEADLOCK_MS): a cycle of waits on held locks is a deadlock.
+ */
 export const DEADLOCK_MS = 200;
+/**
+ * `SOAK_STALL_MS`: every unfinished CPU waiting this long, continuously, with no lock cycle among
+ * them, is a stall: the iteration is given up and reported as such, never as a deadlock (a
+ * machine under load can keep a thread that would go on from running for a while).
+ */
+export const SOAK_STALL_MS = 2000;
 /** how long a CPU sleeps between two looks at a lock or condition it waits for */
 const BACKOFF_MS = 1;
 
-/** `SoakMessage` is what a soak CPU posts: the first violation of an iteration. */
-export interface SoakMessage {
-  violation: Failure;
-  iteration: number;
-  cpu: number;
-  /** --record: the schedule of the iteration up to and including the violating step */
-  choices: number[] | null;
-}
+/**
+ * `SoakMessage` is what a soak CPU posts about an iteration: its first violation, or that its
+ * CPUs stalled (`waits` says what each waited for).
+ */
+export type SoakMessage =
+  | {
+      kind: 'violation';
+      violation: Failure;
+      iteration: number;
+      cpu: number;
+      /** --record: the schedule of the iteration up to and including the violating step */
+      choices: number[] | null;
+    }
+  | { kind: 'stall'; waits: string; iteration: number; cpu: number };
 
 /**
  * `runSoakCpu` is one free-running CPU of the soak executor. Each iteration it waits at the
@@ -93,7 +110,20 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       const len = Atomics.load(ctl, H_SEQ_LEN);
       choices = Array.from(ctl.subarray(record, record + len));
     }
-    const msg: SoakMessage = { violation: failureOf(e, cpu).failure, iteration, cpu: id, choices };
+    const msg: SoakMessage = {
+      kind: 'violation',
+      violation: failureOf(e, cpu).failure,
+      iteration,
+      cpu: id,
+      choices,
+    };
+    d.port.postMessage(msg);
+  };
+
+  /** gives the iteration up as stalled (unless something else already ended it) */
+  const stall = (waits: string, iteration: number) => {
+    if (Atomics.compareExchange(ctl, H_FAILED, 0, id + 1) !== 0) return;
+    const msg: SoakMessage = { kind: 'stall', waits, iteration, cpu: id };
     d.port.postMessage(msg);
   };
 
@@ -110,9 +140,48 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
     for (let c = 0; c < n; c++) {
       const b = slotBase(c);
       if (Atomics.load(ctl, b + S_DONE_ITER) === iteration) continue;
-      if (Atomics.load(ctl, b + S_WAITING) !== 1) return false;
+      if (Atomics.load(ctl, b + S_WAITING) === 0) return false;
     }
     return true;
+  };
+
+  /** what every unfinished CPU of the iteration waits for (when all of them wait) */
+  const waits = (iteration: number): SoakWait[] => {
+    const out: SoakWait[] = [];
+    for (let c = 0; c < n; c++) {
+      const b = slotBase(c);
+      if (Atomics.load(ctl, b + S_DONE_ITER) === iteration) continue;
+      const kind = Atomics.load(ctl, b + S_WAITING) - 1;
+      const task = c === id ? cpu.task : program.cpus[c].name;
+      out.push({ cpu: c, task, kind, addr: Atomics.load(ctl, b + S_WAIT_ADDR) });
+    }
+    return out;
+  };
+
+  /**
+   * looks at the waits of an iteration in which every CPU has waited `waited` ms, under the
+   * sequencing lock (no CPU steps meanwhile): a lock cycle is a deadlock, waits that have lasted
+   * SOAK_STALL_MS without one are a stall. True when the iteration is over for this CPU.
+   */
+  const judgeWaits = (iteration: number, waited: number): boolean => {
+    if (!acquire(H_SEQ_LOCK)) return true;
+    try {
+      if (aborted()) return true;
+      if (!allWaiting(iteration)) return false;
+      const w = waits(iteration);
+      const word = (a: number) => mem.load(a);
+      const name = (a: number) => program.symbols.addrName(a);
+      const cycle = lockCycle(w, word, name);
+      if (cycle !== null) {
+        fail(new Violation('deadlock', `${cycle} (found on real threads)`), iteration);
+        return true;
+      }
+      if (waited < SOAK_STALL_MS) return false;
+      stall(describeWaits(w, word, name), iteration);
+      return true;
+    } finally {
+      release(H_SEQ_LOCK);
+    }
   };
 
   /** performs `op` concurrently (no --record): locks by compare-exchange; null if it must wait */
@@ -181,6 +250,7 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       const op = cpu.op;
       if (rng() < 0.5) spin(Math.floor(rng() * o.delayMax));
       let waitingSince = 0;
+      let lastLook = 0;
       let result: bigint | null = null;
       let locked = false;
       for (;;) {
@@ -210,13 +280,18 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
           locked = false;
         }
         // waiting: a lock held elsewhere, or a condition that does not hold yet
-        Atomics.store(ctl, base + S_WAITING, 1);
+        Atomics.store(ctl, base + S_WAIT_ADDR, op.addr);
+        Atomics.store(ctl, base + S_WAITING, op.kind + 1);
         const now = performance.now();
-        if (waitingSince === 0) waitingSince = now;
-        else if (now - waitingSince > DEADLOCK_MS && allWaiting(iteration)) {
-          fail(new Violation('deadlock', 'every CPU waits for another (found on real threads)'), iteration);
-          Atomics.store(ctl, base + S_WAITING, 0);
-          return;
+        if (waitingSince === 0) {
+          waitingSince = now;
+          lastLook = now;
+        } else if (now - lastLook > DEADLOCK_MS && allWaiting(iteration)) {
+          lastLook = now;
+          if (judgeWaits(iteration, now - waitingSince)) {
+            Atomics.store(ctl, base + S_WAITING, 0);
+            return;
+          }
         }
         Atomics.wait(ctl, H_ABORT, 0, BACKOFF_MS);
       }

@@ -1,9 +1,8 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { Execution } from '../engine/execution.js';
-import type { TraceStep } from '../engine/trace.js';
+import { collapseRepeats, type TraceStep } from '../engine/trace.js';
 import { Violation } from '../engine/violation.js';
-import type { Target } from '../model/load.js';
-import { ModelError } from '../model/load.js';
+import { ModelError, type Target, tokenModel } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { traceSchedule } from '../scheduler/replay.js';
 import { encodeToken } from '../scheduler/token.js';
@@ -39,11 +38,20 @@ export interface SoakSighting {
   replay: { key: string | null; trace: TraceStep[] } | null;
 }
 
+/** `SoakStall` is one distinct way the CPUs of an iteration stalled (waits, none a lock cycle). */
+export interface SoakStall {
+  waits: string;
+  count: number;
+  machine: number;
+  iteration: number;
+}
+
 /** `SoakStats` is where a soak run is. */
 export interface SoakStats {
   iterations: number;
   violations: number;
   distinct: number;
+  stalls: number;
 }
 
 /** `RECORD_CAP`: Int32 words of a machine's record (one per step, two for a Choose). */
@@ -65,7 +73,11 @@ interface Machine {
  */
 export class Soak {
   readonly sightings = new Map<string, SoakSighting>();
+  readonly stalls = new Map<string, SoakStall>();
   violations = 0;
+  stallCount = 0;
+  /** iterations completed when the run was stopped */
+  private finished: number | null = null;
   private readonly machines: Machine[] = [];
   private readonly inline: Execution;
 
@@ -73,6 +85,7 @@ export class Soak {
     readonly target: Target,
     readonly opts: SoakOptions,
     private readonly onSighting: (s: SoakSighting) => void,
+    private readonly onStall: (s: SoakStall) => void,
   ) {
     this.inline = new Execution(buildProgram(target), opts.maxSteps);
   }
@@ -82,8 +95,9 @@ export class Soak {
     target: Target,
     opts: SoakOptions,
     onSighting: (s: SoakSighting) => void,
+    onStall: (s: SoakStall) => void = () => {},
   ): Promise<Soak> {
-    const soak = new Soak(target, opts, onSighting);
+    const soak = new Soak(target, opts, onSighting, onStall);
     try {
       for (let k = 0; k < opts.machines; k++) await soak.startMachine(k);
     } catch (e) {
@@ -103,14 +117,27 @@ export class Soak {
   }
 
   stats(): SoakStats {
-    let iterations = 0;
-    // H_GO counts the iterations released; all but the running one are complete
-    for (const m of this.machines) iterations += Math.max(0, Atomics.load(m.ctl, H_GO) - 1);
-    return { iterations, violations: this.violations, distinct: this.sightings.size };
+    return {
+      iterations: this.finished ?? this.completed(),
+      violations: this.violations,
+      distinct: this.sightings.size,
+      stalls: this.stallCount,
+    };
   }
 
-  /** `stop` ends every machine at its CPUs' next operation and waits for the workers. */
+  /** the iterations completed so far: H_GO counts those released, all but the running one complete */
+  private completed(): number {
+    let iterations = 0;
+    for (const m of this.machines) iterations += Math.max(0, Atomics.load(m.ctl, H_GO) - 1);
+    return iterations;
+  }
+
+  /**
+   * `stop` ends every machine at its CPUs' next operation and waits for the workers. The count of
+   * completed iterations is taken first: the iterations cut short pass the end barrier too.
+   */
   async stop(): Promise<void> {
+    this.finished ??= this.completed();
     for (const m of this.machines) {
       Atomics.store(m.ctl, H_ABORT, 1);
       Atomics.notify(m.ctl, H_GO);
@@ -180,6 +207,17 @@ export class Soak {
   }
 
   private receive(machine: number, msg: SoakMessage): void {
+    if (msg.kind === 'stall') {
+      this.stallCount++;
+      const have = this.stalls.get(msg.waits);
+      if (have) have.count++;
+      else {
+        const s: SoakStall = { waits: msg.waits, count: 1, machine, iteration: msg.iteration };
+        this.stalls.set(msg.waits, s);
+        this.onStall(s);
+      }
+      return;
+    }
     this.violations++;
     const f = msg.violation;
     const v = new Violation(f.kind, f.message, f.headline);
@@ -201,14 +239,14 @@ export class Soak {
     };
     if (msg.choices) {
       s.token = encodeToken({
-        model: this.target.model.ref,
+        ...tokenModel(this.target.model),
         variant: this.target.variantName,
         maxSteps: this.opts.maxSteps,
         choices: msg.choices,
       });
       try {
         const r = traceSchedule(this.inline, msg.choices);
-        s.replay = { key: r.violation?.key ?? null, trace: r.trace };
+        s.replay = { key: r.violation?.key ?? null, trace: collapseRepeats(r.trace) };
         // the inline replay names what real threads saw the same way check does (deadlocks: who waits)
         if (r.violation && r.violation.kind === s.kind) {
           s.message = r.violation.message;

@@ -44,12 +44,21 @@ import {
 } from './turnstile-layout.js';
 import { workerFile } from './worker-file.js';
 
-/** `CPU_ANSWER_MS`: a CPU worker that has not answered a command by then is lost. */
-export const CPU_ANSWER_MS = 30_000;
+/** `DEFAULT_ANSWER_MS`: a CPU worker that has not answered a command by then is stalled. */
+export const DEFAULT_ANSWER_MS = 10_000;
 
-/** `WorkerLostError` is a CPU worker that stopped answering: not the model's bug. */
-export class WorkerLostError extends Error {
-  override name = 'WorkerLostError';
+/**
+ * `WorkerStallError` is a CPU worker that did not answer within the stall limit: its program
+ * loops without yielding (or the worker is gone). It ends the search, not just the execution.
+ */
+export class WorkerStallError extends Error {
+  override name = 'WorkerStallError';
+  constructor(
+    readonly cpu: number,
+    readonly ms: number,
+  ) {
+    super(`cpu${cpu}'s worker did not answer within ${ms / 1000}s`);
+  }
 }
 
 /** what the scheduler knows of a CPU worker: its pending operation, task and kernel function */
@@ -104,6 +113,7 @@ export class ThreadsExecution implements CpuPorts {
     private readonly workers: Worker[],
     private readonly ports: MessagePort[],
     control: SharedArrayBuffer,
+    private readonly answerMs: number,
     readonly model: MemoryModel,
   ) {
     this.memory = program.memory;
@@ -129,12 +139,15 @@ export class ThreadsExecution implements CpuPorts {
 
   /**
    * `launch` starts one CPU worker per CPU of `program` (built here from `ref`); each rebuilds the
-   * model and attaches to `program.memory`. Resolves once every worker is ready.
+   * model and attaches to `program.memory`. Resolves once every worker is ready. A CPU that does
+   * not answer a command within `answerMs` (the stall watchdog, PAGERACE_STALL) ends the search
+   * with a `WorkerStallError`.
    */
   static async launch(
     ref: ModelRef,
     program: Program,
     maxSteps = DEFAULT_MAX_STEPS,
+    answerMs = DEFAULT_ANSWER_MS,
   ): Promise<ThreadsExecution> {
     const n = program.cpus.length;
     checkCpuCount(n);
@@ -163,7 +176,7 @@ export class ThreadsExecution implements CpuPorts {
       ports.push(port1);
       ready.push(readiness(w, cpu));
     }
-    const exec = new ThreadsExecution(program, maxSteps, workers, ports, control, model);
+    const exec = new ThreadsExecution(program, maxSteps, workers, ports, control, answerMs, model);
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -242,7 +255,7 @@ export class ThreadsExecution implements CpuPorts {
   }
 
   toViolation(e: unknown, i: number): Violation {
-    if (e instanceof WorkerLostError) throw e;
+    if (e instanceof WorkerStallError) throw e;
     if (e instanceof CpuFailure) return this.violationFrom(e.failure, e.cpu);
     if (e instanceof EvalFailure) return this.violationFrom(e.failure, -1);
     if (e instanceof Violation) {
@@ -269,8 +282,8 @@ export class ThreadsExecution implements CpuPorts {
   private command(c: number, cmd: number): number {
     const base = slotBase(c);
     post(this.ctl, base + CMD, cmd);
-    if (!waitWhile(this.ctl, base + CMD, cmd, SCHEDULER_SPIN, CPU_ANSWER_MS)) {
-      throw new WorkerLostError(`cpu${c}'s worker did not answer within ${CPU_ANSWER_MS / 1000}s`);
+    if (!waitWhile(this.ctl, base + CMD, cmd, SCHEDULER_SPIN, this.answerMs)) {
+      throw new WorkerStallError(c, this.answerMs);
     }
     const posted = this.ctl[base + STRINGS_POSTED];
     while (this.received[c] < posted) {

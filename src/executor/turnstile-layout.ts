@@ -59,15 +59,17 @@ export const STRINGS_POSTED = 10;
 export const ENABLED = 11;
 /** STEP: the value of a Choose or the write a load reads, picked by the scheduler before the step is granted */
 export const CHOICE = 12;
-/** soak: 1 while the CPU waits for a lock or an Await condition */
+/** soak: while the CPU waits for a lock or an Await condition, its OpKind plus one; else 0 */
 export const S_WAITING = 13;
 /** soak: the last iteration this CPU finished */
 export const S_DONE_ITER = 14;
+/** soak: the address the CPU waits at (the lock word, the awaited word), valid while S_WAITING */
+export const S_WAIT_ADDR = 15;
 /** pending operation: access mode and dependency (engine/op.ts) */
-export const OP_MODE = 15;
-export const OP_DEP = 16;
+export const OP_MODE = 16;
+export const OP_DEP = 17;
 /** STEP: the race tracker's number for the access (-1: none) */
-export const EVENT = 17;
+export const EVENT = 18;
 /** Int64 words of a slot, as indices of the BigInt64 view: value, expected, result */
 export const BIG_VALUE = 0;
 export const BIG_EXPECTED = 1;

@@ -27,14 +27,26 @@ export interface FoundViolation {
   firstExecution: number;
 }
 
-/** `Verdict` is a search's conclusion. */
-export type Verdict = 'violation' | 'clean' | 'unknown';
+/**
+ * `Verdict` is what a search found: a `violation`, `clean` (a complete search found none),
+ * `unknown` (it found none but did not finish), or `not run` (the variant was never searched).
+ */
+export type Verdict = 'violation' | 'clean' | 'unknown' | 'not run';
 
 /**
  * `StopReason` says why a search ended: `complete`, the whole space explored; `bound`, every
- * execution within the preemption bound explored (not a proof of `clean`); the others, cut short.
+ * execution within the preemption bound explored (not a proof of `clean`); `not-run`, it never
+ * started; the others, cut short.
  */
-export type StopReason = 'complete' | 'bound' | 'violation' | 'budget' | 'time' | 'interrupted';
+export type StopReason = 'complete' | 'bound' | 'violation' | 'budget' | 'time' | 'interrupted' | 'not-run';
+
+/**
+ * `Conclusion` is what a result says of the variant's expectation, and so of the exit code:
+ * `ok`, proven as expected (its violation found, or clean after a complete search); `mismatch`,
+ * contradicted (an unexpected violation, or the expected one missed); `inconclusive`, not proven
+ * either way (a clean variant whose search did not finish); `not run`, never searched.
+ */
+export type Conclusion = 'ok' | 'mismatch' | 'inconclusive' | 'not run';
 
 /** `SearchResult` is the result of checking one model variant under one memory model. */
 export interface SearchResult {
@@ -56,7 +68,16 @@ export interface SearchResult {
   seconds: number;
   stoppedBy: StopReason;
   violations: FoundViolation[];
-  /** the result is what the variant expects */
+  /** nothing contradicts what the variant expects (true for `ok` and `inconclusive`) */
   matches: boolean;
+  conclusion: Conclusion;
+  /**
+   * why the verdict is `unknown` or `not run`, as the table prints it after the verdict
+   * (`time limit 3s`, `budget 1000 executions`, `preemption bound 2`, `interrupted`,
+   * `model error`); null for a proven verdict
+   */
+  reason: string | null;
+  /** the error that kept the variant from being searched (`not run`), one line */
+  error?: string;
   commits: { introduced?: string; fixed?: string[] };
 }

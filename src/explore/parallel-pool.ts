@@ -1,25 +1,14 @@
-import { availableParallelism } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Piscina } from 'piscina';
 import { workerFile } from '../executor/worker-file.js';
 import { ModelError } from '../model/load.js';
+import { DEFAULT_STALL_MS, stallMessage } from './options.js';
 import { clearYield, createControl, heartbeat, requestYield } from './parallel-control.js';
 import type { ExplorerReply, ExplorerTask } from './parallel-task.js';
 import type { UnitResult, UnitSpec } from './parallel-unit.js';
 
 /** `PING_TIMEOUT_MS`: a worker that has not answered its first ping by then failed to start. */
 export const PING_TIMEOUT_MS = 60_000;
-/**
- * `DEFAULT_STALL_MS` is how long a unit may go without finishing an execution before the pool
- * gives up on it (PAGERACE_STALL): one execution of a bundled model takes well under a second,
- * so ten seconds without one means a CPU program loops without yielding.
- */
-export const DEFAULT_STALL_MS = 10_000;
-
-/** `defaultWorkers` is `--workers` when not given (PAGERACE_WORKERS): one per core. */
-export function defaultWorkers(): number {
-  return availableParallelism();
-}
 
 /** `PoolError` is a pool that cannot go on: workers that fail to start, or die twice on a unit. */
 export class PoolError extends Error {
@@ -127,9 +116,7 @@ export class ExplorerPool {
           } catch (e) {
             if (this.fatal) throw this.fatal;
             if (watch.stalled()) {
-              throw new ModelError(
-                `${spec.model}:${spec.variant} finished no execution in ${this.stallMs / 1000}s: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`,
-              );
+              throw new ModelError(stallMessage(`${spec.model}:${spec.variant}`, this.stallMs));
             }
             const msg = e instanceof Error ? e.message : String(e);
             if (attempt >= 2) {
@@ -152,13 +139,15 @@ export class ExplorerPool {
 
   /**
    * `watch` is the stall watchdog of the unit in `slot`: it aborts the unit (Piscina then
-   * terminates its worker) when the slot's heartbeat has not moved for `stallMs`.
+   * terminates its worker) when the slot's heartbeat has not moved for `stallMs`. The clock
+   * starts at the unit's first beat, which the worker gives when it receives the unit: a fresh
+   * worker that takes seconds to start on a loaded machine is not a model that loops.
    */
   private watch(slot: number): { signal: AbortSignal; stalled(): boolean; stop(): void } {
     const abort = new AbortController();
     let stalled = false;
     let last = heartbeat(this.ctl, slot);
-    let since = performance.now();
+    let since = Number.POSITIVE_INFINITY;
     const timer = setInterval(
       () => {
         const now = heartbeat(this.ctl, slot);

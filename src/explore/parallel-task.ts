@@ -1,7 +1,7 @@
 import { Execution } from '../engine/execution.js';
 import { buildProgram, loadTarget } from '../model/target.js';
 import type { StrategyDescriptor } from '../scheduler/strategy.js';
-import { countUnitStarted } from './parallel-control.js';
+import { beat, countUnitStarted } from './parallel-control.js';
 import { runUnit, type UnitResult, type UnitSpec } from './parallel-unit.js';
 import { resolveStrategy } from './strategy-ref.js';
 
@@ -22,17 +22,33 @@ export type ExplorerReply =
  */
 export const TEST_EXIT_ENV = 'PAGERACE_TEST_EXPLORER_EXIT_AT';
 
+/**
+ * `TEST_SIGNAL_ENV` is a test hook: with PAGERACE_TEST_SIGNAL_AT=SIGINT:k (or SIGTERM:k), the
+ * explorer worker that starts the pool's k-th unit sends that signal to its own process, as a
+ * user's Ctrl-C would, and runs the unit on: a signal that is known to come during a search.
+ */
+export const TEST_SIGNAL_ENV = 'PAGERACE_TEST_SIGNAL_AT';
+
+function testHooks(unit: number): void {
+  const exitAt = (process.env[TEST_EXIT_ENV] ?? '').split(',').map(Number);
+  if (exitAt.includes(unit)) process.exit(70);
+  const signal = /^(SIGINT|SIGTERM):(\d+)$/.exec(process.env[TEST_SIGNAL_ENV] ?? '');
+  if (signal && Number(signal[2]) === unit) process.kill(process.pid, signal[1]);
+}
+
 const executions = new Map<string, Promise<Execution>>();
 
-async function executionFor(spec: UnitSpec): Promise<Execution> {
+async function executionFor(spec: UnitSpec, ctl: Int32Array, slot: number): Promise<Execution> {
   const key = `${spec.model}\0${spec.variant}\0${spec.memoryModel}\0${spec.maxSteps}`;
   let e = executions.get(key);
   if (!e) {
-    e = (async () =>
-      new Execution(
-        buildProgram(await loadTarget(spec.model, spec.variant, spec.memoryModel)),
-        spec.maxSteps,
-      ))();
+    e = (async () => {
+      const target = await loadTarget(spec.model, spec.variant, spec.memoryModel);
+      // importing a model file (through tsx) can take seconds on a loaded machine: not a stall;
+      // a build() that loops still is one
+      beat(ctl, slot);
+      return new Execution(buildProgram(target), spec.maxSteps);
+    })();
     executions.set(key, e);
   }
   return e;
@@ -45,11 +61,12 @@ async function executionFor(spec: UnitSpec): Promise<Execution> {
  */
 export async function handleExplorerTask(task: ExplorerTask, threadId: number): Promise<ExplorerReply> {
   if (task.kind === 'ping') return { kind: 'pong', threadId };
-  const exitAt = (process.env[TEST_EXIT_ENV] ?? '').split(',').map(Number);
-  if (exitAt.includes(countUnitStarted(task.ctl) + 1)) process.exit(70);
+  // the unit has arrived: the pool's stall watchdog starts its clock
+  beat(task.ctl, task.slot);
+  testHooks(countUnitStarted(task.ctl) + 1);
   let exec: Execution;
   try {
-    exec = await executionFor(task.spec);
+    exec = await executionFor(task.spec, task.ctl, task.slot);
   } catch (e) {
     executions.clear();
     return { kind: 'model-error', message: e instanceof Error ? e.message : String(e) };

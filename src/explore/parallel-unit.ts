@@ -9,6 +9,7 @@ import {
   type SubtreeScheduler,
 } from '../scheduler/strategy.js';
 import { beat, yieldRequested } from './parallel-control.js';
+import { replaysFirst } from './projection.js';
 
 /**
  * `Work` is what a unit of parallel exploration explores, always as a contiguous stretch of the
@@ -159,7 +160,9 @@ export function runUnit(
         }
       };
       sight(o.violation, exec.choices.slice(0, o.cut), o.preemptions);
-      for (const l of o.others ?? []) sight(l.violation, l.choices, l.preemptions);
+      for (const l of o.others ?? []) {
+        if (seen.has(l.violation.key) || replaysFirst(exec, l)) sight(l.violation, l.choices, l.preemptions);
+      }
       if (!spec.keepGoing) {
         res.stoppedAtViolation = true;
         return true;

@@ -1,18 +1,19 @@
 import { Execution, type Outcome } from '../engine/execution.js';
 import type { Scheduler } from '../engine/scheduling.js';
-import type { TraceStep } from '../engine/trace.js';
+import { collapseRepeats, type TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
-import { ThreadsExecution } from '../executor/threads.js';
+import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
 import { expectationUnder } from '../model/define.js';
-import type { Target } from '../model/load.js';
+import { ModelError, type Target, tokenModel } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { RANDOM_BUDGET } from '../scheduler/random.js';
 import { traceSchedule } from '../scheduler/replay.js';
 import { addStatistics, type StrategyDescriptor, wholeUnit } from '../scheduler/strategy.js';
 import { encodeToken } from '../scheduler/token.js';
-import type { FoundViolation, SearchResult, StopReason } from './found.js';
+import type { Conclusion, FoundViolation, SearchResult, StopReason } from './found.js';
 import { minimize, type Schedule } from './minimize.js';
-import { type SearchOptions, SLICE_MS } from './options.js';
+import { DEFAULT_STALL_MS, formatLimit, type SearchOptions, SLICE_MS, stallMessage } from './options.js';
+import { replaysFirst } from './projection.js';
 import { resolveStrategy } from './strategy-ref.js';
 
 /** `Progress` is what a running search reports to its display. */
@@ -72,16 +73,24 @@ export async function search(
   const exec = new Execution(program, opts.maxSteps);
   // the executions of the search run on the chosen executor; minimizing and tracing run inline,
   // which gives the same trace for the same schedule
+  const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
   const runner: Runner =
     opts.executor === 'threads'
       ? await ThreadsExecution.launch(
           { model: target.model.ref, variant: target.variantName },
           buildProgram(target),
           opts.maxSteps,
+          stallMs,
         )
       : exec;
   try {
     return await explore(target, opts, hooks, started, exec, runner);
+  } catch (e) {
+    // the threads executor's stall watchdog: a CPU that stopped answering costs its variant
+    if (e instanceof WorkerStallError) {
+      throw new ModelError(stallMessage(`${target.model.ref}:${target.variantName}`, stallMs));
+    }
+    throw e;
   } finally {
     if (runner instanceof ThreadsExecution) await runner.close();
   }
@@ -121,6 +130,9 @@ async function explore(
   let steps = 0;
   let stoppedBy: StopReason | null = null;
   const deadline = started + opts.timeMs;
+  // an inline execution takes microseconds, a threads one far longer: look at the clock (and so
+  // at the time limit and signals) after every threads execution, after every 64 inline ones
+  const clockMask = runner === exec ? 63 : 0;
 
   while (stoppedBy === null) {
     const sliceEnd = performance.now() + SLICE_MS;
@@ -146,11 +158,13 @@ async function explore(
           else seen.set(violation.key, { violation, schedule, count: 1, firstExecution: executions - 1 });
         };
         sight(o.violation, { choices: runner.choices.slice(0, o.cut), preemptions: o.preemptions });
-        for (const l of o.others ?? [])
-          sight(l.violation, { choices: l.choices, preemptions: l.preemptions });
+        for (const l of o.others ?? []) {
+          if (seen.has(l.violation.key) || replaysFirst(exec, l))
+            sight(l.violation, { choices: l.choices, preemptions: l.preemptions });
+        }
         if (!opts.keepGoing) stoppedBy = 'violation';
       }
-      if ((executions & 63) === 0 && performance.now() >= sliceEnd) break;
+      if ((executions & clockMask) === 0 && performance.now() >= sliceEnd) break;
     }
     const now = performance.now();
     if (stoppedBy === null && now >= deadline) stoppedBy = 'time';
@@ -162,28 +176,71 @@ async function explore(
   const violations = [...seen.entries()].map(([key, s]) => reportSighting(target, exec, opts, key, s));
   const stats: Record<string, number> = {};
   addStatistics(stats, sched);
-  return searchResult(target, strategy, violations, {
-    executions,
-    pruned: stats.pruned ?? 0,
-    violatingExecutions: violating,
-    steps,
-    seconds: (performance.now() - started) / 1000,
-    stoppedBy,
-  });
+  return searchResult(
+    target,
+    strategy,
+    violations,
+    {
+      executions,
+      pruned: stats.pruned ?? 0,
+      violatingExecutions: violating,
+      steps,
+      seconds: (performance.now() - started) / 1000,
+      stoppedBy,
+      budget,
+    },
+    opts,
+  );
 }
 
 /** `SearchCounts` is what a search counted, whichever way it ran. */
 export type SearchCounts = Pick<
   SearchResult,
   'executions' | 'pruned' | 'violatingExecutions' | 'steps' | 'seconds' | 'stoppedBy'
->;
+> & {
+  /** the execution budget the search ran under (`budgetOf`) */
+  budget: number;
+  /** set when the search stopped because its workers failed */
+  failure?: string;
+};
 
-/** `searchResult` assembles a search's result: verdict, completeness and whether it matches. */
+/** `unfinishedReason` says why a search that stopped by `stoppedBy` proved nothing. */
+function unfinishedReason(
+  stoppedBy: StopReason,
+  counts: SearchCounts,
+  strategy: StrategyDescriptor,
+  opts: SearchOptions,
+): string {
+  switch (stoppedBy) {
+    case 'time':
+      return `time limit ${formatLimit(opts.timeMs)}`;
+    case 'budget':
+      return `budget ${counts.budget} execution${counts.budget === 1 ? '' : 's'}`;
+    case 'bound': {
+      // a strategy that is not exhaustive and still runs out explored a bound of its own
+      const bound = strategy.options.find((o) => o.key === 'preemptions');
+      return bound
+        ? `preemption bound ${opts.strategyOptions[bound.key] ?? bound.fallback}`
+        : `the bound of ${strategy.name}`;
+    }
+    case 'interrupted':
+      return counts.failure === undefined ? 'interrupted' : 'worker failure';
+    default:
+      return stoppedBy;
+  }
+}
+
+/**
+ * `searchResult` assembles a search's result: verdict, completeness and conclusion. An expected
+ * violation that was found is proven however the search ended; `clean` needs a complete search,
+ * and a clean variant whose search did not finish is `inconclusive`, with the reason.
+ */
 export function searchResult(
   target: Target,
   strategy: StrategyDescriptor,
   violations: FoundViolation[],
   counts: SearchCounts,
+  opts: SearchOptions,
 ): SearchResult {
   // a bounded search that ran out of executions explored its bound, not the space
   const stoppedBy = counts.stoppedBy === 'complete' && !strategy.exhaustive ? 'bound' : counts.stoppedBy;
@@ -192,9 +249,14 @@ export function searchResult(
   const expect = expectationUnder(target.variant, target.memoryModel);
   const expectKind = expect === 'clean' ? null : expect.violation;
   const hasModelError = violations.some((v) => v.kind === 'model-error');
-  const matches =
-    !hasModelError &&
-    (expectKind === null ? verdict !== 'violation' : violations.some((v) => v.kind === expectKind));
+  let conclusion: Conclusion;
+  if (hasModelError) conclusion = 'mismatch';
+  else if (expectKind === null) {
+    conclusion = verdict === 'violation' ? 'mismatch' : complete ? 'ok' : 'inconclusive';
+  } else if (violations.some((v) => v.kind === expectKind)) conclusion = 'ok';
+  else if (verdict === 'unknown' && stoppedBy === 'interrupted') conclusion = 'inconclusive';
+  else conclusion = 'mismatch';
+  const reason = verdict === 'unknown' ? unfinishedReason(stoppedBy, counts, strategy, opts) : null;
   return {
     model: target.model.def.name,
     variant: target.variantName,
@@ -211,7 +273,45 @@ export function searchResult(
     seconds: counts.seconds,
     stoppedBy,
     violations,
-    matches,
+    matches: conclusion === 'ok' || conclusion === 'inconclusive',
+    conclusion,
+    reason,
+    commits: target.variant.commits ?? {},
+  };
+}
+
+/**
+ * `notRunResult` is the row of a variant that was never searched: the run was interrupted
+ * before it, its workers failed, or the model could not be used (`error`).
+ */
+export function notRunResult(
+  target: Target,
+  opts: SearchOptions,
+  reason: string,
+  error?: string,
+): SearchResult {
+  const expect = expectationUnder(target.variant, target.memoryModel);
+  const expectKind = expect === 'clean' ? null : expect.violation;
+  return {
+    model: target.model.def.name,
+    variant: target.variantName,
+    memoryModel: target.memoryModel,
+    expect: expectKind === null ? 'clean' : 'violation',
+    expectKind,
+    verdict: 'not run',
+    complete: false,
+    strategy: opts.strategy ?? target.variant.strategy ?? 'dfs',
+    executions: 0,
+    pruned: 0,
+    violatingExecutions: 0,
+    steps: 0,
+    seconds: 0,
+    stoppedBy: 'not-run',
+    violations: [],
+    matches: false,
+    conclusion: 'not run',
+    reason,
+    ...(error === undefined ? {} : { error }),
     commits: target.variant.commits ?? {},
   };
 }
@@ -245,7 +345,7 @@ export function reportSighting(
     kernelStack: [...v.kernelStack],
     detail: v.detail,
     token: encodeToken({
-      model: target.model.ref,
+      ...tokenModel(target.model),
       variant: target.variantName,
       maxSteps: opts.maxSteps,
       choices: schedule.choices,
@@ -253,7 +353,7 @@ export function reportSighting(
     }),
     preemptions: replay.preemptions,
     foundPreemptions: s.schedule.preemptions,
-    trace: replay.trace,
+    trace: collapseRepeats(replay.trace),
     count: s.count,
     firstExecution: s.firstExecution,
   };

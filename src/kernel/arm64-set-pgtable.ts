@@ -15,8 +15,8 @@ import { type WalkContext, writeEntry } from './walk/access.js';
 export function* set_pmd(c: Cpu, w: WalkContext, pmdp: number, pmd: bigint): Steps {
   yield* writeEntry(c, w, pmdp, 2, pmd, 'set_pmd');
   if ((pmd & 1n) !== 0n) {
-    yield* dsb_ishst(c);
-    yield* isb(c);
+    yield dsb_ishst(c);
+    yield isb(c);
   }
 }
 
@@ -34,7 +34,7 @@ export function* __set_pte_nosync(c: Cpu, w: WalkContext, ptep: number, pte: big
 export function* __set_pte(c: Cpu, w: WalkContext, ptep: number, pte: bigint): Steps {
   yield* writeEntry(c, w, ptep, 1, pte, '__set_pte');
   if ((pte & 1n) !== 0n) {
-    yield* dsb_ishst(c);
-    yield* isb(c);
+    yield dsb_ishst(c);
+    yield isb(c);
   }
 }

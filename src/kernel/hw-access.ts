@@ -68,7 +68,7 @@ export function* hw_access(
   for (const level of hardwareLevels(k.levels)) {
     const index = levelIndex(level, va, k.levels);
     // the MMU's read, another observer of memory, its address from the level above
-    const e = yield* c.walkLoad(table + index * 8, 'walk', dep);
+    const e = yield c.walkLoad(table + index * 8, 'walk', dep);
     dep = c.lastLoad;
     steps.push({ level, index, entry: e });
     checkTableLive(c, va, level, index, table >>> 12, generation);
@@ -85,11 +85,11 @@ export function* hw_access(
       const offset = Number(BigInt.asUintN(64, va) & (span - 1n) & 0xfffn) & ~(size - 1);
       const phys = frameAddr(frame) + offset;
       if (kind === 'write') {
-        if (size === 4) yield* c.store32(phys, Number(value), 'write');
-        else yield* c.store(phys, value, 'write');
+        if (size === 4) yield c.store32(phys, Number(value), 'write');
+        else yield c.store(phys, value, 'write');
         return 0n;
       }
-      return size === 4 ? BigInt(yield* c.load32(phys, 'read')) : yield* c.load(phys, 'read');
+      return size === 4 ? yield c.load32(phys, 'read') : yield c.load(phys, 'read');
     }
     table = frameAddr(frame);
     generation = mem.generation(frame);

@@ -11,12 +11,16 @@ import { vmemmap_populate } from './x86-vmemmap-populate.js';
  * access the oops of the mail names (ffffe70000000034, RIP __init_single_page+0x9).
  */
 export function* __init_single_page(c: Cpu, k: Kernel, page: bigint): Steps {
+  c.enter('__init_single_page');
   yield* hw_access(c, k, page + PAGE_REFCOUNT_OFFSET, 'write', 4, 1n);
+  c.leave();
 }
 
 /** `__init_zone_device_page` (mm/mm_init.c): __init_single_page plus ZONE_DEVICE fields. */
 export function* __init_zone_device_page(c: Cpu, k: Kernel, page: bigint): Steps {
-  yield* c.call('__init_single_page', __init_single_page(c, k, page));
+  c.enter('__init_zone_device_page');
+  yield* __init_single_page(c, k, page);
+  c.leave();
 }
 
 /**
@@ -31,10 +35,12 @@ export function* memmap_init_zone_device(
   nrPages: bigint,
   vmemmapBase: bigint,
 ): Steps {
+  c.enter('memmap_init_zone_device');
   for (let pfn = startPfn; pfn < startPfn + nrPages; pfn++) {
     const page = pfn_to_page(pfn, vmemmapBase);
-    yield* c.call('__init_zone_device_page', __init_zone_device_page(c, k, page));
+    yield* __init_zone_device_page(c, k, page);
   }
+  c.leave();
 }
 
 /**
@@ -52,9 +58,10 @@ export function* __populate_section_memmap(
   vmemmapBase: bigint,
   compound: boolean,
 ): Steps {
+  c.enter('__populate_section_memmap');
   const start = pfn_to_page(pfn, vmemmapBase);
   const end = start + nrPages * STRUCT_PAGE_SIZE;
-  if (compound)
-    yield* c.call('vmemmap_populate_compound_pages', vmemmap_populate_compound_pages(c, k, start, end));
-  else yield* c.call('vmemmap_populate', vmemmap_populate(c, k, start, end));
+  if (compound) yield* vmemmap_populate_compound_pages(c, k, start, end);
+  else yield* vmemmap_populate(c, k, start, end);
+  c.leave();
 }

@@ -15,22 +15,22 @@ import { arch_sync_kernel_mappings } from './sync.js';
 /** `pgd_populate` writes a PGD entry in 5-level paging; in 4-level paging it does nothing (P4D folded). */
 export function* pgd_populate(c: Cpu, k: Kernel, entry: number, table: number): Steps {
   if (k.levels !== 5) return;
-  yield* c.store(entry, mkTableEntry(frameToPfn(table)), 'set_pgd');
+  yield c.store(entry, mkTableEntry(frameToPfn(table)), 'set_pgd');
 }
 
 /** `p4d_populate` writes a P4D entry: in 4-level paging that is the top-level PGD slot itself. */
 export function* p4d_populate(c: Cpu, _k: Kernel, entry: number, table: number): Steps {
-  yield* c.store(entry, mkTableEntry(frameToPfn(table)), 'set_p4d');
+  yield c.store(entry, mkTableEntry(frameToPfn(table)), 'set_p4d');
 }
 
 /** `pud_populate` writes a PUD entry; PUD tables are shared by every PGD, so nothing to sync. */
 export function* pud_populate(c: Cpu, _k: Kernel, entry: number, table: number): Steps {
-  yield* c.store(entry, mkTableEntry(frameToPfn(table)), 'set_pud');
+  yield c.store(entry, mkTableEntry(frameToPfn(table)), 'set_pud');
 }
 
 /** `pmd_populate_kernel` writes a PMD entry pointing to a PTE table. */
 export function* pmd_populate_kernel(c: Cpu, _k: Kernel, entry: number, table: number): Steps {
-  yield* c.store(entry, mkTableEntry(frameToPfn(table)), 'set_pmd');
+  yield c.store(entry, mkTableEntry(frameToPfn(table)), 'set_pmd');
 }
 
 /**
@@ -58,7 +58,7 @@ function* populateKernel(
   store: Steps,
   fn: string,
 ): Steps {
-  const syncNow = () => c.call('arch_sync_kernel_mappings', arch_sync_kernel_mappings(c, k, addr, addr));
+  const syncNow = () => arch_sync_kernel_mappings(c, k, addr, addr);
   if (sync && k.bugs.syncBeforeStore) yield* syncNow();
   yield* store;
   if (sync && !k.bugs.syncBeforeStore) yield* syncNow();
@@ -75,8 +75,10 @@ function* populateKernel(
  * pgd_populate.
  */
 export function* pgd_populate_kernel(c: Cpu, k: Kernel, addr: bigint, entry: number, table: number): Steps {
+  c.enter('pgd_populate_kernel');
   const sync = !k.bugs.noPopulateKernelSync && syncsAt(k) === 'pgd';
   yield* populateKernel(c, k, addr, entry, sync, pgd_populate(c, k, entry, table), 'pgd_populate_kernel');
+  c.leave();
 }
 
 /**
@@ -85,6 +87,8 @@ export function* pgd_populate_kernel(c: Cpu, k: Kernel, addr: bigint, entry: num
  * where the P4D is the top level).
  */
 export function* p4d_populate_kernel(c: Cpu, k: Kernel, addr: bigint, entry: number, table: number): Steps {
+  c.enter('p4d_populate_kernel');
   const sync = !k.bugs.noPopulateKernelSync && syncsAt(k) === 'p4d';
   yield* populateKernel(c, k, addr, entry, sync, p4d_populate(c, k, entry, table), 'p4d_populate_kernel');
+  c.leave();
 }

@@ -14,12 +14,14 @@ import type { Kernel, MmInfo } from './kernel.js';
  * next->prev = new; new->next = next; new->prev = head; WRITE_ONCE(head->next, new).
  */
 export function* pgd_list_add(c: Cpu, k: Kernel, mm: MmInfo): Steps {
+  c.enter('pgd_list_add');
   const head = k.pgdListHead;
-  const next = k.__pa(yield* c.load(head, 'list_add'));
-  yield* c.store(next + 8, k.__va(mm.lruNext), 'list_add');
-  yield* c.store(mm.lruNext, k.__va(next), 'list_add');
-  yield* c.store(mm.lruPrev, k.__va(head), 'list_add');
-  yield* c.store(head, k.__va(mm.lruNext), 'list_add');
+  const next = k.__pa(yield c.load(head, 'list_add'));
+  yield c.store(next + 8, k.__va(mm.lruNext), 'list_add');
+  yield c.store(mm.lruNext, k.__va(next), 'list_add');
+  yield c.store(mm.lruPrev, k.__va(head), 'list_add');
+  yield c.store(head, k.__va(mm.lruNext), 'list_add');
+  c.leave();
 }
 
 /**
@@ -35,12 +37,14 @@ export const LIST_POISON2 = BigInt.asIntN(64, 0xdead000000000122n);
  * next->prev = prev; WRITE_ONCE(prev->next, next); then the entry is poisoned.
  */
 export function* pgd_list_del(c: Cpu, k: Kernel, mm: MmInfo): Steps {
-  const next = k.__pa(yield* c.load(mm.lruNext, 'list_del'));
-  const prev = k.__pa(yield* c.load(mm.lruPrev, 'list_del'));
-  yield* c.store(next + 8, k.__va(prev), 'list_del');
-  yield* c.store(prev, k.__va(next), 'list_del');
-  yield* c.store(mm.lruNext, LIST_POISON1, 'list_del');
-  yield* c.store(mm.lruPrev, LIST_POISON2, 'list_del');
+  c.enter('pgd_list_del');
+  const next = k.__pa(yield c.load(mm.lruNext, 'list_del'));
+  const prev = k.__pa(yield c.load(mm.lruPrev, 'list_del'));
+  yield c.store(next + 8, k.__va(prev), 'list_del');
+  yield c.store(prev, k.__va(next), 'list_del');
+  yield c.store(mm.lruNext, LIST_POISON1, 'list_del');
+  yield c.store(mm.lruPrev, LIST_POISON2, 'list_del');
+  c.leave();
 }
 
 /**
@@ -49,11 +53,11 @@ export function* pgd_list_del(c: Cpu, k: Kernel, mm: MmInfo): Steps {
  * end of the list.
  */
 export function* list_first(c: Cpu, k: Kernel): Steps<MmInfo | null> {
-  return entryMm(k, yield* c.load(k.pgdListHead, 'list_for_each'));
+  return entryMm(k, yield c.load(k.pgdListHead, 'list_for_each'));
 }
 
 export function* list_next(c: Cpu, k: Kernel, mm: MmInfo): Steps<MmInfo | null> {
-  return entryMm(k, yield* c.load(mm.lruNext, 'list_for_each'));
+  return entryMm(k, yield c.load(mm.lruNext, 'list_for_each'));
 }
 
 function entryMm(k: Kernel, ptr: bigint): MmInfo | null {

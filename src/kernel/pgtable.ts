@@ -16,12 +16,14 @@ import { frameAddr } from './phys.js';
  * With `bugs.forkJoinsOutsideLock` the caller links the PGD itself after dropping the lock.
  */
 export function* pgd_ctor(c: Cpu, k: Kernel, mm: MmInfo, pgd: number): Steps {
+  c.enter('pgd_ctor');
   const boundary = k.layout.kernelPgdBoundary;
   const swapper = k.pgdOf(k.initMm, (a) => c.mem.load(a));
-  yield* c.copy(pgd + boundary * 8, swapper + boundary * 8, PTRS_PER_TABLE - boundary, 'clone_pgd_range');
+  yield c.copy(pgd + boundary * 8, swapper + boundary * 8, PTRS_PER_TABLE - boundary, 'clone_pgd_range');
   c.mem.store(mm.cloneDone, 1n); // ghost (I4): the clone is complete
-  yield* c.store(mm.ptMm, k.__va(mm.pgd), 'pgd_set_mm');
-  if (!k.bugs.forkJoinsOutsideLock) yield* c.call('pgd_list_add', pgd_list_add(c, k, mm));
+  yield c.store(mm.ptMm, k.__va(mm.pgd), 'pgd_set_mm');
+  if (!k.bugs.forkJoinsOutsideLock) yield* pgd_list_add(c, k, mm);
+  c.leave();
 }
 
 /**
@@ -31,13 +33,13 @@ export function* pgd_ctor(c: Cpu, k: Kernel, mm: MmInfo, pgd: number): Steps {
  * physical address.
  */
 export function* pgd_alloc(c: Cpu, k: Kernel, mm: MmInfo): Steps<number> {
-  const frame = yield* c.alloc(FrameState.Pgd, `${mm.name}.pgd`, '_pgd_alloc');
+  const frame = Number(yield c.alloc(FrameState.Pgd, `${mm.name}.pgd`, '_pgd_alloc'));
   const pgd = frameAddr(frame);
-  yield* c.store(mm.pgd, k.__va(pgd), 'mm->pgd');
+  yield c.store(mm.pgd, k.__va(pgd), 'mm->pgd');
   yield* spin_lock(c, k.pgdLock);
-  yield* c.call('pgd_ctor', pgd_ctor(c, k, mm, pgd));
+  yield* pgd_ctor(c, k, mm, pgd);
   yield* spin_unlock(c, k.pgdLock);
-  if (k.bugs.forkJoinsOutsideLock) yield* c.call('pgd_list_add', pgd_list_add(c, k, mm));
+  if (k.bugs.forkJoinsOutsideLock) yield* pgd_list_add(c, k, mm);
   return pgd;
 }
 
@@ -46,9 +48,11 @@ export function* pgd_alloc(c: Cpu, k: Kernel, mm: MmInfo): Steps<number> {
  * `bugs.exitWithoutLock` does it without).
  */
 export function* pgd_dtor(c: Cpu, k: Kernel, mm: MmInfo): Steps {
+  c.enter('pgd_dtor');
   if (!k.bugs.exitWithoutLock) yield* spin_lock(c, k.pgdLock);
-  yield* c.call('pgd_list_del', pgd_list_del(c, k, mm));
+  yield* pgd_list_del(c, k, mm);
   if (!k.bugs.exitWithoutLock) yield* spin_unlock(c, k.pgdLock);
+  c.leave();
 }
 
 /**
@@ -56,7 +60,7 @@ export function* pgd_dtor(c: Cpu, k: Kernel, mm: MmInfo): Steps {
  * freed (poisoned, in the model: a sync still holding a pointer to it reads 0x6b6b...).
  */
 export function* pgd_free(c: Cpu, k: Kernel, mm: MmInfo): Steps {
-  yield* c.call('pgd_dtor', pgd_dtor(c, k, mm));
-  const pgd = k.__pa(yield* c.load(mm.pgd, 'mm->pgd'));
-  yield* c.free(pgd >>> 12, '_pgd_free');
+  yield* pgd_dtor(c, k, mm);
+  const pgd = k.__pa(yield c.load(mm.pgd, 'mm->pgd'));
+  yield c.free(pgd >>> 12, '_pgd_free');
 }

@@ -20,7 +20,7 @@ export interface PteAllocOptions {
 
 /** `pte_alloc_one_kernel`: a zeroed page for a kernel PTE table (__get_free_page(GFP_PGTABLE_KERNEL)). */
 export function* pte_alloc_one_kernel(c: Cpu): Steps<number> {
-  return (yield* c.alloc(FrameState.Pte, 'pte', 'pte_alloc_one_kernel')) * PAGE_SIZE;
+  return Number(yield c.alloc(FrameState.Pte, 'pte', 'pte_alloc_one_kernel')) * PAGE_SIZE;
 }
 
 /**
@@ -41,14 +41,14 @@ export function* __pte_alloc_kernel(
     '__pte_alloc_kernel',
     (function* () {
       const table = yield* pte_alloc_one_kernel(c);
-      yield* c.lock(pageTableLock, 'spin_lock(&init_mm.page_table_lock)');
+      yield c.lock(pageTableLock, 'spin_lock(&init_mm.page_table_lock)');
       const pmd = yield* readEntry(c, w, pmdp, 2, 'pmd_none(*pmd)');
       const installed = w.fmt.none(pmd);
       if (installed) {
-        if (opts.smpWmb) yield* smp_wmb(c);
+        if (opts.smpWmb) yield smp_wmb(c);
         yield* c.call('pmd_populate_kernel', populate(table));
       }
-      yield* c.unlock(pageTableLock, 'spin_unlock(&init_mm.page_table_lock)');
+      yield c.unlock(pageTableLock, 'spin_unlock(&init_mm.page_table_lock)');
       if (!installed)
         yield* c.call('pte_free_kernel', free_pgtable_page(c, w, table / PAGE_SIZE, 'pte_free_kernel'));
       return installed ? table : Number(w.fmt.addr(pmd));

@@ -103,23 +103,19 @@ export function* __pte_offset_map(
   pmdp: number,
   addr: bigint,
 ): Steps<MappedPte | null> {
-  return yield* c.call(
-    '__pte_offset_map',
-    (function* () {
-      const w = ctx.w;
-      yield* rcu_read_lock(c, ctx.rcu);
-      const pmdval = yield* readEntry(c, w, pmdp, 2, 'pmdp_get_lockless(pmd)');
-      const why = nomapReason(w, pmdval);
-      if (why !== null) {
-        if (why === 'bad') yield* c.store(pmdp, 0n, 'pmd_clear_bad');
-        yield* rcu_read_unlock(c, ctx.rcu);
-        return null;
-      }
-      checkMapped(c, w, pmdp, pmdval, pmdval);
-      const table = tableOf(c, w, pmdval, 1, pmdp);
-      return { pte: entryAddr(w, table, addr, 1), pmdval, table: table >>> 12 };
-    })(),
-  );
+  c.enter('__pte_offset_map');
+  const w = ctx.w;
+  yield* rcu_read_lock(c, ctx.rcu);
+  const pmdval = yield* readEntry(c, w, pmdp, 2, 'pmdp_get_lockless(pmd)');
+  const why = nomapReason(w, pmdval);
+  if (why !== null) {
+    if (why === 'bad') yield c.store(pmdp, 0n, 'pmd_clear_bad');
+    yield* rcu_read_unlock(c, ctx.rcu);
+    return c.leave(null);
+  }
+  checkMapped(c, w, pmdp, pmdval, pmdval);
+  const table = tableOf(c, w, pmdval, 1, pmdp);
+  return c.leave({ pte: entryAddr(w, table, addr, 1), pmdval, table: table >>> 12 });
 }
 
 /**
@@ -133,18 +129,14 @@ export function* pte_offset_map_double_fetch(
   pmdp: number,
   addr: bigint,
 ): Steps<MappedPte | null> {
-  return yield* c.call(
-    'pte_offset_map',
-    (function* () {
-      const w = ctx.w;
-      const checked = yield* readEntry(c, w, pmdp, 2, 'pmd_none(*pmd) || pmd_trans_huge(*pmd)');
-      if (nomapReason(w, checked) !== null) return null;
-      const mapped = yield* readEntry(c, w, pmdp, 2, 'pmd_page_vaddr(*pmd)');
-      checkMapped(c, w, pmdp, checked, mapped);
-      const table = tableOf(c, w, mapped, 1, pmdp);
-      return { pte: entryAddr(w, table, addr, 1), pmdval: mapped, table: table >>> 12 };
-    })(),
-  );
+  c.enter('pte_offset_map');
+  const w = ctx.w;
+  const checked = yield* readEntry(c, w, pmdp, 2, 'pmd_none(*pmd) || pmd_trans_huge(*pmd)');
+  if (nomapReason(w, checked) !== null) return c.leave(null);
+  const mapped = yield* readEntry(c, w, pmdp, 2, 'pmd_page_vaddr(*pmd)');
+  checkMapped(c, w, pmdp, checked, mapped);
+  const table = tableOf(c, w, mapped, 1, pmdp);
+  return c.leave({ pte: entryAddr(w, table, addr, 1), pmdval: mapped, table: table >>> 12 });
 }
 
 /** `pte_unmap` ends the RCU read-side section __pte_offset_map began. */
@@ -165,32 +157,28 @@ export function* pte_offset_map_lock(
   addr: bigint,
   recheck = true,
 ): Steps<MappedPte | null> {
-  return yield* c.call(
-    'pte_offset_map_lock',
-    (function* () {
-      for (;;) {
-        const m = yield* __pte_offset_map(c, ctx, pmdp, addr);
-        if (!m) return null;
-        const ptl = ctx.ptlOf(m.table);
-        yield* c.lock(ptl, 'spin_lock(ptl)');
-        if (recheck) {
-          const now = yield* readEntry(c, ctx.w, pmdp, 2, 'pmd_same(pmdval, pmdp_get_lockless(pmd))');
-          if (now !== m.pmdval) {
-            yield* c.unlock(ptl, 'spin_unlock(ptl)');
-            yield* pte_unmap(c, ctx);
-            continue;
-          }
-        }
-        checkLocked(c, ctx.w, pmdp, m.pmdval);
-        return m;
+  c.enter('pte_offset_map_lock');
+  for (;;) {
+    const m = yield* __pte_offset_map(c, ctx, pmdp, addr);
+    if (!m) return c.leave(null);
+    const ptl = ctx.ptlOf(m.table);
+    yield c.lock(ptl, 'spin_lock(ptl)');
+    if (recheck) {
+      const now = yield* readEntry(c, ctx.w, pmdp, 2, 'pmd_same(pmdval, pmdp_get_lockless(pmd))');
+      if (now !== m.pmdval) {
+        yield c.unlock(ptl, 'spin_unlock(ptl)');
+        yield* pte_unmap(c, ctx);
+        continue;
       }
-    })(),
-  );
+    }
+    checkLocked(c, ctx.w, pmdp, m.pmdval);
+    return c.leave(m);
+  }
 }
 
 /** `pte_unmap_unlock` drops the PTE lock and the RCU section. */
 export function* pte_unmap_unlock(c: Cpu, ctx: PteMapContext, m: MappedPte): Steps {
-  yield* c.unlock(ctx.ptlOf(m.table), 'spin_unlock(ptl)');
+  yield c.unlock(ctx.ptlOf(m.table), 'spin_unlock(ptl)');
   yield* pte_unmap(c, ctx);
 }
 
@@ -204,7 +192,9 @@ export function* pte_offset_map_ro_nolock(
   pmdp: number,
   addr: bigint,
 ): Steps<{ m: MappedPte; ptl: number } | null> {
-  const m = yield* c.call('pte_offset_map_ro_nolock', __pte_offset_map(c, ctx, pmdp, addr));
+  c.enter('pte_offset_map_ro_nolock');
+  const m = yield* __pte_offset_map(c, ctx, pmdp, addr);
+  c.leave();
   return m ? { m, ptl: ctx.ptlOf(m.table) } : null;
 }
 
@@ -218,6 +208,8 @@ export function* pte_offset_map_rw_nolock(
   pmdp: number,
   addr: bigint,
 ): Steps<{ m: MappedPte; ptl: number; pmdval: bigint } | null> {
-  const m = yield* c.call('pte_offset_map_rw_nolock', __pte_offset_map(c, ctx, pmdp, addr));
+  c.enter('pte_offset_map_rw_nolock');
+  const m = yield* __pte_offset_map(c, ctx, pmdp, addr);
+  c.leave();
   return m ? { m, ptl: ctx.ptlOf(m.table), pmdval: m.pmdval } : null;
 }

@@ -30,7 +30,7 @@ export function* rcu_read_lock(c: Cpu, rcu: Rcu): Steps {
   const w = rcu.reader(c.id);
   const n = c.mem.load(w); // only this CPU writes its word
   if ((n & 1n) === 1n) c.fail('model-error', `cpu${c.id}: nested rcu_read_lock is not modelled`);
-  yield* c.store(w, n + 1n, 'rcu_read_lock');
+  yield c.store(w, n + 1n, 'rcu_read_lock');
 }
 
 /** `rcu_read_unlock` leaves the read-side critical section. */
@@ -39,7 +39,7 @@ export function* rcu_read_unlock(c: Cpu, rcu: Rcu): Steps {
   const n = c.mem.load(w);
   if ((n & 1n) === 0n)
     c.fail('assertion', `cpu${c.id}: rcu_read_unlock outside a read-side critical section`);
-  yield* c.store(w, n + 1n, 'rcu_read_unlock');
+  yield c.store(w, n + 1n, 'rcu_read_unlock');
 }
 
 /**
@@ -47,18 +47,15 @@ export function* rcu_read_unlock(c: Cpu, rcu: Rcu): Steps {
  * it starts has left that section when it returns.
  */
 export function* synchronize_rcu(c: Cpu, rcu: Rcu): Steps {
-  yield* c.call(
-    'synchronize_rcu',
-    (function* () {
-      for (let i = 0; i < rcu.cpus; i++) {
-        if (i === c.id) continue;
-        const seen = yield* c.load(rcu.reader(i), 'rcu: snapshot reader');
-        if ((seen & 1n) === 1n) {
-          yield* c.awaitValue(rcu.reader(i), (v) => v !== seen, 'rcu: wait for reader to leave');
-        }
-      }
-    })(),
-  );
+  c.enter('synchronize_rcu');
+  for (let i = 0; i < rcu.cpus; i++) {
+    if (i === c.id) continue;
+    const seen = yield c.load(rcu.reader(i), 'rcu: snapshot reader');
+    if ((seen & 1n) === 1n) {
+      yield c.awaitValue(rcu.reader(i), (v) => v !== seen, 'rcu: wait for reader to leave');
+    }
+  }
+  c.leave();
 }
 
 /**
@@ -67,11 +64,10 @@ export function* synchronize_rcu(c: Cpu, rcu: Rcu): Steps {
  * call_rcu overlaps the callback (a real callback runs later, from softirq, on any CPU).
  */
 export function* call_rcu(c: Cpu, rcu: Rcu, fn: string, callback: Steps): Steps {
-  yield* c.call(
-    'call_rcu',
-    (function* () {
-      yield* synchronize_rcu(c, rcu);
-      yield* c.call(fn, callback);
-    })(),
-  );
+  c.enter('call_rcu');
+  yield* synchronize_rcu(c, rcu);
+  c.enter(fn);
+  yield* callback;
+  c.leave();
+  c.leave();
 }

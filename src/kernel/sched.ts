@@ -7,8 +7,8 @@ import type { Kernel, MmInfo } from './kernel.js';
  * from then on.
  */
 export function* switch_mm(c: Cpu, k: Kernel, mm: MmInfo): Steps {
-  const pgd = k.__pa(yield* c.load(mm.pgd, 'switch_mm'));
-  yield* c.store(k.cpus[c.id].cr3, k.cr3Of(pgd), 'write_cr3');
+  const pgd = k.__pa(yield c.load(mm.pgd, 'switch_mm'));
+  yield c.store(k.cpus[c.id].cr3, k.cr3Of(pgd), 'write_cr3');
   c.mem.store(k.cpus[c.id].current, BigInt(mm.id + 1));
   c.task = mm.name;
 }

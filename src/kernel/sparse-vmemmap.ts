@@ -35,15 +35,16 @@ function tableAt(k: Kernel, e: bigint, index: number): number {
  * so nothing is read and the folded P4D slot is handled one level down.
  */
 export function* vmemmap_pgd_populate(c: Cpu, k: Kernel, addr: bigint): Steps<EntryRef> {
+  c.enter('vmemmap_pgd_populate');
   const pgd = k.pgdOf(k.initMm, (a) => c.mem.load(a)) + pgd_index(addr, k.levels) * 8; // pgd_offset_k
-  if (k.levels === 4) return { addr: pgd, value: 0n };
-  let e = yield* c.load(pgd, 'pgd_none');
+  if (k.levels === 4) return c.leave({ addr: pgd, value: 0n });
+  let e = yield c.load(pgd, 'pgd_none');
   if (entryNone(e)) {
-    const p4d = yield* c.alloc(FrameState.P4d, 'p4d', 'vmemmap_alloc_block_zero');
-    yield* c.call('pgd_populate_kernel', pgd_populate_kernel(c, k, addr, pgd, p4d));
+    const p4d = Number(yield c.alloc(FrameState.P4d, 'p4d', 'vmemmap_alloc_block_zero'));
+    yield* pgd_populate_kernel(c, k, addr, pgd, p4d);
     e = mkTableEntry(frameToPfn(p4d));
   }
-  return { addr: pgd, value: e };
+  return c.leave({ addr: pgd, value: e });
 }
 
 /**
@@ -51,38 +52,41 @@ export function* vmemmap_pgd_populate(c: Cpu, k: Kernel, addr: bigint): Steps<En
  * 4-level paging); if none, allocate a zeroed PUD page and p4d_populate_kernel().
  */
 export function* vmemmap_p4d_populate(c: Cpu, k: Kernel, pgd: EntryRef, addr: bigint): Steps<EntryRef> {
+  c.enter('vmemmap_p4d_populate');
   const p4d = k.levels === 4 ? pgd.addr : tableAt(k, pgd.value, p4d_index(addr));
-  let e = yield* c.load(p4d, 'p4d_none');
+  let e = yield c.load(p4d, 'p4d_none');
   if (entryNone(e)) {
-    const pud = yield* c.alloc(FrameState.Pud, 'pud', 'vmemmap_alloc_block_zero');
-    yield* c.call('p4d_populate_kernel', p4d_populate_kernel(c, k, addr, p4d, pud));
+    const pud = Number(yield c.alloc(FrameState.Pud, 'pud', 'vmemmap_alloc_block_zero'));
+    yield* p4d_populate_kernel(c, k, addr, p4d, pud);
     e = mkTableEntry(frameToPfn(pud));
   }
-  return { addr: p4d, value: e };
+  return c.leave({ addr: p4d, value: e });
 }
 
 /** `vmemmap_pud_populate` (mm/sparse-vmemmap.c): if the PUD entry is none, allocate a PMD page and pud_populate(). */
 export function* vmemmap_pud_populate(c: Cpu, k: Kernel, p4d: EntryRef, addr: bigint): Steps<EntryRef> {
+  c.enter('vmemmap_pud_populate');
   const pud = tableAt(k, p4d.value, pud_index(addr));
-  let e = yield* c.load(pud, 'pud_none');
+  let e = yield c.load(pud, 'pud_none');
   if (entryNone(e)) {
-    const pmd = yield* c.alloc(FrameState.Pmd, 'pmd', 'vmemmap_alloc_block_zero');
+    const pmd = Number(yield c.alloc(FrameState.Pmd, 'pmd', 'vmemmap_alloc_block_zero'));
     yield* pud_populate(c, k, pud, pmd);
     e = mkTableEntry(frameToPfn(pmd));
   }
-  return { addr: pud, value: e };
+  return c.leave({ addr: pud, value: e });
 }
 
 /** `vmemmap_pmd_populate` (mm/sparse-vmemmap.c): if the PMD entry is none, allocate a PTE page and pmd_populate_kernel(). */
 export function* vmemmap_pmd_populate(c: Cpu, k: Kernel, pud: EntryRef, addr: bigint): Steps<EntryRef> {
+  c.enter('vmemmap_pmd_populate');
   const pmd = tableAt(k, pud.value, pmd_index(addr));
-  let e = yield* c.load(pmd, 'pmd_none');
+  let e = yield c.load(pmd, 'pmd_none');
   if (entryNone(e)) {
-    const pte = yield* c.alloc(FrameState.Pte, 'pte', 'vmemmap_alloc_block_zero');
+    const pte = Number(yield c.alloc(FrameState.Pte, 'pte', 'vmemmap_alloc_block_zero'));
     yield* pmd_populate_kernel(c, k, pmd, pte);
     e = mkTableEntry(frameToPfn(pte));
   }
-  return { addr: pmd, value: e };
+  return c.leave({ addr: pmd, value: e });
 }
 
 /**
@@ -90,30 +94,34 @@ export function* vmemmap_pmd_populate(c: Cpu, k: Kernel, pud: EntryRef, addr: bi
  * struct pages (vmemmap_alloc_block_buf) and set_pte_at(PAGE_KERNEL).
  */
 export function* vmemmap_pte_populate(c: Cpu, k: Kernel, pmd: EntryRef, addr: bigint): Steps<EntryRef> {
+  c.enter('vmemmap_pte_populate');
   const pte = tableAt(k, pmd.value, pte_index(addr));
-  let e = yield* c.load(pte, 'pte_none');
+  let e = yield c.load(pte, 'pte_none');
   if (entryNone(e)) {
-    const page = yield* c.alloc(FrameState.Data, 'vmemmap', 'vmemmap_alloc_block_buf');
+    const page = Number(yield c.alloc(FrameState.Data, 'vmemmap', 'vmemmap_alloc_block_buf'));
     e = pfn_pte(frameToPfn(page), __PAGE_KERNEL);
-    yield* c.store(pte, e, 'set_pte_at');
+    yield c.store(pte, e, 'set_pte_at');
   }
-  return { addr: pte, value: e };
+  return c.leave({ addr: pte, value: e });
 }
 
 /** `vmemmap_populate_address` (mm/sparse-vmemmap.c): populate every level for one vmemmap page. */
 export function* vmemmap_populate_address(c: Cpu, k: Kernel, addr: bigint): Steps<EntryRef> {
-  const pgd = yield* c.call('vmemmap_pgd_populate', vmemmap_pgd_populate(c, k, addr));
-  const p4d = yield* c.call('vmemmap_p4d_populate', vmemmap_p4d_populate(c, k, pgd, addr));
-  const pud = yield* c.call('vmemmap_pud_populate', vmemmap_pud_populate(c, k, p4d, addr));
-  const pmd = yield* c.call('vmemmap_pmd_populate', vmemmap_pmd_populate(c, k, pud, addr));
-  return yield* c.call('vmemmap_pte_populate', vmemmap_pte_populate(c, k, pmd, addr));
+  c.enter('vmemmap_populate_address');
+  const pgd = yield* vmemmap_pgd_populate(c, k, addr);
+  const p4d = yield* vmemmap_p4d_populate(c, k, pgd, addr);
+  const pud = yield* vmemmap_pud_populate(c, k, p4d, addr);
+  const pmd = yield* vmemmap_pmd_populate(c, k, pud, addr);
+  return c.leave(yield* vmemmap_pte_populate(c, k, pmd, addr));
 }
 
 /** `vmemmap_populate_basepages` (mm/sparse-vmemmap.c, via vmemmap_populate_range): 4 KiB pages for [start, end). */
 export function* vmemmap_populate_basepages(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+  c.enter('vmemmap_populate_basepages');
   for (let addr = start; addr < end; addr += BigInt(PAGE_SIZE)) {
-    yield* c.call('vmemmap_populate_address', vmemmap_populate_address(c, k, addr));
+    yield* vmemmap_populate_address(c, k, addr);
   }
+  c.leave();
 }
 
 /**
@@ -125,7 +133,9 @@ export function* vmemmap_populate_basepages(c: Cpu, k: Kernel, start: bigint, en
  * sync_global_pgds: before f2d2f9598ebb its top-level entry reached init_mm only.
  */
 export function* vmemmap_populate_compound_pages(c: Cpu, k: Kernel, start: bigint, _end: bigint): Steps {
-  yield* c.call('vmemmap_populate_address', vmemmap_populate_address(c, k, start));
+  c.enter('vmemmap_populate_compound_pages');
+  yield* vmemmap_populate_address(c, k, start);
+  c.leave();
 }
 
 function pmdAddrEnd(addr: bigint, end: bigint): bigint {
@@ -140,19 +150,21 @@ function pmdAddrEnd(addr: bigint, end: bigint): bigint {
  * allocation fails is not modelled: allocation does not fail here.)
  */
 export function* vmemmap_populate_hugepages(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+  c.enter('vmemmap_populate_hugepages');
   for (let addr = start, next = start; addr < end; addr = next) {
     next = pmdAddrEnd(addr, end);
-    const pgd = yield* c.call('vmemmap_pgd_populate', vmemmap_pgd_populate(c, k, addr));
-    const p4d = yield* c.call('vmemmap_p4d_populate', vmemmap_p4d_populate(c, k, pgd, addr));
-    const pud = yield* c.call('vmemmap_pud_populate', vmemmap_pud_populate(c, k, p4d, addr));
+    const pgd = yield* vmemmap_pgd_populate(c, k, addr);
+    const p4d = yield* vmemmap_p4d_populate(c, k, pgd, addr);
+    const pud = yield* vmemmap_pud_populate(c, k, p4d, addr);
     const pmd = tableAt(k, pud.value, pmd_index(addr));
-    const e = yield* c.load(pmd, 'pmd_none');
+    const e = yield c.load(pmd, 'pmd_none');
     if (entryNone(e)) {
-      const block = yield* c.alloc(FrameState.Data, 'vmemmap block', 'vmemmap_alloc_block_buf');
-      yield* c.call('vmemmap_set_pmd', vmemmap_set_pmd(c, k, pmd, block, addr, next));
+      const block = Number(yield c.alloc(FrameState.Data, 'vmemmap block', 'vmemmap_alloc_block_buf'));
+      yield* vmemmap_set_pmd(c, k, pmd, block, addr, next);
       continue;
     }
-    if (yield* c.call('vmemmap_check_pmd', vmemmap_check_pmd(c, k, e, addr, next))) continue;
-    yield* c.call('vmemmap_populate_basepages', vmemmap_populate_basepages(c, k, addr, next));
+    if (yield* vmemmap_check_pmd(c, k, e, addr, next)) continue;
+    yield* vmemmap_populate_basepages(c, k, addr, next);
   }
+  c.leave();
 }

@@ -35,13 +35,13 @@ function* syncOneSlot(
   const refAddr = k.pgdOf(k.initMm, load) + slot * 8; // pgd_offset_k(addr): arithmetic
   const none = `${level}_none`;
   const set = `set_${level}`;
-  const ref = yield* c.load(refAddr, none);
+  const ref = yield c.load(refAddr, none);
   if (entryNone(ref)) return null;
   if (!k.bugs.syncWithoutLock) yield* spin_lock(c, k.pgdLock);
   for (let mm: MmInfo | null = yield* list_first(c, k); mm; mm = yield* list_next(c, k, mm)) {
     // page_address(page) + pgd_index(addr) is arithmetic on the struct page
     const entry = k.pgdOf(mm, load) + slot * 8;
-    const ptlMm = k.mmOfPtr(yield* c.load(mm.ptMm, 'pgd_page_get_mm'));
+    const ptlMm = k.mmOfPtr(yield c.load(mm.ptMm, 'pgd_page_get_mm'));
     if (!ptlMm) {
       throw new Violation(
         'kernel-bug',
@@ -50,8 +50,8 @@ function* syncOneSlot(
       );
     }
     yield* spin_lock(c, ptlMm.pageTableLock);
-    const r = yield* c.load(refAddr, none);
-    const e = yield* c.load(entry, none);
+    const r = yield c.load(refAddr, none);
+    const e = yield c.load(entry, none);
     if (!entryNone(r) && !entryNone(e) && entryPfn(e) !== entryPfn(r)) {
       throw new Violation(
         'kernel-bug',
@@ -59,7 +59,7 @@ function* syncOneSlot(
         ['kernel BUG at arch/x86/mm/init_64.c!', 'Oops: invalid opcode: 0000 [#1] SMP NOPTI'],
       );
     }
-    if (entryNone(e)) yield* c.store(entry, r, set);
+    if (entryNone(e)) yield c.store(entry, r, set);
     yield* spin_unlock(c, ptlMm.pageTableLock);
   }
   if (!k.bugs.syncWithoutLock) yield* spin_unlock(c, k.pgdLock);
@@ -68,24 +68,26 @@ function* syncOneSlot(
 
 /** `sync_global_pgds_l4` (arch/x86/mm/init_64.c): sync the folded P4D (= PGD) slots of [start, end]. */
 export function* sync_global_pgds_l4(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps<SyncedSlot[]> {
+  c.enter('sync_global_pgds_l4');
   const out: SyncedSlot[] = [];
   const size = pgdirSize(4);
   for (let addr: bigint | null = start; addr !== null && addr <= end; addr = nextSlot(addr, size)) {
     const s = yield* syncOneSlot(c, k, addr, 'sync_global_pgds_l4', 'p4d');
     if (s) out.push(s);
   }
-  return out;
+  return c.leave(out);
 }
 
 /** `sync_global_pgds_l5` (arch/x86/mm/init_64.c): sync the PGD slots of [start, end]. */
 export function* sync_global_pgds_l5(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps<SyncedSlot[]> {
+  c.enter('sync_global_pgds_l5');
   const out: SyncedSlot[] = [];
   const size = pgdirSize(5);
   for (let addr: bigint | null = start; addr !== null && addr <= end; addr = nextSlot(addr, size)) {
     const s = yield* syncOneSlot(c, k, addr, 'sync_global_pgds_l5', 'pgd');
     if (s) out.push(s);
   }
-  return out;
+  return c.leave(out);
 }
 
 /**
@@ -94,11 +96,13 @@ export function* sync_global_pgds_l5(c: Cpu, k: Kernel, start: bigint, end: bigi
  * (docs/invariants.md I2) is checked for every slot it found present.
  */
 export function* sync_global_pgds(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+  c.enter('sync_global_pgds');
   const synced =
     k.levels === 5
-      ? yield* c.call('sync_global_pgds_l5', sync_global_pgds_l5(c, k, start, end))
-      : yield* c.call('sync_global_pgds_l4', sync_global_pgds_l4(c, k, start, end));
+      ? yield* sync_global_pgds_l5(c, k, start, end)
+      : yield* sync_global_pgds_l4(c, k, start, end);
   checkSyncPostcondition(k, c.mem, synced);
+  c.leave();
 }
 
 /**
@@ -106,5 +110,7 @@ export function* sync_global_pgds(c: Cpu, k: Kernel, start: bigint, end: bigint)
  * visible in all page tables in the system": sync_global_pgds(start, end).
  */
 export function* arch_sync_kernel_mappings(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
-  yield* c.call('sync_global_pgds', sync_global_pgds(c, k, start, end));
+  c.enter('arch_sync_kernel_mappings');
+  yield* sync_global_pgds(c, k, start, end);
+  c.leave();
 }

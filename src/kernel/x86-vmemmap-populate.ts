@@ -12,8 +12,9 @@ import { sync_global_pgds } from './sync.js';
  * entry, faults (8d400913c231).
  */
 export function* vmemmap_populate(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
-  if (end - start < PMD_SIZE)
-    yield* c.call('vmemmap_populate_basepages', vmemmap_populate_basepages(c, k, start, end));
-  else yield* c.call('vmemmap_populate_hugepages', vmemmap_populate_hugepages(c, k, start, end));
-  yield* c.call('sync_global_pgds', sync_global_pgds(c, k, start, end - 1n));
+  c.enter('vmemmap_populate');
+  if (end - start < PMD_SIZE) yield* vmemmap_populate_basepages(c, k, start, end);
+  else yield* vmemmap_populate_hugepages(c, k, start, end);
+  yield* sync_global_pgds(c, k, start, end - 1n);
+  c.leave();
 }

@@ -22,10 +22,14 @@ function aligned(a: bigint, size: bigint): boolean {
  * Every memset in the model is its first 8-byte store: the page walk is what matters.
  */
 export function* vmemmap_flush_unused_pmd(c: Cpu, k: Kernel): Steps {
-  const start = yield* c.load(k.unusedPmdStart);
-  if (start === 0n) return;
-  yield* c.call('memset', hw_access(c, k, BigInt.asUintN(64, start), 'write', 8, PAGE_UNUSED));
-  yield* c.store(k.unusedPmdStart, 0n);
+  c.enter('vmemmap_flush_unused_pmd');
+  const start = yield c.load(k.unusedPmdStart);
+  if (start === 0n) return c.leave();
+  c.enter('memset');
+  yield* hw_access(c, k, BigInt.asUintN(64, start), 'write', 8, PAGE_UNUSED);
+  c.leave();
+  yield c.store(k.unusedPmdStart, 0n);
+  c.leave();
 }
 
 /**
@@ -34,7 +38,9 @@ export function* vmemmap_flush_unused_pmd(c: Cpu, k: Kernel): Steps {
  * of the vmemmap_set_pmd oops in 6659d0279980.
  */
 export function* __vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint): Steps {
+  c.enter('__vmemmap_use_sub_pmd');
   yield* hw_access(c, k, start, 'write', 8, 0n);
+  c.leave();
 }
 
 /**
@@ -42,13 +48,15 @@ export function* __vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint): Steps 
  * extend the remembered unused tail or flush it.
  */
 export function* vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
-  const unused = yield* c.load(k.unusedPmdStart);
+  c.enter('vmemmap_use_sub_pmd');
+  const unused = yield c.load(k.unusedPmdStart);
   if (BigInt.asUintN(64, unused) === start) {
-    yield* c.store(k.unusedPmdStart, aligned(end, PMD_SIZE) ? 0n : BigInt.asIntN(64, end));
-    return;
+    yield c.store(k.unusedPmdStart, aligned(end, PMD_SIZE) ? 0n : BigInt.asIntN(64, end));
+    return c.leave();
   }
-  yield* c.call('vmemmap_flush_unused_pmd', vmemmap_flush_unused_pmd(c, k));
-  yield* c.call('__vmemmap_use_sub_pmd', __vmemmap_use_sub_pmd(c, k, start));
+  yield* vmemmap_flush_unused_pmd(c, k);
+  yield* __vmemmap_use_sub_pmd(c, k, start);
+  c.leave();
 }
 
 /**
@@ -58,11 +66,17 @@ export function* vmemmap_use_sub_pmd(c: Cpu, k: Kernel, start: bigint, end: bigi
  * addresses, before vmemmap_populate() reaches sync_global_pgds().
  */
 export function* vmemmap_use_new_sub_pmd(c: Cpu, k: Kernel, start: bigint, end: bigint): Steps {
+  c.enter('vmemmap_use_new_sub_pmd');
   const page = alignDown(start, PMD_SIZE);
-  yield* c.call('vmemmap_flush_unused_pmd', vmemmap_flush_unused_pmd(c, k));
-  yield* c.call('__vmemmap_use_sub_pmd', __vmemmap_use_sub_pmd(c, k, start));
-  if (!aligned(start, PMD_SIZE)) yield* c.call('memset', hw_access(c, k, page, 'write', 8, PAGE_UNUSED));
-  if (!aligned(end, PMD_SIZE)) yield* c.store(k.unusedPmdStart, BigInt.asIntN(64, end));
+  yield* vmemmap_flush_unused_pmd(c, k);
+  yield* __vmemmap_use_sub_pmd(c, k, start);
+  if (!aligned(start, PMD_SIZE)) {
+    c.enter('memset');
+    yield* hw_access(c, k, page, 'write', 8, PAGE_UNUSED);
+    c.leave();
+  }
+  if (!aligned(end, PMD_SIZE)) yield c.store(k.unusedPmdStart, BigInt.asIntN(64, end));
+  c.leave();
 }
 
 /**
@@ -78,10 +92,12 @@ export function* vmemmap_set_pmd(
   addr: bigint,
   next: bigint,
 ): Steps {
-  yield* c.store(pmd, pfn_pte(frameToPfn(block), PAGE_KERNEL_LARGE), 'set_pmd');
+  c.enter('vmemmap_set_pmd');
+  yield c.store(pmd, pfn_pte(frameToPfn(block), PAGE_KERNEL_LARGE), 'set_pmd');
   if (!aligned(addr, PMD_SIZE) || !aligned(next, PMD_SIZE)) {
-    yield* c.call('vmemmap_use_new_sub_pmd', vmemmap_use_new_sub_pmd(c, k, addr, next));
+    yield* vmemmap_use_new_sub_pmd(c, k, addr, next);
   }
+  c.leave();
 }
 
 /**
@@ -95,7 +111,8 @@ export function* vmemmap_check_pmd(
   addr: bigint,
   next: bigint,
 ): Steps<boolean> {
-  if (!entryLeaf(pmdValue)) return false;
-  yield* c.call('vmemmap_use_sub_pmd', vmemmap_use_sub_pmd(c, k, addr, next));
-  return true;
+  c.enter('vmemmap_check_pmd');
+  if (!entryLeaf(pmdValue)) return c.leave(false);
+  yield* vmemmap_use_sub_pmd(c, k, addr, next);
+  return c.leave(true);
 }

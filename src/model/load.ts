@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,9 +13,26 @@ export class ModelError extends Error {
 /** `LoadedModel` is a model definition with where it came from. */
 export interface LoadedModel {
   def: ModelDefinition;
-  /** how a replay token refers to it: the bundled name, or the file's absolute path */
+  /** how workers on this machine load it again: the bundled name, or the file's absolute path */
   ref: string;
   file: string;
+  /** one of the bundled models (else a model file the user named) */
+  bundled: boolean;
+}
+
+/** `MODEL_FILE_SETTING` is the token setting that names a model file (scheduler/token.ts). */
+export const MODEL_FILE_SETTING = 'model-file';
+
+/**
+ * `tokenModel` is how a replay token names a model: a bundled one by name; a model file by the
+ * name it defines and, in the `model-file` setting, its path relative to the working directory
+ * (never this machine's absolute path), so that the token replays on a colleague's clone with
+ * `replay --model FILE`.
+ */
+export function tokenModel(model: LoadedModel): { model: string; settings?: Record<string, string> } {
+  if (model.bundled) return { model: model.ref };
+  const rel = relative(process.cwd(), model.file) || model.file;
+  return { model: model.def.name, settings: { [MODEL_FILE_SETTING]: rel.split(sep).join('/') } };
 }
 
 /** `Target` is one variant of one model under one memory model, ready to check. */
@@ -71,6 +89,28 @@ function firstLine(e: unknown): string {
 }
 
 /**
+ * `syntaxErrorOf` reads where and why a model or strategy file failed to parse, as `line:column: reason`
+ * (both from 1). A .ts file goes through tsx, whose esbuild says `file:line:col: ERROR: reason`
+ * (columns from 0). A JavaScript file's SyntaxError carries no position, so `node --check` is
+ * asked for it (it prints `file:line`, the line, and a caret under the column). Null when `e` is
+ * not a syntax error.
+ */
+export function syntaxErrorOf(e: unknown, file: string): string | null {
+  const text = e instanceof Error ? e.message : String(e);
+  const esbuild = /^.*:(\d+):(\d+): ERROR: (.*)$/m.exec(text);
+  if (esbuild && /Transform failed/.test(text))
+    return `${esbuild[1]}:${Number(esbuild[2]) + 1}: ${esbuild[3]}`;
+  if (!(e instanceof SyntaxError)) return null;
+  const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+  const lines = (check.stderr ?? '').split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${file}:`));
+  const line = at >= 0 ? /:(\d+)$/.exec(lines[at])?.[1] : undefined;
+  const caret = at >= 0 ? (lines[at + 2] ?? '').indexOf('^') : -1;
+  if (line === undefined) return `?: ${e.message}`;
+  return `${line}:${caret >= 0 ? caret + 1 : '?'}: ${e.message}`;
+}
+
+/**
  * `importModuleFile` imports a user's file (a model, a strategy), `.ts` through tsx; a file that
  * does not parse or fails to load is a ModelError naming `what` it is.
  */
@@ -78,16 +118,15 @@ export async function importModuleFile(file: string, what: string): Promise<unkn
   try {
     return await importFile(file);
   } catch (e) {
-    const kind =
-      e instanceof SyntaxError || /Transform failed|Expected|Unexpected/.test(String(e))
-        ? 'has a syntax error'
-        : 'failed to load';
-    throw new ModelError(`${what} ${kind}: ${firstLine(e)}`);
+    const syntax = syntaxErrorOf(e, file);
+    const shown = relative(process.cwd(), file) || file;
+    if (syntax) throw new ModelError(`${what} has a syntax error at ${shown}:${syntax}`);
+    throw new ModelError(`${what} failed to load: ${firstLine(e)}`);
   }
 }
 
 /** `loadModelFile` imports a model file and checks that it default-exports a model. */
-export async function loadModelFile(file: string, ref: string): Promise<LoadedModel> {
+export async function loadModelFile(file: string, ref: string, bundled: boolean): Promise<LoadedModel> {
   if (!existsSync(file)) throw new ModelError(`model file ${file} does not exist`);
   const mod = await importModuleFile(file, `model file ${relative(process.cwd(), file) || file}`);
   const def = (mod as { default?: unknown }).default;
@@ -98,7 +137,7 @@ export async function loadModelFile(file: string, ref: string): Promise<LoadedMo
   }
   const problem = modelProblem(def);
   if (problem) throw new ModelError(`model file ${relative(process.cwd(), file)}: ${problem}`);
-  return { def: def as ModelDefinition, ref, file };
+  return { def: def as ModelDefinition, ref, file, bundled };
 }
 
 /** `looksLikePath` says whether a command-line reference names a file rather than a bundled name. */
@@ -106,16 +145,19 @@ export function looksLikePath(spec: string): boolean {
   return spec.includes('/') || spec.includes(sep) || /\.(ts|js|mjs)$/.test(spec);
 }
 
+/** `loadModelPath` loads the model file at `path` (absolute or relative to the working directory). */
+export async function loadModelPath(path: string): Promise<LoadedModel> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new ModelError(`model file ${path} does not exist`);
+  return loadModelFile(file, file, false);
+}
+
 /**
  * `loadModel` finds a model by bundled name (`lost-update`) or by file path
  * (`./my-model.ts`, absolute or relative to the working directory).
  */
 export async function loadModel(name: string): Promise<LoadedModel> {
-  if (looksLikePath(name)) {
-    const file = resolve(name);
-    if (!existsSync(file)) throw new ModelError(`model file ${name} does not exist`);
-    return loadModelFile(file, file);
-  }
+  if (looksLikePath(name)) return loadModelPath(name);
   const file = bundledModelFiles().find((f) => f.endsWith(`${sep}${name}${SOURCE_EXT}`));
   if (!file) {
     const known = (await listBundledModels()).map((m) => m.def.name).join(', ');
@@ -123,7 +165,7 @@ export async function loadModel(name: string): Promise<LoadedModel> {
       `no bundled model named '${name}' (known: ${known}); give a file path to check your own`,
     );
   }
-  const loaded = await loadModelFile(file, name);
+  const loaded = await loadModelFile(file, name, true);
   if (loaded.def.name !== name) {
     throw new ModelError(
       `model file ${relative(process.cwd(), file)} defines '${loaded.def.name}', but its file name says '${name}'`,
@@ -137,7 +179,7 @@ export async function listBundledModels(): Promise<LoadedModel[]> {
   const out: LoadedModel[] = [];
   for (const file of bundledModelFiles()) {
     const base = file.slice(file.lastIndexOf(sep) + 1, -SOURCE_EXT.length);
-    out.push(await loadModelFile(file, base));
+    out.push(await loadModelFile(file, base, true));
   }
   return out;
 }

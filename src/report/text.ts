@@ -1,4 +1,4 @@
-import { formatMachineState, formatTrace } from '../engine/trace.js';
+import { formatMachineState, formatTrace, traceSteps } from '../engine/trace.js';
 import type { FoundViolation, SearchResult } from '../explore/found.js';
 import { targetLabel } from '../model/load.js';
 
@@ -18,11 +18,22 @@ export function expectText(r: SearchResult): string {
   return r.expectKind ?? 'clean';
 }
 
-/** `verdictText` is the verdict column: the kinds found, `clean`, or `unknown`. */
+/**
+ * `verdictText` is the verdict column: the kinds found, `clean`, `unknown: <reason>` or
+ * `not run: <reason>`.
+ */
 export function verdictText(r: SearchResult): string {
-  if (r.verdict !== 'violation') return r.verdict;
-  return [...new Set(r.violations.map((v) => v.kind))].join(',');
+  if (r.verdict === 'violation') return [...new Set(r.violations.map((v) => v.kind))].join(',');
+  return r.reason === null ? r.verdict : `${r.verdict}: ${r.reason}`;
 }
+
+/** `CONCLUSION_TEXT` is the last column of the table. */
+const CONCLUSION_TEXT: Record<SearchResult['conclusion'], string> = {
+  ok: 'ok',
+  mismatch: 'MISMATCH',
+  inconclusive: 'INCONCLUSIVE',
+  'not run': 'NOT RUN',
+};
 
 /** `formatTable` is the verdict table `pagerace check` ends with: one row per model variant. */
 export function formatTable(results: readonly SearchResult[]): string[] {
@@ -34,7 +45,7 @@ export function formatTable(results: readonly SearchResult[]): string[] {
     r.strategy,
     String(r.executions),
     formatSeconds(r.seconds),
-    r.matches ? 'ok' : 'MISMATCH',
+    CONCLUSION_TEXT[r.conclusion],
   ]);
   const head = ['model:variant', 'expected', 'verdict', 'search', 'strategy', 'executions', 'time', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -76,7 +87,7 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   if (r.commits.fixed?.length) out.push(`Fixed by: ${r.commits.fixed.join(', ')}`);
   const minimized = v.foundPreemptions !== v.preemptions ? ` (minimized from ${v.foundPreemptions})` : '';
   out.push(
-    `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(v.trace.length, 'step')}:`,
+    `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(traceSteps(v.trace), 'step')}:`,
   );
   out.push(...formatTrace(v.trace));
   out.push(...formatMachineState(v.trace));
@@ -89,7 +100,11 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
 
 /** `formatSummary` is one line on how a search ended. */
 export function formatSummary(r: SearchResult): string {
+  if (r.verdict === 'not run') return `${targetLabel(r)}: not run: ${r.reason}`;
+  let how = r.reason === null ? `stopped by ${r.stoppedBy}` : `stopped by ${r.reason}`;
+  if (r.complete) how = 'complete';
+  else if (r.stoppedBy === 'bound') how = `every execution within ${r.reason ?? 'the preemption bound'}`;
   const pruned = r.pruned ? `, ${r.pruned} pruned` : '';
   const bad = r.violatingExecutions ? `, ${r.violatingExecutions} violating` : '';
-  return `${targetLabel(r)}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${r.complete ? 'complete' : r.stoppedBy === 'bound' ? 'every execution within the preemption bound' : `stopped by ${r.stoppedBy}`}, ${formatSeconds(r.seconds)})`;
+  return `${targetLabel(r)}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${how}, ${formatSeconds(r.seconds)})`;
 }

@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { SearchResult } from '../explore/found.js';
 import type { Report } from './json.js';
 import { formatSummary, formatViolation } from './text.js';
@@ -29,27 +29,78 @@ export function traceText(results: readonly SearchResult[]): string {
 }
 
 /**
- * `writeRun` writes `<out>/<run-id>/report.json` and `trace.txt` atomically and returns the
- * folder. A folder that already exists (two runs in the same second) gets a numeric suffix.
+ * `outDirProblem` says why run folders cannot be written under `out` (null when they can), so
+ * that a bad `--out` is refused before a search rather than after it: the folder is created if
+ * missing, and a probe file is written and removed (permissions alone do not tell, for root).
  */
+export function outDirProblem(out: string): string | null {
+  if (out.trim() === '') return "--out needs a folder, got ''";
+  try {
+    makeFolders(out);
+  } catch (e) {
+    return `--out ${out}: cannot create the folder (${errnoText(e)})`;
+  }
+  if (!statSync(out).isDirectory()) return `--out ${out} is not a folder`;
+  const probe = join(out, `.pagerace-probe-${process.pid}.tmp`);
+  try {
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    return `--out ${out}: cannot write there (${errnoText(e)})`;
+  }
+  return null;
+}
+
+/**
+ * `makeFolders` is `mkdir -p`, one level at a time: Node 20's recursive mkdirSync never returns
+ * for a path under /proc (it retries ENOENT forever).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing.reverse()) mkdirSync(m);
+}
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code
+    ? `${err.code}: ${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}`
+    : String(e);
+}
+
+/**
+ * `makeRunDir` creates `<out>/<run-id>/` and returns it. A folder that already exists (two runs
+ * in the same second) gets a numeric suffix.
+ */
+export function makeRunDir(out: string, label: string): string {
+  const base = join(out, runId(label));
+  let dir = base;
+  for (let i = 2; ; i++) {
+    try {
+      mkdirSync(dir, { recursive: false });
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') makeFolders(out);
+      else if ((e as NodeJS.ErrnoException).code === 'EEXIST') dir = `${base}-${i}`;
+      else throw e;
+    }
+  }
+}
+
+/** `writeRun` writes `<out>/<run-id>/report.json` and `trace.txt` atomically and returns the folder. */
 export function writeRun(
   out: string,
   label: string,
   report: Report,
   results: readonly SearchResult[],
 ): string {
-  const base = join(out, runId(label));
-  let dir = base;
-  for (let i = 2; ; i++) {
-    try {
-      mkdirSync(dir, { recursive: false });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') mkdirSync(out, { recursive: true });
-      else if ((e as NodeJS.ErrnoException).code === 'EEXIST') dir = `${base}-${i}`;
-      else throw e;
-    }
-  }
+  const dir = makeRunDir(out, label);
   writeAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeAtomic(join(dir, 'trace.txt'), traceText(results));
   return dir;

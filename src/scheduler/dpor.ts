@@ -285,6 +285,16 @@ export class DporScheduler extends DecisionTree<DporNode> implements Scheduler {
     return { pruned: this.pruned };
   }
 
+  /**
+   * `causalChoices` projects the current execution onto the causal past of event `step`, as the
+   * vector clocks see it: the events whose footprints order them before it. Dependencies that no
+   * footprint shows are not in it: ghost state a CPU writes between its yields and another CPU's
+   * code or oracle reads (a sync that records the slots it synced before its postcondition
+   * fails, read by the pgd_list join oracle). A later violation that depends on an earlier one
+   * that way is raised only after it, and its projection, which leaves the earlier one out, does
+   * not raise it: the search replays each projection before it reports it
+   * (explore/projection.ts) and leaves out those that do not replay.
+   */
   causalChoices(step: number, avoid: readonly number[]): number[] | null {
     if (step < 0) return [];
     const e = this.events[step];

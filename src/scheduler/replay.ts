@@ -1,5 +1,5 @@
 import type { CpuSet } from '../engine/cpu-set.js';
-import type { Execution } from '../engine/execution.js';
+import type { Outcome } from '../engine/outcome.js';
 import { isValueStep, ScheduleError, type Scheduler, stepValue } from '../engine/scheduling.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
@@ -72,8 +72,13 @@ export interface Traced {
   preemptions: number;
 }
 
-/** `traceSchedule` replays `choices` on the inline executor with tracing on. */
-export function traceSchedule(exec: Execution, choices: readonly number[]): Traced {
+/** `Tracer` is an executor that can run one execution with tracing on: inline or threads. */
+export interface Tracer {
+  run(scheduler: Scheduler, trace: TraceStep[] | null): Outcome;
+}
+
+/** `traceSchedule` replays `choices` with tracing on, on the inline executor or on threads. */
+export function traceSchedule(exec: Tracer, choices: readonly number[]): Traced {
   const sched = new ReplayScheduler(choices);
   sched.startExecution();
   const trace: TraceStep[] = [];

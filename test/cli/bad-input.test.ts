@@ -28,11 +28,14 @@ describe('bad input', () => {
     );
   });
 
-  it('a model with a syntax error', () => {
-    const r = pagerace(['check', 'test/fixtures/models/syntax-error.ts', '--no-out']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /^pagerace: model file test\/fixtures\/models\/syntax-error.ts has a syntax error: .+\n$/,
+  it("a model with a syntax error: the file, line, column (from 1) and the parser's reason", () => {
+    expectOneLine(
+      pagerace(['check', 'test/fixtures/models/syntax-error.ts', '--no-out']),
+      'pagerace: model file test/fixtures/models/syntax-error.ts has a syntax error at test/fixtures/models/syntax-error.ts:2:1: Expected identifier but found end of file',
+    );
+    expectOneLine(
+      pagerace(['check', 'test/fixtures/models/syntax-error-js.mjs', '--no-out']),
+      "pagerace: model file test/fixtures/models/syntax-error-js.mjs has a syntax error at test/fixtures/models/syntax-error-js.mjs:3:12: Unexpected token ')'",
     );
   });
 
@@ -50,21 +53,24 @@ describe('bad input', () => {
     expect(r.stdout).toContain('RIP: do_work');
   });
 
-  it('a model that loops without yielding: one line and exit 2 after PAGERACE_STALL, and the other variants still reported', () => {
+  it('a model that loops without yielding: one line and exit 2 after PAGERACE_STALL, its row not run, and the other variants still reported', () => {
     const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
     const r = pagerace(['check', 'test/fixtures/models/spins.ts', 'lost-update:buggy', '--out', out], {
       PAGERACE_STALL: '1s',
     });
     expectOneLine(
       r,
-      `pagerace: ${resolve(ROOT, 'test/fixtures/models/spins.ts')}:default finished no execution in 1s: a CPU program probably loops without yielding (every shared access must be a yield* of an operation; PAGERACE_STALL sets the limit)`,
+      `pagerace: ${resolve(ROOT, 'test/fixtures/models/spins.ts')}:default finished no execution in 1s: a CPU program probably loops without yielding (every shared access must be a yield of an operation; PAGERACE_STALL sets the limit)`,
     );
     expect(r.stdout).toContain('== lost-update:buggy: assertion (expected)');
     const [run] = readdirSync(out);
     const report = JSON.parse(readFileSync(join(out, run, 'report.json'), 'utf8')) as Report;
-    expect(report.results.map((x) => `${x.model}:${x.variant} ${x.verdict}`)).toEqual([
-      'lost-update:buggy violation',
+    expect(report.results.map((x) => `${x.model}:${x.variant} ${x.verdict}: ${x.reason}`)).toEqual([
+      'spins:default not run: model error',
+      'lost-update:buggy violation: null',
     ]);
+    expect(report.results[0].error).toBe(r.stderr.trimEnd().replace(/^pagerace: /, ''));
+    expect(r.stdout).toMatch(/^spins:default +clean +not run: model error .* NOT RUN$/m);
   });
 
   it('an unknown flag', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/errors.js';
 import { pagerace, ROOT } from '../helpers/cli.js';
 
 /** the TypeScript block of the README's "Writing a model" section */
@@ -33,5 +34,15 @@ describe('the README', () => {
       .split('\n')
       .map((l) => l.split('#')[0].trim());
     expect(first?.slice(0, 2)).toEqual(['npm ci && npm start', 'npm test']);
+  });
+
+  it("its exit-code table is the code's: every ExitCode, and nothing else", () => {
+    const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| exit code | `check`'));
+    const codes = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| (\d+) +\|/gm)].map((m) =>
+      Number(m[1]),
+    );
+    expect(codes).toEqual(Object.values(ExitCode).sort((a, b) => a - b));
+    expect(codes).toEqual([0, 1, 2, 3, 130, 143]);
   });
 });

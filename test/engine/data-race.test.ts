@@ -23,10 +23,10 @@ function* writer(c: Cpu, w: number[], order: 'none' | 'wmb' | 'release'): Steps 
   yield* c.call(
     'writer',
     (function* () {
-      yield* c.plainStore(w[0], 42n);
-      if (order === 'wmb') yield* c.barrier(Barrier.SmpWmb);
-      if (order === 'release') yield* c.storeRelease(w[1], 1n);
-      else yield* c.store(w[1], 1n);
+      yield c.plainStore(w[0], 42n);
+      if (order === 'wmb') yield c.barrier(Barrier.SmpWmb);
+      if (order === 'release') yield c.storeRelease(w[1], 1n);
+      else yield c.store(w[1], 1n);
     })(),
   );
 }
@@ -35,10 +35,10 @@ function* reader(c: Cpu, w: number[], order: 'none' | 'rmb' | 'acquire' | 'addr'
   yield* c.call(
     'reader',
     (function* () {
-      const f = order === 'acquire' ? yield* c.loadAcquire(w[1]) : yield* c.load(w[1]);
+      const f = order === 'acquire' ? yield c.loadAcquire(w[1]) : yield c.load(w[1]);
       if (f !== 1n) return;
-      if (order === 'rmb') yield* c.barrier(Barrier.SmpRmb);
-      yield* c.plainLoad(w[0], null, order === 'addr' ? c.lastLoad : 0);
+      if (order === 'rmb') yield c.barrier(Barrier.SmpRmb);
+      yield c.plainLoad(w[0], null, order === 'addr' ? c.lastLoad : 0);
     })(),
   );
 }
@@ -62,17 +62,19 @@ describe('data races (LKMM): plain accesses not ordered by happens-before', () =
     MEMORY_MODELS,
   )('under %s: accesses inside one lock do not race; plain reads do not race with each other', (mm) => {
     const locked: Body = function* (c, w) {
-      yield* c.lock(w[2]);
-      const v = yield* c.plainLoad(w[0]);
-      yield* c.plainStore(w[0], v + 1n);
-      yield* c.unlock(w[2]);
+      yield c.lock(w[2]);
+      const v = yield c.plainLoad(w[0]);
+      yield c.plainStore(w[0], v + 1n);
+      yield c.unlock(w[2]);
     };
     expect(races(mm, [locked, locked])).toEqual([]);
-    const read: Body = (c, w) => c.plainLoad(w[0]);
+    const read: Body = function* (c, w) {
+      yield c.plainLoad(w[0]);
+    };
     expect(races(mm, [read, read])).toEqual([]);
     const unlocked: Body = function* (c, w) {
-      const v = yield* c.plainLoad(w[0]);
-      yield* c.plainStore(w[0], v + 1n);
+      const v = yield c.plainLoad(w[0]);
+      yield c.plainStore(w[0], v + 1n);
     };
     // each execution ends at its first race, so the write-write pair is never the one reported
     expect(races(mm, [locked, unlocked])).toEqual([
@@ -114,13 +116,13 @@ describe('data races (LKMM): plain accesses not ordered by happens-before', () =
   it('a program whose first plain access comes late explores the same executions as with marked accesses', () => {
     const late = (plain: boolean): Body[] => [
       function* (c, w) {
-        yield* c.store(w[1], 1n);
-        yield* c.store(w[1], 2n);
+        yield c.store(w[1], 1n);
+        yield c.store(w[1], 2n);
       },
       function* (c, w) {
-        yield* c.load(w[1]);
-        if (plain) yield* c.plainLoad(w[2]);
-        else yield* c.load(w[2]);
+        yield c.load(w[1]);
+        if (plain) yield c.plainLoad(w[2]);
+        else yield c.load(w[2]);
       },
     ];
     const a = explore(program(['data', 'flag', 'other'], late(false)), new DfsScheduler());

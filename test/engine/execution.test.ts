@@ -25,16 +25,16 @@ describe('Execution (inline executor)', () => {
           c.call(
             'writer',
             (function* (): Steps {
-              yield* c.lock(lock, 'spin_lock');
-              yield* c.store(x, 0x4003067n, 'set_pgd');
-              yield* c.unlock(lock, 'spin_unlock');
+              yield c.lock(lock, 'spin_lock');
+              yield c.store(x, 0x4003067n, 'set_pgd');
+              yield c.unlock(lock, 'spin_unlock');
             })(),
           ),
         (c, [x]) =>
           c.call(
             'reader',
             (function* (): Steps {
-              yield* c.load(x);
+              yield c.load(x);
             })(),
           ),
       ],
@@ -52,8 +52,8 @@ describe('Execution (inline executor)', () => {
   it('reports a deadlock naming each waiting CPU, the lock and its holder', () => {
     const take = (first: number, second: number) =>
       function* (c: Cpu, w: number[]): Steps {
-        yield* c.lock(w[first]);
-        yield* c.lock(w[second]);
+        yield c.lock(w[first]);
+        yield c.lock(w[second]);
       };
     const prog = program(['a', 'b'], [take(0, 1), take(1, 0)]);
     const { o } = replay(prog, [0, 1]);
@@ -68,11 +68,11 @@ describe('Execution (inline executor)', () => {
       ['flag', 'seen'],
       [
         function* (c, [flag, seen]) {
-          const v = yield* c.awaitValue(flag, (x) => x === 1n);
-          yield* c.store(seen, v);
+          const v = yield c.awaitValue(flag, (x) => x === 1n);
+          yield c.store(seen, v);
         },
         function* (c, [flag]) {
-          yield* c.store(flag, 1n);
+          yield c.store(flag, 1n);
         },
       ],
     );
@@ -90,7 +90,7 @@ describe('Execution (inline executor)', () => {
           c.call(
             'wait_for_flag',
             (function* (): Steps {
-              yield* c.awaitValue(flag, (x) => x === 1n);
+              yield c.awaitValue(flag, (x) => x === 1n);
             })(),
           ),
       ],
@@ -104,7 +104,7 @@ describe('Execution (inline executor)', () => {
       ['flag'],
       [
         function* (c, [flag]) {
-          while ((yield* c.load(flag)) === 0n) {}
+          while ((yield c.load(flag)) === 0n) {}
         },
       ],
     );
@@ -129,7 +129,7 @@ describe('Execution (inline executor)', () => {
             c.call(
               'inner',
               (function* (): Steps {
-                yield* c.load(x);
+                yield c.load(x);
                 throw new RangeError('boom');
               })(),
             ),
@@ -146,15 +146,22 @@ describe('Execution (inline executor)', () => {
   });
 
   it('catches an unlock of a lock the CPU does not hold, and a double free', () => {
-    const unlock = program(['l'], [(c, [l]) => c.unlock(l, 'spin_unlock')]);
+    const unlock = program(
+      ['l'],
+      [
+        function* (c, [l]) {
+          yield c.unlock(l, 'spin_unlock');
+        },
+      ],
+    );
     expect(replay(unlock, [0]).o.violation?.message).toBe('l released by cpu0 A, which does not hold it');
     const prog = program(
       [],
       [
         function* (c) {
-          const f = yield* c.alloc(FrameState.Pte, 'pte');
-          yield* c.free(f);
-          yield* c.free(f);
+          const f = Number(yield c.alloc(FrameState.Pte, 'pte'));
+          yield c.free(f);
+          yield c.free(f);
         },
       ],
     );
@@ -173,8 +180,8 @@ describe('Execution (inline executor)', () => {
       ['x'],
       [
         function* (c, [x]) {
-          const v = yield* c.choose(3);
-          yield* c.store(x, BigInt(v));
+          const v = Number(yield c.choose(3));
+          yield c.store(x, BigInt(v));
         },
       ],
     );
@@ -186,7 +193,11 @@ describe('Execution (inline executor)', () => {
     const seen: string[] = [];
     const prog = program(
       ['x'],
-      [(c, [x]) => c.store(x, 1n)],
+      [
+        function* (c, [x]) {
+          yield c.store(x, 1n);
+        },
+      ],
       [
         () => ({
           name: 'spy',
@@ -200,7 +211,16 @@ describe('Execution (inline executor)', () => {
   });
 
   it('refuses an access outside physical memory as a model error', () => {
-    const prog = program([], [(c) => c.load(1 << 30)], [], 2);
+    const prog = program(
+      [],
+      [
+        function* (c) {
+          yield c.load(1 << 30);
+        },
+      ],
+      [],
+      2,
+    );
     expect(replay(prog, [0]).o.violation?.message).toBe(
       "access to physical address 0x40000000, outside the model's 2 frames or unaligned",
     );
@@ -208,8 +228,8 @@ describe('Execution (inline executor)', () => {
 
   it('counts preemptions: switches away from a CPU that could continue', () => {
     const two = function* (c: Cpu, w: number[]): Steps {
-      yield* c.store(w[c.id], 1n);
-      yield* c.store(w[c.id], 2n);
+      yield c.store(w[c.id], 1n);
+      yield c.store(w[c.id], 2n);
     };
     const prog = program(['a', 'b'], [two, two]);
     expect(replay(prog, [0, 0, 1, 1]).o.preemptions).toBe(0);
@@ -224,8 +244,8 @@ describe('oracles', () => {
       ['x', 'y'],
       [
         function* (c, [x, y]) {
-          yield* c.store(x, 1n, 'first');
-          yield* c.load(y, 'second');
+          yield c.store(x, 1n, 'first');
+          yield c.load(y, 'second');
         },
       ],
       [() => ({ name: 'spy', afterStep: (_m, _cpu, op) => seen.push(`${op.label} ${op.kind}`) })],

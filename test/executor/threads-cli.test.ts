@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pagerace } from '../helpers/cli.js';
-
-/** the times (summary line, table column, and the column's width in its header) are the only thing that may differ between two runs */
-const untimed = (s: string) =>
-  s
-    .replace(/, (\d+(\.\d+)?s|\d+m\d\ds)\)$/gm, ')')
-    .replace(/ +(\d+(\.\d+)?s|\d+m\d\ds) {2}(ok|MISMATCH)$/gm, ' $3')
-    .replace(/ +time$/gm, ' time');
+import { pagerace, untimed } from '../helpers/cli.js';
 
 describe('pagerace check --executor threads', () => {
   it('lost-update, peterson and lock-order: the same report as the inline executor', () => {

@@ -64,6 +64,6 @@ export function explore(prog: Program, scheduler: Scheduler, words: number[] = [
 /** `steps` is a CPU body of `n` stores to its own word (independent of every other CPU). */
 export function steps(n: number) {
   return function* (c: Cpu, w: number[]): Steps {
-    for (let i = 0; i < n; i++) yield* c.store(w[c.id], BigInt(i + 1));
+    for (let i = 0; i < n; i++) yield c.store(w[c.id], BigInt(i + 1));
   };
 }

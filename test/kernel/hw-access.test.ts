@@ -128,8 +128,8 @@ describe('hw_access: the hardware walk of a kernel access', () => {
       {
         name: 'A',
         *run(c: Cpu) {
-          yield* c.free(pte, 'free_pte_table');
-          if (reuse) yield* c.alloc(FrameState.Data, 'data');
+          yield c.free(pte, 'free_pte_table');
+          if (reuse) yield c.alloc(FrameState.Data, 'data');
         },
       },
       { name: 'B', run: (c: Cpu) => c.call('reader', hw_access(c, kb.k, VA, 'read', 8)) },

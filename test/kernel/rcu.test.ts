@@ -22,11 +22,11 @@ function program(readerLocks: boolean) {
       name: 'R',
       *run(c: Cpu) {
         if (readerLocks) yield* rcu_read_lock(c, rcu);
-        const p = Number(yield* c.load(ptr, 'rcu_dereference(gp)'));
+        const p = Number(yield c.load(ptr, 'rcu_dereference(gp)'));
         if (p !== 0) {
-          yield* c.load(p, 'read obj');
+          yield c.load(p, 'read obj');
           check(c);
-          yield* c.load(p, 'read obj');
+          yield c.load(p, 'read obj');
           check(c);
         }
         if (readerLocks) yield* rcu_read_unlock(c, rcu);
@@ -35,13 +35,13 @@ function program(readerLocks: boolean) {
     {
       name: 'W',
       *run(c: Cpu) {
-        yield* c.store(ptr, 0n, 'rcu_assign_pointer(gp, NULL)');
+        yield c.store(ptr, 0n, 'rcu_assign_pointer(gp, NULL)');
         yield* call_rcu(
           c,
           rcu,
           'free_obj',
           (function* () {
-            yield* c.free(t, 'kfree');
+            yield c.free(t, 'kfree');
           })(),
         );
       },

@@ -158,7 +158,7 @@ describe('kernel oracles', () => {
     const v = single(
       (kb) =>
         function* (c: Cpu) {
-          yield* c.store(frameAddr(kb.k.mm('A').bootPgdFrame, 470), mkTableEntry(frameToPfn(3)), 'set_p4d');
+          yield c.store(frameAddr(kb.k.mm('A').bootPgdFrame, 470), mkTableEntry(frameToPfn(3)), 'set_p4d');
         },
       (kb) => kernelOracles(kb.k),
     );
@@ -173,11 +173,7 @@ describe('kernel oracles', () => {
       (kb) =>
         function* (c: Cpu) {
           const init = kb.k.initMm.bootPgdFrame;
-          yield* c.store(
-            frameAddr(init, 470),
-            mkTableEntry(frameToPfn(kb.k.mm('A').bootPgdFrame)),
-            'set_p4d',
-          );
+          yield c.store(frameAddr(init, 470), mkTableEntry(frameToPfn(kb.k.mm('A').bootPgdFrame)), 'set_p4d');
         },
       (kb) => kernelOracles(kb.k),
     );
@@ -191,13 +187,10 @@ describe('kernel oracles', () => {
     const v = single(
       (kb) =>
         function* (c: Cpu) {
-          yield* c.call(
-            'bad',
-            (function* () {
-              yield* c.lock(kb.k.mm('A').pageTableLock, 'spin_lock');
-              yield* c.lock(kb.k.pgdLock, 'spin_lock');
-            })(),
-          );
+          c.enter('bad');
+          yield c.lock(kb.k.mm('A').pageTableLock, 'spin_lock');
+          yield c.lock(kb.k.pgdLock, 'spin_lock');
+          c.leave();
         },
       (kb) => kernelOracles(kb.k),
     );
@@ -218,9 +211,9 @@ describe('kernel oracles', () => {
         {
           name: 'A',
           *run(c: Cpu) {
-            yield* c.store(child.pgd, k.__va(frameAddr(9)), 'mm->pgd');
-            yield* c.store(child.lruNext, k.__va(a.lruNext), 'list_add');
-            yield* c.store(k.pgdListHead, k.__va(child.lruNext), 'list_add');
+            yield c.store(child.pgd, k.__va(frameAddr(9)), 'mm->pgd');
+            yield c.store(child.lruNext, k.__va(a.lruNext), 'list_add');
+            yield c.store(k.pgdListHead, k.__va(child.lruNext), 'list_add');
           },
         },
       ],
@@ -247,7 +240,7 @@ describe('pgd_free (arch/x86/mm/pgtable.c)', () => {
           name: 'A',
           *run(c: Cpu) {
             yield* c.call('mmdrop', pgd_free(c, k, b));
-            yield* c.load(frameAddr(b.bootPgdFrame, 462), 'p4d_none');
+            yield c.load(frameAddr(b.bootPgdFrame, 462), 'p4d_none');
           },
         },
       ],

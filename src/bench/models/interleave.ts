@@ -11,12 +11,14 @@ import { defineModel } from '../../model/define.js';
  * (cpus * ops)! / (ops!)^cpus executions: 34,650 for 3 x 4 and 756,756 for 3 x 5, each of
  * cpus * ops steps. It is not a bundled model: it is loaded by path.
  */
-function* accesses(c: Cpu, counter: number, ops: number): Steps {
+function* increment(c: Cpu, counter: number, ops: number): Steps {
+  c.enter('increment');
   let v = 0n;
   for (let i = 0; i < ops; i++) {
-    if (i % 2 === 0) v = yield* c.load(counter);
-    else yield* c.store(counter, v + 1n);
+    if (i % 2 === 0) v = yield c.load(counter);
+    else yield c.store(counter, v + 1n);
   }
+  c.leave();
 }
 
 /** `build` makes the program; `atLeast` is the smallest final counter the oracle accepts. */
@@ -27,7 +29,7 @@ function build(cpus: number, ops: number, atLeast: bigint): Program {
   return m.program(
     names.slice(0, cpus).map((name) => ({
       name,
-      run: (c: Cpu) => c.call('increment', accesses(c, counter, ops)),
+      run: (c: Cpu) => increment(c, counter, ops),
     })),
     [
       {

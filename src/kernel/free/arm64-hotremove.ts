@@ -17,6 +17,7 @@ function span(w: WalkContext, level: number): bigint {
 
 /** `unmap_hotplug_pte_range`: read each PTE, clear it, flush its page. */
 function* unmap_hotplug_pte_range(c: Cpu, w: WalkContext, pmdp: number, addr: bigint, end: bigint): Steps {
+  c.enter('unmap_hotplug_pte_range');
   do {
     const pmd = yield* readEntry(c, w, pmdp, 2, 'pte_offset_kernel(pmd)');
     const ptep = entryAddr(w, tableOf(c, w, pmd, 1, pmdp), addr, 1);
@@ -28,10 +29,12 @@ function* unmap_hotplug_pte_range(c: Cpu, w: WalkContext, pmdp: number, addr: bi
     }
     addr += span(w, 1);
   } while (addr < end);
+  c.leave();
 }
 
 /** `unmap_hotplug_pmd_range`: blocks are cleared here, tables are descended. */
 function* unmap_hotplug_pmd_range(c: Cpu, w: WalkContext, pudp: number, addr: bigint, end: bigint): Steps {
+  c.enter('unmap_hotplug_pmd_range');
   do {
     const next = addrEnd(w.fmt, addr, end, 2);
     const pud = yield* readEntry(c, w, pudp, 3, 'pmd_offset(pud)');
@@ -43,39 +46,37 @@ function* unmap_hotplug_pmd_range(c: Cpu, w: WalkContext, pudp: number, addr: bi
         yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
         yield* flush_tlb_kernel_range(c, w);
       } else {
-        yield* c.call('unmap_hotplug_pte_range', unmap_hotplug_pte_range(c, w, pmdp, addr, next));
+        yield* unmap_hotplug_pte_range(c, w, pmdp, addr, next);
       }
     }
     addr = next;
   } while (addr < end);
+  c.leave();
 }
 
 /** `unmap_hotplug_range`: from the PGD (the P4D is folded) down to every leaf of [addr, end). */
 export function* unmap_hotplug_range(c: Cpu, w: WalkContext, pgd: number, addr: bigint, end: bigint): Steps {
-  yield* c.call(
-    'unmap_hotplug_range',
-    (function* () {
+  c.enter('unmap_hotplug_range');
+  do {
+    const next = addrEnd(w.fmt, addr, end, 4);
+    const pgdp = entryAddr(w, pgd, addr, 4);
+    const pgdv = yield* readEntry(c, w, pgdp, 4, 'READ_ONCE(*pgdp)');
+    if (!w.fmt.none(pgdv)) {
+      let a = addr;
       do {
-        const next = addrEnd(w.fmt, addr, end, 4);
-        const pgdp = entryAddr(w, pgd, addr, 4);
-        const pgdv = yield* readEntry(c, w, pgdp, 4, 'READ_ONCE(*pgdp)');
-        if (!w.fmt.none(pgdv)) {
-          let a = addr;
-          do {
-            const pnext = addrEnd(w.fmt, a, next, 3);
-            const p4d = yield* readEntry(c, w, pgdp, 4, 'pud_offset(p4d)');
-            const pudp = entryAddr(w, tableOf(c, w, p4d, 3, pgdp), a, 3);
-            const pud = yield* readEntry(c, w, pudp, 3, 'READ_ONCE(*pudp)');
-            if (!w.fmt.none(pud) && !w.fmt.leaf(pud, 3)) {
-              yield* c.call('unmap_hotplug_pmd_range', unmap_hotplug_pmd_range(c, w, pudp, a, pnext));
-            }
-            a = pnext;
-          } while (a < next);
+        const pnext = addrEnd(w.fmt, a, next, 3);
+        const p4d = yield* readEntry(c, w, pgdp, 4, 'pud_offset(p4d)');
+        const pudp = entryAddr(w, tableOf(c, w, p4d, 3, pgdp), a, 3);
+        const pud = yield* readEntry(c, w, pudp, 3, 'READ_ONCE(*pudp)');
+        if (!w.fmt.none(pud) && !w.fmt.leaf(pud, 3)) {
+          yield* unmap_hotplug_pmd_range(c, w, pudp, a, pnext);
         }
-        addr = next;
-      } while (addr < end);
-    })(),
-  );
+        a = pnext;
+      } while (a < next);
+    }
+    addr = next;
+  } while (addr < end);
+  c.leave();
 }
 
 /**
@@ -85,6 +86,7 @@ export function* unmap_hotplug_range(c: Cpu, w: WalkContext, pgd: number, addr: 
  * that holds the pointer from before the clear still reads a freed frame.
  */
 function* free_empty_pte_table(c: Cpu, w: WalkContext, pmdp: number, addr: bigint, end: bigint): Steps {
+  c.enter('free_empty_pte_table');
   const start = addr;
   const pmd = yield* readEntry(c, w, pmdp, 2, 'pte_offset_kernel(pmdp, 0)');
   const table = tableOf(c, w, pmd, 1, pmdp);
@@ -94,13 +96,14 @@ function* free_empty_pte_table(c: Cpu, w: WalkContext, pmdp: number, addr: bigin
       c.fail('kernel-bug', `WARN_ON(!pte_none(pte)) in free_empty_pte_table on ${w.ghost.cpuName(c.id)}`);
     addr += span(w, 1);
   } while (addr < end);
-  yield* c.awaitRange(table, 512, () => true, 'pte_none(__ptep_get(&ptep[i])) x512');
-  for (let i = 0; i < 512; i++) if (!w.fmt.none(c.mem.load(table + 8 * i))) return;
+  yield c.awaitRange(table, 512, () => true, 'pte_none(__ptep_get(&ptep[i])) x512');
+  for (let i = 0; i < 512; i++) if (!w.fmt.none(c.mem.load(table + 8 * i))) return c.leave();
   const lo = start & ~(span(w, 2) - 1n);
   yield* assertNoLocklessWalk(c, w, lo, lo + span(w, 2), `free ${w.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
   yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
   yield* free_pgtable_page(c, w, table >>> 12, 'free_hotplug_pgtable_page');
+  c.leave();
 }
 
 /**
@@ -108,6 +111,7 @@ function* free_empty_pte_table(c: Cpu, w: WalkContext, pmdp: number, addr: bigin
  * whole pmd table is empty, pud_clear, flush, free it.
  */
 function* free_empty_pmd_table(c: Cpu, w: WalkContext, pudp: number, addr: bigint, end: bigint): Steps {
+  c.enter('free_empty_pmd_table');
   const start = addr;
   const pud = yield* readEntry(c, w, pudp, 3, 'pmd_offset(pudp, 0)');
   const table = tableOf(c, w, pud, 2, pudp);
@@ -116,17 +120,18 @@ function* free_empty_pmd_table(c: Cpu, w: WalkContext, pudp: number, addr: bigin
     const pmdp = entryAddr(w, table, addr, 2);
     const pmd = yield* readEntry(c, w, pmdp, 2, 'READ_ONCE(*pmdp)');
     if (!w.fmt.none(pmd) && w.fmt.table(pmd, 2)) {
-      yield* c.call('free_empty_pte_table', free_empty_pte_table(c, w, pmdp, addr, next));
+      yield* free_empty_pte_table(c, w, pmdp, addr, next);
     }
     addr = next;
   } while (addr < end);
-  yield* c.awaitRange(table, 512, () => true, 'pmd_none(READ_ONCE(pmdp[i])) x512');
-  for (let i = 0; i < 512; i++) if (!w.fmt.none(c.mem.load(table + 8 * i))) return;
+  yield c.awaitRange(table, 512, () => true, 'pmd_none(READ_ONCE(pmdp[i])) x512');
+  for (let i = 0; i < 512; i++) if (!w.fmt.none(c.mem.load(table + 8 * i))) return c.leave();
   const lo = start & ~(span(w, 3) - 1n);
   yield* assertNoLocklessWalk(c, w, lo, lo + span(w, 3), `free ${w.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, w, pudp, 3, 0n, 'pud_clear');
   yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
   yield* free_pgtable_page(c, w, table >>> 12, 'free_hotplug_pgtable_page');
+  c.leave();
 }
 
 /**
@@ -134,18 +139,15 @@ function* free_empty_pmd_table(c: Cpu, w: WalkContext, pudp: number, addr: bigin
  * PUD and PGD levels are not freed by the models (their tables stay shared with other memory).
  */
 export function* free_empty_tables(c: Cpu, w: WalkContext, pgd: number, addr: bigint, end: bigint): Steps {
-  yield* c.call(
-    'free_empty_tables',
-    (function* () {
-      const pgdp = entryAddr(w, pgd, addr, 4);
-      const pgdv = yield* readEntry(c, w, pgdp, 4, 'READ_ONCE(*pgdp)');
-      if (w.fmt.none(pgdv)) return;
-      const pudp = entryAddr(w, tableOf(c, w, pgdv, 3, pgdp), addr, 3);
-      const pud = yield* readEntry(c, w, pudp, 3, 'READ_ONCE(*pudp)');
-      if (w.fmt.none(pud) || !w.fmt.table(pud, 3)) return;
-      yield* c.call('free_empty_pmd_table', free_empty_pmd_table(c, w, pudp, addr, end));
-    })(),
-  );
+  c.enter('free_empty_tables');
+  const pgdp = entryAddr(w, pgd, addr, 4);
+  const pgdv = yield* readEntry(c, w, pgdp, 4, 'READ_ONCE(*pgdp)');
+  if (w.fmt.none(pgdv)) return c.leave();
+  const pudp = entryAddr(w, tableOf(c, w, pgdv, 3, pgdp), addr, 3);
+  const pud = yield* readEntry(c, w, pudp, 3, 'READ_ONCE(*pudp)');
+  if (w.fmt.none(pud) || !w.fmt.table(pud, 3)) return c.leave();
+  yield* free_empty_pmd_table(c, w, pudp, addr, end);
+  c.leave();
 }
 
 /**
@@ -153,11 +155,8 @@ export function* free_empty_tables(c: Cpu, w: WalkContext, pgd: number, addr: bi
  * free_empty_tables over the linear map of the removed memory. Run it under `try_remove_memory`.
  */
 export function* arch_remove_memory(c: Cpu, w: WalkContext, pgd: number, start: bigint, end: bigint): Steps {
-  yield* c.call(
-    '__remove_pgd_mapping',
-    (function* () {
-      yield* unmap_hotplug_range(c, w, pgd, start, end);
-      yield* free_empty_tables(c, w, pgd, start, end);
-    })(),
-  );
+  c.enter('__remove_pgd_mapping');
+  yield* unmap_hotplug_range(c, w, pgd, start, end);
+  yield* free_empty_tables(c, w, pgd, start, end);
+  c.leave();
 }

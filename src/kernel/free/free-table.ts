@@ -8,7 +8,7 @@ import type { WalkContext } from '../walk/access.js';
  * report can say so. `label` is the kernel call that frees (it names the trace step).
  */
 export function* free_pgtable_page(c: Cpu, w: WalkContext, frame: number, label: string): Steps {
-  yield* c.free(frame, label);
+  yield c.free(frame, label);
   w.ghost.recordFree(c.mem, frame, c.id, c.fn);
 }
 
@@ -23,9 +23,9 @@ export function* flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_t
   // under a weak memory model the flush first makes the CPU's table stores visible to the walkers
   // (__flush_tlb_kernel_pgtable: dsb(ishst) before the TLBI; on x86 the flush IPI's locked
   // operations drain the store buffer); under sc there is nothing to drain, and no step
-  if (c.memoryModel !== 'sc') yield* dsb_ishst(c);
+  if (c.memoryModel !== 'sc') yield dsb_ishst(c);
   const n = g.cpuNames.length;
-  yield* c.awaitRange(
+  yield c.awaitRange(
     g.hwWalk,
     n,
     () => {

@@ -9,15 +9,16 @@ import { flush_tlb_kernel_range, free_pgtable_page } from './free-table.js';
  * pte_offset_map() users may still hold, after an RCU grace period (call_rcu -> pte_free_now).
  */
 export function* pte_free_defer(c: Cpu, ctx: PteMapContext, frame: number): Steps {
-  yield* c.call(
-    'pte_free_defer',
-    call_rcu(c, ctx.rcu, 'pte_free_now', free_pgtable_page(c, ctx.w, frame, 'pagetable_dtor_free')),
-  );
+  c.enter('pte_free_defer');
+  yield* call_rcu(c, ctx.rcu, 'pte_free_now', free_pgtable_page(c, ctx.w, frame, 'pagetable_dtor_free'));
+  c.leave();
 }
 
 /** `pte_free` frees a PTE table at once: wrong for a table lockless readers may hold. */
 export function* pte_free(c: Cpu, ctx: PteMapContext, frame: number): Steps {
-  yield* c.call('pte_free', free_pgtable_page(c, ctx.w, frame, 'pagetable_dtor_free'));
+  c.enter('pte_free');
+  yield* free_pgtable_page(c, ctx.w, frame, 'pagetable_dtor_free');
+  c.leave();
 }
 
 /** `CollapseLocks` are the locks retract_page_tables takes: pmd_lock and the PTE table's lock. */
@@ -39,31 +40,25 @@ export function* retract_page_tables(
   pmdp: number,
   rcuFree = true,
 ): Steps {
-  yield* c.call(
-    'retract_page_tables',
-    (function* () {
-      const w = ctx.w;
-      yield* c.lock(l.pml, 'pmd_lock');
-      const pmd = yield* readEntry(c, w, pmdp, 2, 'pte_lockptr(mm, pmd)');
-      if (!w.fmt.table(pmd, 2)) {
-        yield* c.unlock(l.pml, 'spin_unlock(pml)');
-        return;
-      }
-      const table = tableOf(c, w, pmd, 1, pmdp) >>> 12;
-      const ptl = ctx.ptlOf(table);
-      yield* c.lock(ptl, 'spin_lock_nested(ptl)');
-      yield* c.call(
-        'pmdp_collapse_flush',
-        (function* () {
-          // the pmd only changes under pml, which this CPU holds, so the value read above is current
-          yield* c.cas(pmdp, c.mem.load(pmdp), 0n, 'pmdp_huge_get_and_clear');
-          yield* flush_tlb_kernel_range(c, w, 'flush_tlb_range');
-        })(),
-      );
-      yield* c.unlock(ptl, 'spin_unlock(ptl)');
-      yield* c.unlock(l.pml, 'spin_unlock(pml)');
-      if (rcuFree) yield* pte_free_defer(c, ctx, table);
-      else yield* pte_free(c, ctx, table);
-    })(),
-  );
+  c.enter('retract_page_tables');
+  const w = ctx.w;
+  yield c.lock(l.pml, 'pmd_lock');
+  const pmd = yield* readEntry(c, w, pmdp, 2, 'pte_lockptr(mm, pmd)');
+  if (!w.fmt.table(pmd, 2)) {
+    yield c.unlock(l.pml, 'spin_unlock(pml)');
+    return c.leave();
+  }
+  const table = tableOf(c, w, pmd, 1, pmdp) >>> 12;
+  const ptl = ctx.ptlOf(table);
+  yield c.lock(ptl, 'spin_lock_nested(ptl)');
+  c.enter('pmdp_collapse_flush');
+  // the pmd only changes under pml, which this CPU holds, so the value read above is current
+  yield c.cas(pmdp, c.mem.load(pmdp), 0n, 'pmdp_huge_get_and_clear');
+  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_range');
+  c.leave();
+  yield c.unlock(ptl, 'spin_unlock(ptl)');
+  yield c.unlock(l.pml, 'spin_unlock(pml)');
+  if (rcuFree) yield* pte_free_defer(c, ctx, table);
+  else yield* pte_free(c, ctx, table);
+  c.leave();
 }

@@ -7,12 +7,11 @@ import { type HotplugLock, mem_hotplug_begin, mem_hotplug_done } from '../locks.
  * range and frees its page tables, then `mem_hotplug_done()`.
  */
 export function* try_remove_memory(c: Cpu, locks: HotplugLock, arch_remove_memory: Steps): Steps {
-  yield* c.call(
-    'try_remove_memory',
-    (function* () {
-      yield* mem_hotplug_begin(c, locks);
-      yield* c.call('arch_remove_memory', arch_remove_memory);
-      yield* mem_hotplug_done(c, locks);
-    })(),
-  );
+  c.enter('try_remove_memory');
+  yield* mem_hotplug_begin(c, locks);
+  c.enter('arch_remove_memory');
+  yield* arch_remove_memory;
+  c.leave();
+  yield* mem_hotplug_done(c, locks);
+  c.leave();
 }

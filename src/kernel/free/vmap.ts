@@ -16,26 +16,22 @@ export function* pmd_free_pte_page(
   addr: bigint,
   ptdumpLock: { mmapLock: number } | null = null,
 ): Steps<number> {
-  return yield* c.call(
-    'pmd_free_pte_page',
-    (function* () {
-      const pmd = yield* readEntry(c, w, pmdp, 2, 'READ_ONCE(*pmdp)');
-      if (!w.fmt.table(pmd, 2)) return 1;
-      const table = tableOf(c, w, pmd, 1, pmdp);
-      const lo = addr & ~((1n << w.fmt.shift(2)) - 1n);
-      const hi = lo + (1n << w.fmt.shift(2));
-      yield* assertNoLocklessWalk(c, w, lo, hi, 'pmd_clear');
-      yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
-      yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
-      if (ptdumpLock) {
-        yield* c.readLock(ptdumpLock.mmapLock, 'mmap_read_lock');
-        yield* c.readUnlock(ptdumpLock.mmapLock, 'mmap_read_unlock');
-      }
-      yield* assertNoLocklessWalk(c, w, lo, hi, `free ${w.ghost.frameName(table >>> 12)}`);
-      yield* free_pgtable_page(c, w, table >>> 12, 'pte_free_kernel');
-      return 1;
-    })(),
-  );
+  c.enter('pmd_free_pte_page');
+  const pmd = yield* readEntry(c, w, pmdp, 2, 'READ_ONCE(*pmdp)');
+  if (!w.fmt.table(pmd, 2)) return c.leave(1);
+  const table = tableOf(c, w, pmd, 1, pmdp);
+  const lo = addr & ~((1n << w.fmt.shift(2)) - 1n);
+  const hi = lo + (1n << w.fmt.shift(2));
+  yield* assertNoLocklessWalk(c, w, lo, hi, 'pmd_clear');
+  yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
+  yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
+  if (ptdumpLock) {
+    yield c.readLock(ptdumpLock.mmapLock, 'mmap_read_lock');
+    yield c.readUnlock(ptdumpLock.mmapLock, 'mmap_read_unlock');
+  }
+  yield* assertNoLocklessWalk(c, w, lo, hi, `free ${w.ghost.frameName(table >>> 12)}`);
+  yield* free_pgtable_page(c, w, table >>> 12, 'pte_free_kernel');
+  return c.leave(1);
 }
 
 /**
@@ -49,15 +45,11 @@ export function* vmap_try_huge_pmd(
   addr: bigint,
   pa: bigint,
 ): Steps<number> {
-  return yield* c.call(
-    'vmap_try_huge_pmd',
-    (function* () {
-      const pmd = yield* readEntry(c, w, pmdp, 2, 'pmd_present(*pmd)');
-      if (w.fmt.present(pmd, 2)) {
-        if (!(yield* pmd_free_pte_page(c, w, pmdp, addr))) return 0;
-      }
-      yield* writeEntry(c, w, pmdp, 2, w.fmt.mkLeaf(pa, 2), 'pmd_set_huge');
-      return 1;
-    })(),
-  );
+  c.enter('vmap_try_huge_pmd');
+  const pmd = yield* readEntry(c, w, pmdp, 2, 'pmd_present(*pmd)');
+  if (w.fmt.present(pmd, 2)) {
+    if (!(yield* pmd_free_pte_page(c, w, pmdp, addr))) return c.leave(0);
+  }
+  yield* writeEntry(c, w, pmdp, 2, w.fmt.mkLeaf(pa, 2), 'pmd_set_huge');
+  return c.leave(1);
 }

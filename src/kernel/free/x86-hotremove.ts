@@ -26,7 +26,9 @@ const BOOT_IDENTITY_END = 0x40000000n;
 
 /** `free_pagetable` (init_64.c) frees a table page (the model has no bootmem / altmap cases). */
 function* free_pagetable(c: Cpu, w: WalkContext, table: number): Steps {
-  yield* c.call('free_pagetable', free_pgtable_page(c, w, table >>> 12, 'free_pages'));
+  c.enter('free_pagetable');
+  yield* free_pgtable_page(c, w, table >>> 12, 'free_pages');
+  c.leave();
 }
 
 /**
@@ -41,8 +43,9 @@ function* free_pte_table(
   pmdp: number,
   va: bigint,
 ): Steps {
-  yield* c.awaitRange(table, 512, () => true, 'pte_none(*pte) x512');
-  for (let i = 0; i < 512; i++) if (c.mem.load(table + 8 * i) !== 0n) return;
+  c.enter('free_pte_table');
+  yield c.awaitRange(table, 512, () => true, 'pte_none(*pte) x512');
+  for (let i = 0; i < 512; i++) if (c.mem.load(table + 8 * i) !== 0n) return c.leave();
   const lo = va & ~((1n << w.fmt.shift(2)) - 1n);
   yield* assertNoLocklessWalk(
     c,
@@ -53,9 +56,10 @@ function* free_pte_table(
   );
   const pmd = yield* readEntry(c, w, pmdp, 2, 'pmd_page(*pmd)');
   yield* free_pagetable(c, w, tableOf(c, w, pmd, 1, pmdp));
-  yield* c.lock(l.pageTableLock, 'spin_lock');
+  yield c.lock(l.pageTableLock, 'spin_lock');
   yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
-  yield* c.unlock(l.pageTableLock, 'spin_unlock');
+  yield c.unlock(l.pageTableLock, 'spin_unlock');
+  c.leave();
 }
 
 /** `remove_pte_table`: clear each present PTE of [addr, end) under the lock; flush_tlb_all. */
@@ -67,19 +71,21 @@ function* remove_pte_table(
   addr: bigint,
   end: bigint,
 ): Steps {
+  c.enter('remove_pte_table');
   let pte = entryAddr(w, table, addr, 1);
   for (; addr < end; addr += PAGE, pte += 8) {
     if (!w.fmt.present(yield* readEntry(c, w, pte, 1, 'pte_present(*pte)'), 1)) continue;
     const val = yield* readEntry(c, w, pte, 1, 'pte_val(*pte)');
     // phys_addr = pte_val(*pte) + (addr & PAGE_MASK), as init_64.c computes it
     const phys = BigInt.asUintN(64, BigInt.asUintN(64, val) + (addr & ~0xfffn));
-    if (phys < BOOT_IDENTITY_END) return;
+    if (phys < BOOT_IDENTITY_END) return c.leave();
     yield* assertNoLocklessWalk(c, w, addr, addr + PAGE, 'clear a pte');
-    yield* c.lock(l.pageTableLock, 'spin_lock');
+    yield c.lock(l.pageTableLock, 'spin_lock');
     yield* writeEntry(c, w, pte, 1, 0n, 'pte_clear');
-    yield* c.unlock(l.pageTableLock, 'spin_unlock');
+    yield c.unlock(l.pageTableLock, 'spin_unlock');
   }
   yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
+  c.leave();
 }
 
 /** `remove_pmd_table`: descend into each present non-leaf pmd, then free_pte_table. */
@@ -91,6 +97,7 @@ function* remove_pmd_table(
   addr: bigint,
   end: bigint,
 ): Steps {
+  c.enter('remove_pmd_table');
   for (let next: bigint; addr < end; addr = next) {
     next = addrEnd(w.fmt, addr, end, 2);
     const pmdp = entryAddr(w, table, addr, 2);
@@ -98,9 +105,10 @@ function* remove_pmd_table(
     if (w.fmt.leaf(yield* readEntry(c, w, pmdp, 2, 'pmd_leaf(*pmd)'), 2)) continue; // 2 MiB: not modelled
     const pmd = yield* readEntry(c, w, pmdp, 2, 'pmd_page_vaddr(*pmd)');
     const pte = tableOf(c, w, pmd, 1, pmdp);
-    yield* c.call('remove_pte_table', remove_pte_table(c, w, l, pte, addr, next));
-    yield* c.call('free_pte_table', free_pte_table(c, w, l, pte, pmdp, addr));
+    yield* remove_pte_table(c, w, l, pte, addr, next);
+    yield* free_pte_table(c, w, l, pte, pmdp, addr);
   }
+  c.leave();
 }
 
 /**
@@ -116,28 +124,25 @@ export function* remove_pagetable(
   start: bigint,
   end: bigint,
 ): Steps {
-  yield* c.call(
-    'remove_pagetable',
-    (function* () {
-      for (let addr = start, next: bigint; addr < end; addr = next) {
-        next = addrEnd(w.fmt, addr, end, 4);
-        const pgdp = entryAddr(w, pgd, addr, 4);
-        if (!w.fmt.present(yield* readEntry(c, w, pgdp, 4, 'pgd_present(*pgd)'), 4)) continue;
-        const p4d = yield* readEntry(c, w, pgdp, 4, 'p4d_present(*p4d)');
-        if (!w.fmt.present(p4d, 4)) continue;
-        const pudTable = tableOf(c, w, yield* readEntry(c, w, pgdp, 4, 'pud_offset(p4d, 0)'), 3, pgdp);
-        for (let a = addr, pnext: bigint; a < next; a = pnext) {
-          pnext = addrEnd(w.fmt, a, next, 3);
-          const pudp = entryAddr(w, pudTable, a, 3);
-          const pud = yield* readEntry(c, w, pudp, 3, 'pud_present(*pud)');
-          if (!w.fmt.present(pud, 3) || w.fmt.leaf(pud, 3)) continue;
-          const pmdTable = tableOf(c, w, yield* readEntry(c, w, pudp, 3, 'pmd_offset(pud, 0)'), 2, pudp);
-          yield* c.call('remove_pmd_table', remove_pmd_table(c, w, l, pmdTable, a, pnext));
-        }
-      }
-      yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
-    })(),
-  );
+  c.enter('remove_pagetable');
+  for (let addr = start, next: bigint; addr < end; addr = next) {
+    next = addrEnd(w.fmt, addr, end, 4);
+    const pgdp = entryAddr(w, pgd, addr, 4);
+    if (!w.fmt.present(yield* readEntry(c, w, pgdp, 4, 'pgd_present(*pgd)'), 4)) continue;
+    const p4d = yield* readEntry(c, w, pgdp, 4, 'p4d_present(*p4d)');
+    if (!w.fmt.present(p4d, 4)) continue;
+    const pudTable = tableOf(c, w, yield* readEntry(c, w, pgdp, 4, 'pud_offset(p4d, 0)'), 3, pgdp);
+    for (let a = addr, pnext: bigint; a < next; a = pnext) {
+      pnext = addrEnd(w.fmt, a, next, 3);
+      const pudp = entryAddr(w, pudTable, a, 3);
+      const pud = yield* readEntry(c, w, pudp, 3, 'pud_present(*pud)');
+      if (!w.fmt.present(pud, 3) || w.fmt.leaf(pud, 3)) continue;
+      const pmdTable = tableOf(c, w, yield* readEntry(c, w, pudp, 3, 'pmd_offset(pud, 0)'), 2, pudp);
+      yield* remove_pmd_table(c, w, l, pmdTable, a, pnext);
+    }
+  }
+  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
+  c.leave();
 }
 
 /**
@@ -152,5 +157,7 @@ export function* arch_remove_memory_x86(
   start: bigint,
   end: bigint,
 ): Steps {
-  yield* c.call('kernel_physical_mapping_remove', remove_pagetable(c, w, l, pgd, start, end));
+  c.enter('kernel_physical_mapping_remove');
+  yield* remove_pagetable(c, w, l, pgd, start, end);
+  c.leave();
 }

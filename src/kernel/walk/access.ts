@@ -60,7 +60,7 @@ export function checkTableAccess(
  */
 export function* readEntry(c: Cpu, w: WalkContext, p: number, level: number, what: string): Steps<bigint> {
   const dep = c.memoryModel === 'sc' ? 0 : w.ghost.dependency(c.mem, c.id, level, p >>> 12);
-  const v = yield* c.load(p, what, dep);
+  const v = yield c.load(p, what, dep);
   checkTableAccess(c, w, p, level, what);
   return v;
 }
@@ -78,7 +78,7 @@ export function* walkEntry(
   what: string,
   dep = 0,
 ): Steps<bigint> {
-  const v = yield* c.walkLoad(p, what, dep);
+  const v = yield c.walkLoad(p, what, dep);
   checkTableAccess(c, w, p, level, what);
   return v;
 }
@@ -92,7 +92,7 @@ export function* writeEntry(
   v: bigint,
   what: string,
 ): Steps<void> {
-  yield* c.store(p, v, what);
+  yield c.store(p, v, what);
   checkTableAccess(c, w, p, level, what, true);
 }
 
@@ -137,7 +137,7 @@ export function* writeBack(
   v: bigint,
   what: string,
 ): Steps<void> {
-  const was = yield* c.cas(p, old, v, what);
+  const was = yield c.cas(p, old, v, what);
   checkTableAccess(c, w, p, level, what, true);
   if (was === old) return;
   const g = w.ghost;

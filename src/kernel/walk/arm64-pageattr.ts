@@ -64,17 +64,20 @@ export function* __change_memory_common(
   size: bigint,
   data: PageChangeData,
 ): Steps<number> {
-  return yield* c.call(
-    '__change_memory_common',
-    (function* () {
-      const ret = yield* c.call(
-        'update_range_prot',
-        walk_kernel_page_table_range_lockless(c, w, start, start + size, pageattr_ops, pgd, data),
-      );
-      yield* flush_tlb_kernel_range(c, w);
-      return ret;
-    })(),
+  c.enter('__change_memory_common');
+  c.enter('update_range_prot');
+  const ret = yield* walk_kernel_page_table_range_lockless(
+    c,
+    w,
+    start,
+    start + size,
+    pageattr_ops,
+    pgd,
+    data,
   );
+  c.leave();
+  yield* flush_tlb_kernel_range(c, w);
+  return c.leave(ret);
 }
 
 /** `set_memory_ro` (arch/arm64/mm/pageattr.c): set PTE_RDONLY, clear PTE_WRITE (DBM). */
@@ -85,9 +88,9 @@ export function* set_memory_ro(
   addr: bigint,
   numpages: number,
 ): Steps<number> {
-  return yield* c.call(
-    'set_memory_ro',
-    __change_memory_common(c, w, pgd, addr, BigInt(numpages) * arm64.PAGE_SIZE, {
+  c.enter('set_memory_ro');
+  return c.leave(
+    yield* __change_memory_common(c, w, pgd, addr, BigInt(numpages) * arm64.PAGE_SIZE, {
       set_mask: arm64.PTE_RDONLY,
       clear_mask: arm64.PTE_DBM,
     }),

@@ -23,7 +23,7 @@ export interface HwTranslation {
 export function* hardware_walk(c: Cpu, w: WalkContext, pgd: number, va: bigint): Steps<HwTranslation> {
   const g = w.ghost;
   const fmt = w.fmt;
-  yield* c.immediateStore(g.hwWalkWord(c.id), 1n, 'hw walk begins');
+  yield c.immediateStore(g.hwWalkWord(c.id), 1n, 'hw walk begins');
   let table = pgd;
   let out: HwTranslation | null = null;
   let dep = 0;
@@ -37,6 +37,6 @@ export function* hardware_walk(c: Cpu, w: WalkContext, pgd: number, va: bigint):
       out = { pa: (fmt.addr(e) & ~span) | (va & span), level };
     } else table = tableOf(c, w, e, level - 1, p);
   }
-  yield* c.immediateStore(g.hwWalkWord(c.id), 0n, 'hw walk ends');
+  yield c.immediateStore(g.hwWalkWord(c.id), 0n, 'hw walk ends');
   return out!;
 }

@@ -12,12 +12,12 @@ function hex(v: bigint): string {
  */
 export function* locklessWalkBegin(c: Cpu, w: WalkContext, start: bigint, end: bigint): Steps {
   c.mem.store(w.ghost.locklessEnd(c.id), end);
-  yield* c.immediateStore(w.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
+  yield c.immediateStore(w.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
 }
 
 /** `locklessWalkEnd` marks the end of CPU `c`'s lockless walk. */
 export function* locklessWalkEnd(c: Cpu, w: WalkContext): Steps {
-  yield* c.immediateStore(w.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
+  yield c.immediateStore(w.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
 }
 
 /**
@@ -30,7 +30,7 @@ export function* locklessWalkEnd(c: Cpu, w: WalkContext): Steps {
 export function* assertNoLocklessWalk(c: Cpu, w: WalkContext, lo: bigint, hi: bigint, what: string): Steps {
   const g = w.ghost;
   const n = g.cpuNames.length;
-  yield* c.awaitRange(g.lockless, 2 * n, () => true, 'ghost: lockless walks?');
+  yield c.awaitRange(g.lockless, 2 * n, () => true, 'ghost: lockless walks?');
   for (let cpu = 0; cpu < n; cpu++) {
     if (cpu === c.id) continue;
     const s = BigInt.asUintN(64, c.mem.load(g.locklessStart(cpu)));

@@ -92,26 +92,20 @@ export class TornReadWatch {
  * high half: in between, the entry is not present but not none.
  */
 export function* native_pmd_clear(c: Cpu, watch: TornReadWatch): Steps {
-  yield* c.call(
-    'native_pmd_clear',
-    (function* () {
-      yield* c.store32(watch.entry, 0, 'pmd_low = 0');
-      watch.record(c.mem);
-      yield* c.store32(watch.entry + PAE_HIGH_OFFSET, 0, 'pmd_high = 0');
-      watch.record(c.mem);
-    })(),
-  );
+  c.enter('native_pmd_clear');
+  yield c.store32(watch.entry, 0, 'pmd_low = 0');
+  watch.record(c.mem);
+  yield c.store32(watch.entry + PAE_HIGH_OFFSET, 0, 'pmd_high = 0');
+  watch.record(c.mem);
+  c.leave();
 }
 
 /** `native_set_pmd` (pgtable-3level.h) stores all 64 bits at once (pxx_xchg64: cmpxchg8b). */
 export function* native_set_pmd(c: Cpu, watch: TornReadWatch, v: bigint): Steps {
-  yield* c.call(
-    'native_set_pmd',
-    (function* () {
-      yield* c.store(watch.entry, BigInt.asIntN(64, v), 'pxx_xchg64');
-      watch.record(c.mem);
-    })(),
-  );
+  c.enter('native_set_pmd');
+  yield c.store(watch.entry, BigInt.asIntN(64, v), 'pxx_xchg64');
+  watch.record(c.mem);
+  c.leave();
 }
 
 /**
@@ -119,8 +113,8 @@ export function* native_set_pmd(c: Cpu, watch: TornReadWatch, v: bigint): Steps 
  * high, with nothing to notice a write in between. Checked by the torn-read oracle.
  */
 export function* pmd_read_plain(c: Cpu, watch: TornReadWatch): Steps<bigint> {
-  const low = yield* c.load32(watch.entry, 'READ_ONCE(pmdp->pmd_low)');
-  const high = yield* c.load32(watch.entry + PAE_HIGH_OFFSET, 'READ_ONCE(pmdp->pmd_high)');
+  const low = Number(yield c.load32(watch.entry, 'READ_ONCE(pmdp->pmd_low)'));
+  const high = Number(yield c.load32(watch.entry + PAE_HIGH_OFFSET, 'READ_ONCE(pmdp->pmd_high)'));
   const v = paeJoin(low, high);
   watch.check(c, v, 'a plain 64-bit read (two 32-bit loads)');
   return v;
@@ -133,18 +127,14 @@ export function* pmd_read_plain(c: Cpu, watch: TornReadWatch): Steps<bigint> {
  * held. The loop ends because the writers make finitely many writes.
  */
 export function* pmdp_get_lockless(c: Cpu, watch: TornReadWatch): Steps<bigint> {
-  return yield* c.call(
-    'pmdp_get_lockless',
-    (function* () {
-      for (;;) {
-        const low = yield* c.load32(watch.entry, 'pmd.pmd_low = pmdp->pmd_low');
-        const high = yield* c.load32(watch.entry + PAE_HIGH_OFFSET, 'pmd.pmd_high = pmdp->pmd_high');
-        const again = yield* c.load32(watch.entry, 'pmd.pmd_low != pmdp->pmd_low');
-        if (again !== low) continue;
-        const v = paeJoin(low, high);
-        watch.check(c, v, 'pmdp_get_lockless');
-        return v;
-      }
-    })(),
-  );
+  c.enter('pmdp_get_lockless');
+  for (;;) {
+    const low = Number(yield c.load32(watch.entry, 'pmd.pmd_low = pmdp->pmd_low'));
+    const high = Number(yield c.load32(watch.entry + PAE_HIGH_OFFSET, 'pmd.pmd_high = pmdp->pmd_high'));
+    const again = Number(yield c.load32(watch.entry, 'pmd.pmd_low != pmdp->pmd_low'));
+    if (again !== low) continue;
+    const v = paeJoin(low, high);
+    watch.check(c, v, 'pmdp_get_lockless');
+    return c.leave(v);
+  }
 }

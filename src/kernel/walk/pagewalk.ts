@@ -61,10 +61,9 @@ function* noneOrClearBad(c: Cpu, walk: MmWalk, p: number, level: number, name: s
 function* walk_pte_range_inner(c: Cpu, pte: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
   const pageSize = 1n << walk.w.fmt.shift(1);
   for (;;) {
-    const err = yield* c.call(
-      `${walk.ops.name}_pte_entry`,
-      walk.ops.pte_entry!(c, pte, addr, addr + pageSize, walk),
-    );
+    c.enter(`${walk.ops.name}_pte_entry`);
+    const err = yield* walk.ops.pte_entry!(c, pte, addr, addr + pageSize, walk);
+    c.leave();
     if (err) return err;
     if (addr >= end - pageSize) return 0;
     addr += pageSize;
@@ -74,10 +73,11 @@ function* walk_pte_range_inner(c: Cpu, pte: number, addr: bigint, end: bigint, w
 
 /** `walk_pte_range` (mm/pagewalk.c), kernel form: pte_offset_kernel(pmd, addr) reads *pmd once more. */
 function* walk_pte_range(c: Cpu, pmdp: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
+  c.enter('walk_pte_range');
   const w = walk.w;
   const pmd = yield* readEntry(c, w, pmdp, 2, 'pte_offset_kernel(pmd)');
   const table = tableOf(c, w, pmd, 1, pmdp);
-  return yield* walk_pte_range_inner(c, entryAddr(w, table, addr, 1), addr, end, walk);
+  return c.leave(yield* walk_pte_range_inner(c, entryAddr(w, table, addr, 1), addr, end, walk));
 }
 
 /**
@@ -85,6 +85,7 @@ function* walk_pte_range(c: Cpu, pmdp: number, addr: bigint, end: bigint, walk: 
  * for pmd_leaf / pmd_present, then descend (reading it a third time in pte_offset_kernel).
  */
 function* walk_pmd_range(c: Cpu, pudp: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
+  c.enter('walk_pmd_range');
   const { w, ops } = walk;
   const fmt = w.fmt;
   const pud = yield* readEntry(c, w, pudp, 3, 'pmd_offset(pud)');
@@ -95,31 +96,34 @@ function* walk_pmd_range(c: Cpu, pudp: number, addr: bigint, end: bigint, walk: 
       if (fmt.none(yield* readEntry(c, w, pmdp, 2, 'pmd_none(*pmd)'))) {
         if (ops.pte_hole) {
           const err = yield* ops.pte_hole(c, addr, next, 3, walk);
-          if (err) return err;
+          if (err) return c.leave(err);
         }
         break;
       }
       walk.action = WalkAction.Subtree;
       if (ops.pmd_entry) {
-        const err = yield* c.call(`${ops.name}_pmd_entry`, ops.pmd_entry(c, pmdp, addr, next, walk));
-        if (err) return err;
+        c.enter(`${ops.name}_pmd_entry`);
+        const err = yield* ops.pmd_entry(c, pmdp, addr, next, walk);
+        c.leave();
+        if (err) return c.leave(err);
       }
       if (actionOf(walk) === WalkAction.Again) continue;
       if (actionOf(walk) === WalkAction.Continue || !ops.pte_entry) break;
       if (fmt.leaf(yield* readEntry(c, w, pmdp, 2, 'pmd_leaf(*pmd)'), 2)) break;
       if (!fmt.present(yield* readEntry(c, w, pmdp, 2, 'pmd_present(*pmd)'), 2)) break;
-      const err = yield* c.call('walk_pte_range', walk_pte_range(c, pmdp, addr, next, walk));
-      if (err) return err;
+      const err = yield* walk_pte_range(c, pmdp, addr, next, walk);
+      if (err) return c.leave(err);
       break;
     }
     pmdp += 8;
     addr = next;
   } while (addr !== end);
-  return 0;
+  return c.leave(0);
 }
 
 /** `walk_pud_range` (mm/pagewalk.c): the same shape one level up. */
 function* walk_pud_range(c: Cpu, p4dp: number, addr: bigint, end: bigint, walk: MmWalk): Steps<number> {
+  c.enter('walk_pud_range');
   const { w, ops } = walk;
   const fmt = w.fmt;
   const p4d = yield* readEntry(c, w, p4dp, 4, 'pud_offset(p4d)');
@@ -130,27 +134,29 @@ function* walk_pud_range(c: Cpu, p4dp: number, addr: bigint, end: bigint, walk: 
       if (fmt.none(yield* readEntry(c, w, pudp, 3, 'pud_none(*pud)'))) {
         if (ops.pte_hole) {
           const err = yield* ops.pte_hole(c, addr, next, 2, walk);
-          if (err) return err;
+          if (err) return c.leave(err);
         }
         break;
       }
       walk.action = WalkAction.Subtree;
       if (ops.pud_entry) {
-        const err = yield* c.call(`${ops.name}_pud_entry`, ops.pud_entry(c, pudp, addr, next, walk));
-        if (err) return err;
+        c.enter(`${ops.name}_pud_entry`);
+        const err = yield* ops.pud_entry(c, pudp, addr, next, walk);
+        c.leave();
+        if (err) return c.leave(err);
       }
       if (actionOf(walk) === WalkAction.Again) continue;
       if (actionOf(walk) === WalkAction.Continue || !(ops.pmd_entry || ops.pte_entry)) break;
       if (fmt.leaf(yield* readEntry(c, w, pudp, 3, 'pud_leaf(*pud)'), 3)) break;
       if (!fmt.present(yield* readEntry(c, w, pudp, 3, 'pud_present(*pud)'), 3)) break;
-      const err = yield* c.call('walk_pmd_range', walk_pmd_range(c, pudp, addr, next, walk));
-      if (err) return err;
+      const err = yield* walk_pmd_range(c, pudp, addr, next, walk);
+      if (err) return c.leave(err);
       break;
     }
     pudp += 8;
     addr = next;
   } while (addr !== end);
-  return 0;
+  return c.leave(0);
 }
 
 /**
@@ -170,7 +176,7 @@ function* walk_pgd_range(c: Cpu, pgd: number, addr: bigint, end: bigint, walk: M
         if (err) return err;
       }
     } else {
-      const err = yield* c.call('walk_pud_range', walk_pud_range(c, pgdp, addr, next, walk));
+      const err = yield* walk_pud_range(c, pgdp, addr, next, walk);
       if (err) return err;
     }
     pgdp += 8;
@@ -195,19 +201,15 @@ export function* walk_kernel_page_table_range<P>(
   pgd: number,
   priv: P,
 ): Steps<number> {
-  return yield* c.call(
-    'walk_kernel_page_table_range',
-    (function* () {
-      if (c.mem.load(locks.mmapLock) === 0n) {
-        c.fail(
-          'assertion',
-          `${w.ghost.cpuName(c.id)}: walk_kernel_page_table_range without init_mm.mmap_lock (mmap_assert_locked)`,
-        );
-      }
-      const walk: MmWalk<P> = { w, ops, action: WalkAction.Subtree, priv };
-      return yield* walk_pgd_range(c, pgd, start, end, walk as MmWalk);
-    })(),
-  );
+  c.enter('walk_kernel_page_table_range');
+  if (c.mem.load(locks.mmapLock) === 0n) {
+    c.fail(
+      'assertion',
+      `${w.ghost.cpuName(c.id)}: walk_kernel_page_table_range without init_mm.mmap_lock (mmap_assert_locked)`,
+    );
+  }
+  const walk: MmWalk<P> = { w, ops, action: WalkAction.Subtree, priv };
+  return c.leave(yield* walk_pgd_range(c, pgd, start, end, walk as MmWalk));
 }
 
 /**
@@ -225,14 +227,10 @@ export function* walk_kernel_page_table_range_lockless<P>(
   pgd: number,
   priv: P,
 ): Steps<number> {
-  return yield* c.call(
-    'walk_kernel_page_table_range_lockless',
-    (function* () {
-      yield* locklessWalkBegin(c, w, start, end);
-      const walk: MmWalk<P> = { w, ops, action: WalkAction.Subtree, priv };
-      const err = yield* walk_pgd_range(c, pgd, start, end, walk as MmWalk);
-      yield* locklessWalkEnd(c, w);
-      return err;
-    })(),
-  );
+  c.enter('walk_kernel_page_table_range_lockless');
+  yield* locklessWalkBegin(c, w, start, end);
+  const walk: MmWalk<P> = { w, ops, action: WalkAction.Subtree, priv };
+  const err = yield* walk_pgd_range(c, pgd, start, end, walk as MmWalk);
+  yield* locklessWalkEnd(c, w);
+  return c.leave(err);
 }

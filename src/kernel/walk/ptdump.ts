@@ -48,19 +48,15 @@ export function* ptdump_walk_pgd(
   pgd: number,
   getOnlineMems = true,
 ): Steps {
-  yield* c.call(
-    'ptdump_walk_pgd',
-    (function* () {
-      if (getOnlineMems) yield* get_online_mems(c, locks);
-      yield* c.lock(locks.mmapLock, 'mmap_write_lock');
-      for (const r of ranges) {
-        yield* c.call(
-          'walk_page_range_debug',
-          walk_kernel_page_table_range(c, w, locks, r.start, r.end, ptdump_ops, pgd, null),
-        );
-      }
-      yield* c.unlock(locks.mmapLock, 'mmap_write_unlock');
-      if (getOnlineMems) yield* put_online_mems(c, locks);
-    })(),
-  );
+  c.enter('ptdump_walk_pgd');
+  if (getOnlineMems) yield* get_online_mems(c, locks);
+  yield c.lock(locks.mmapLock, 'mmap_write_lock');
+  for (const r of ranges) {
+    c.enter('walk_page_range_debug');
+    yield* walk_kernel_page_table_range(c, w, locks, r.start, r.end, ptdump_ops, pgd, null);
+    c.leave();
+  }
+  yield c.unlock(locks.mmapLock, 'mmap_write_unlock');
+  if (getOnlineMems) yield* put_online_mems(c, locks);
+  c.leave();
 }

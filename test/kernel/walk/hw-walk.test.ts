@@ -24,14 +24,11 @@ function program(flush: boolean) {
     {
       name: 'B',
       *run(c: Cpu) {
-        yield* c.call(
-          'pmd_free_pte_page',
-          (function* () {
-            yield* writeEntry(c, k.w, pmdp, 2, 0n, 'pmd_clear');
-            if (flush) yield* flush_tlb_kernel_range(c, k.w, '__flush_tlb_kernel_pgtable');
-            yield* free_pgtable_page(c, k.w, pte, 'pte_free_kernel');
-          })(),
-        );
+        c.enter('pmd_free_pte_page');
+        yield* writeEntry(c, k.w, pmdp, 2, 0n, 'pmd_clear');
+        if (flush) yield* flush_tlb_kernel_range(c, k.w, '__flush_tlb_kernel_pgtable');
+        yield* free_pgtable_page(c, k.w, pte, 'pte_free_kernel');
+        c.leave();
       },
     },
   ]);

@@ -27,18 +27,18 @@ describe('walker oracles', () => {
         *run(c: Cpu) {
           const pmd = yield* readEntry(c, k.w, pmdp, 2, 'pmd_offset');
           const t = tableOf(c, k.w, pmd, 1, pmdp);
-          yield* c.awaitValue(done, (v) => v === 1n, 'wait for B');
+          yield c.awaitValue(done, (v) => v === 1n, 'wait for B');
           yield* readEntry(c, k.w, t, 1, 'ptep_get');
         },
       },
       {
         name: 'B',
         *run(c: Cpu) {
-          yield* c.store(pmdp, 0n, 'pmd_clear');
-          yield* c.free(pte, 'pte_free_kernel');
+          yield c.store(pmdp, 0n, 'pmd_clear');
+          yield c.free(pte, 'pte_free_kernel');
           k.ghost.recordFree(c.mem, pte, c.id, 'pte_free_kernel');
-          yield* c.alloc(FrameState.Pte, 'pte', 'pte_alloc_one_kernel');
-          yield* c.store(done, 1n);
+          yield c.alloc(FrameState.Pte, 'pte', 'pte_alloc_one_kernel');
+          yield c.store(done, 1n);
         },
       },
     ]);
@@ -62,7 +62,7 @@ describe('walker oracles', () => {
         name: 'B',
         *run(c: Cpu) {
           yield* writeEntry(c, k.w, ptep, 1, 0n, '__pte_clear');
-          yield* c.fence('flush_tlb_kernel_range');
+          yield c.fence('flush_tlb_kernel_range');
         },
       },
     ]);
