@@ -31,6 +31,7 @@ import { type LengthFigure, measureLength } from './dpor.js';
 import { measureFloor } from './floor.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';
+import { geometricMean, memoryModelFigures } from './memory-models.js';
 import { fastCheckLostUpdate } from './peer.js';
 import { measureRss, type RssFigure } from './rss.js';
 import { measureSoak } from './soak.js';
@@ -234,7 +235,11 @@ async function main(): Promise<void> {
   const quick = flags.quick;
   const started = new Date();
   const loadAtStart = loadavg()[0];
-  const targets = (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
+  const bundled = await listBundledModels();
+  // each variant under its own memory model, as before memory models (the weak ones are below)
+  const targets = bundled.flatMap((m) =>
+    Object.entries(m.def.variants).flatMap(([name, v]) => selectVariants(m, name, v.memoryModel ?? 'sc')),
+  );
   const kernelTargets = targets.filter(isKernelModel);
   const interleave = await target(INTERLEAVE, 'large');
 
@@ -296,6 +301,18 @@ async function main(): Promise<void> {
   const meanExecs = meanOf(inline, (f) => f.executionsPerSecond);
   const totalSteps = inline.reduce((a, f) => a + f.steps, 0);
 
+  log('memory models: a complete search of the same variants under sc, tso and arm64 (CPU time):');
+  const weakModels = bundled.filter((m) => /[/\\](litmus|ordering)[/\\]/.test(m.file));
+  const mmFigures = memoryModelFigures(weakModels, quick ? 40 : 150, log);
+  const mmRatio = {
+    tso: geometricMean(mmFigures.map((f) => f.timeRatio.tso)),
+    arm64: geometricMean(mmFigures.map((f) => f.timeRatio.arm64)),
+  };
+  const mmExecRatio = {
+    tso: geometricMean(mmFigures.map((f) => f.executionRatio.tso)),
+    arm64: geometricMean(mmFigures.map((f) => f.executionRatio.arm64)),
+  };
+
   log('parallel exploration:');
   const parallel = await parallelFigures(interleave, 'dfs', quick ? 1 : 3);
   const parallelDpor = await parallelFigures(interleave, 'dpor', quick ? 1 : 3);
@@ -350,6 +367,13 @@ async function main(): Promise<void> {
     targets: {
       inline: `<= ${TARGET_INLINE_NS} ns/step and <= ${TARGET_FLOOR_RATIO}x the floor`,
       kernel: `kernel models under DFS <= ${TARGET_KERNEL_RATIO}x the executor-bound ns/step`,
+      memoryModels: {
+        definition:
+          "CPU time of one complete search (the variant's own strategy, every execution) under tso and arm64 against sc, same variants; geometric means",
+        models: mmFigures,
+        timeRatio: mmRatio,
+        executionRatio: mmExecRatio,
+      },
       peer: `>= ${TARGET_PEER_RATIO}x fast-check's schedules/s, random strategy`,
       rss: `peak RSS after warm-up within ${TARGET_RSS_GROWTH_PCT}% over the run`,
       parallel: `2 workers >= ${TARGET_SPEEDUP_2}x`,
@@ -420,6 +444,18 @@ async function main(): Promise<void> {
       `  ${3 * long + 3}-step / ${3 * short + 3}-step (source-dpor)`,
       `${fmt(growth('dpor'), 2)}x (${fmt(growth('source-dpor'), 2)}x)`,
       'flat',
+      '',
+    ],
+    [
+      `complete search under tso / sc (${mmFigures.length} litmus and ordering variants, geo. mean)`,
+      `${mmRatio.tso.toFixed(1)}x time, ${mmExecRatio.tso.toFixed(1)}x executions`,
+      '',
+      '',
+    ],
+    [
+      'complete search under arm64 / sc (same variants)',
+      `${mmRatio.arm64.toFixed(1)}x time, ${mmExecRatio.arm64.toFixed(1)}x executions`,
+      '',
       '',
     ],
     ...(inline.length ? [['inline CPU ns/step, mean of bundled variants', fmt(meanNs), '', '']] : []),

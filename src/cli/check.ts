@@ -12,7 +12,12 @@ import {
 import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { notRunResult, type SearchHooks, search } from '../explore/search.js';
-import { ModelError, resolveTargets, type Target } from '../model/load.js';
+import {
+  isMemoryModelName,
+  MEMORY_MODELS,
+  type MemoryModelName,
+} from '../machine/memory-model/memory-model.js';
+import { ModelError, resolveTargets, type Target, targetLabel } from '../model/load.js';
 import { writeAtomic } from '../report/atomic.js';
 import { resultsExitCode } from '../report/exit-code.js';
 import { buildReport } from '../report/json.js';
@@ -48,6 +53,7 @@ export interface CheckFlags {
   junit?: string;
   /** print every violation's full report on the terminal, not one line each */
   verbose?: boolean;
+  memoryModel?: string;
 }
 
 /** `junitTarget` is where `--reporter junit` writes: --junit FILE, else the run folder (null: no junit). */
@@ -73,6 +79,12 @@ export function parseExecutor(text: string | undefined): 'inline' | 'threads' {
   throw new UsageError(`--executor must be inline or threads, got '${text}'`);
 }
 
+/** `parseMemoryModel` checks `--memory-model` (PAGERACE_MEMORY_MODEL). */
+export function parseMemoryModel(text: string): MemoryModelName {
+  if (isMemoryModelName(text)) return text;
+  throw new UsageError(`--memory-model must be ${MEMORY_MODELS.join(', ')}, got '${text}'`);
+}
+
 /** `workerCount` reads --workers (PAGERACE_WORKERS); default one per core. */
 export function workerCount(text: string | undefined): number {
   if (text === undefined) return defaultWorkers();
@@ -92,6 +104,7 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   o.strategyOptions = readStrategyFlags(flags as unknown as Record<string, unknown>);
   o.keepGoing = flags.keepGoing === true;
   o.executor = parseExecutor(flags.executor);
+  if (flags.memoryModel !== undefined) o.memoryModel = parseMemoryModel(flags.memoryModel);
   o.minimize = flags.minimize;
   o.stallMs = stallLimit();
   return o;
@@ -157,7 +170,7 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
   opening?.catch(() => {});
   let targets: Awaited<ReturnType<typeof resolveTargets>>;
   try {
-    targets = await resolveTargets(specs);
+    targets = await resolveTargets(specs, opts.memoryModel);
   } catch (e) {
     await (await opening?.catch(() => null))?.close();
     throw e;
@@ -258,7 +271,10 @@ async function searchTargets(
       results.push(notRunResult(t, opts, 'worker failure', failure));
       continue;
     }
-    progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
+    progress.start(
+      targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }),
+      opts.budget,
+    );
     let r: SearchResult;
     try {
       r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);

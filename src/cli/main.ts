@@ -90,6 +90,12 @@ export function buildCli(): Command {
         'inline (all CPUs in one thread, the default) | threads (each CPU a worker thread; one search at a time)',
       ).env('PAGERACE_EXECUTOR'),
     )
+    .addOption(
+      new Option(
+        '--memory-model <name>',
+        "sc | tso | arm64 (default: each variant's own, and every model its expectations name)",
+      ).env('PAGERACE_MEMORY_MODEL'),
+    )
     .option('--keep-going', 'explore the whole budget or space and report each distinct violation once')
     .option('--no-minimize', 'report interleavings as found, without minimizing preemptions')
     .option('--json', 'print the report as JSON on stdout, no progress')

@@ -1,4 +1,4 @@
-import { collapseRepeats, formatTrace, traceSteps } from '../engine/trace.js';
+import { collapseRepeats, formatMachineState, formatTrace, traceSteps } from '../engine/trace.js';
 import { replayToken } from '../explore/replay-token.js';
 import { parseExecutor, stallLimit } from './check.js';
 import { ExitCode } from './errors.js';
@@ -20,7 +20,7 @@ export interface ReplayFlags {
 export async function runReplay(token: string, flags: ReplayFlags): Promise<number> {
   const executor = parseExecutor(flags.executor);
   const replayed = await replayToken(token, { model: flags.model, executor, stallMs: stallLimit() });
-  const { spec, model } = replayed;
+  const { spec, model, memoryModel: mm } = replayed;
   const { violation, preemptions } = replayed;
   const trace = collapseRepeats(replayed.trace);
   const v = violation;
@@ -30,6 +30,7 @@ export async function runReplay(token: string, flags: ReplayFlags): Promise<numb
       replay: {
         model: model.def.name,
         variant: spec.variant,
+        memoryModel: mm,
         executor,
         preemptions,
         violation: v
@@ -40,7 +41,7 @@ export async function runReplay(token: string, flags: ReplayFlags): Promise<numb
     };
     console.log(JSON.stringify(out, null, 2));
   } else {
-    const on = executor === 'threads' ? ' on real threads' : '';
+    const on = `${mm === 'sc' ? '' : ` under ${mm}`}${executor === 'threads' ? ' on real threads' : ''}`;
     console.log(
       `Replaying ${model.def.name}:${spec.variant}${on}, ${traceSteps(trace)} steps, ${preemptions} preemption${preemptions === 1 ? '' : 's'}`,
     );
@@ -49,6 +50,7 @@ export async function runReplay(token: string, flags: ReplayFlags): Promise<numb
       else console.log(`${v.kind}: ${v.message}`);
     } else console.log('No violation: the execution ran clean.');
     console.log(formatTrace(trace).join('\n'));
+    for (const l of formatMachineState(trace)) console.log(l);
     if (v?.kind === 'model-error' && v.detail) console.log(v.detail);
   }
   if (v?.kind === 'model-error') return ExitCode.Error;

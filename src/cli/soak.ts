@@ -173,7 +173,9 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const set = soakSettings(flags);
   const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
   checkOut(outDir);
-  const targets = await resolveTargets([spec]);
+  // soak runs sc only: its CPUs are free-running threads, and there is no step driver to flush
+  // store buffers (every other executor runs every memory model)
+  const targets = await resolveTargets([spec], 'sc');
   const mode = parseProgressMode(flags.progress);
   const progress = new ProgressDisplay(progressStyle(mode, process.stderr.isTTY === true, false));
   const signals = new StopSignals().install();

@@ -1,10 +1,12 @@
+import { createMemoryModel } from '../machine/memory-model/create.js';
+import type { MemoryModel } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import { Cpu, type Steps } from './cpu.js';
 import { type CpuPorts, DEFAULT_MAX_STEPS, StepDriver } from './driver.js';
 import { Op, OpKind } from './op.js';
 import type { Outcome } from './outcome.js';
-import { performOp } from './perform.js';
+import { awaitHolds, performOp } from './perform.js';
 import type { Oracle, Program } from './program.js';
 import { MAX_CPUS, type Scheduler } from './scheduling.js';
 import type { MachineSection, TraceStep } from './trace.js';
@@ -31,6 +33,7 @@ export class Execution implements CpuPorts {
   readonly cpuCount: number;
   readonly memory: PhysicalMemory;
   readonly symbols: Symbols;
+  readonly model: MemoryModel;
   private readonly driver: StepDriver;
   private readonly gens: Steps<unknown>[];
   /** the operation just performed, as afterStep oracles see it */
@@ -47,7 +50,9 @@ export class Execution implements CpuPorts {
     this.memory = program.memory;
     this.symbols = program.symbols;
     this.cpuCount = program.cpus.length;
-    this.cpus = program.cpus.map((p, i) => new Cpu(i, p.name, this.memory));
+    this.model = createMemoryModel(program.memoryModel ?? 'sc', this.cpuCount, this.memory);
+    const weak = this.model.weak ? this.model : null;
+    this.cpus = program.cpus.map((p, i) => new Cpu(i, p.name, this.memory, weak));
     this.gens = new Array(this.cpuCount);
     this.stepOracles = program.oracles.filter((o) => o.afterStep !== undefined);
     this.driver = new StepDriver(this, maxSteps);
@@ -102,13 +107,22 @@ export class Execution implements CpuPorts {
   }
 
   awaitHolds(i: number): boolean {
-    const op = this.cpus[i].op;
-    return op.pred!(this.memory.load(op.addr));
+    return awaitHolds(this.memory, this.model, i, this.cpus[i].op);
   }
 
-  perform(i: number, value: number): bigint {
+  perform(i: number, value: number, event: number): bigint {
     const cpu = this.cpus[i];
-    const r = performOp(this.memory, i, cpu.task, cpu.op, this.symbols, this.tracing);
+    const r = performOp(
+      this.memory,
+      this.model,
+      i,
+      cpu.task,
+      cpu.op,
+      this.symbols,
+      this.tracing,
+      value,
+      event,
+    );
     return cpu.op.kind === OpKind.Choose ? BigInt(value) : r;
   }
 

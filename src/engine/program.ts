@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import type { Cpu, Steps } from './cpu.js';
@@ -39,4 +40,6 @@ export interface Program {
    * while tracing; each section is shown in the step's panel of the HTML timeline.
    */
   describeMachine?(mem: PhysicalMemory, cpu: number): MachineSection[];
+  /** the machine's memory model (`--memory-model`); sc when absent */
+  memoryModel?: MemoryModelName;
 }

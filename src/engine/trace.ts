@@ -1,4 +1,12 @@
 import { type FrameState, frameStateName } from '../machine/frame-state.js';
+import { PAGE_SIZE } from '../machine/layout.js';
+import {
+  AccessMode,
+  type Barrier,
+  barrierName,
+  type FlushInfo,
+  type MachineState,
+} from '../machine/memory-model/memory-model.js';
 import type { Symbols } from '../machine/symbols.js';
 import { type Op, OpKind, opKindName } from './op.js';
 
@@ -63,11 +71,54 @@ export interface TraceEntry {
 
 /**
  * `MachineSection` is one titled block of machine state at a step, as a memory model or TLB
- * describes it: `{ title: 'cpu1 store buffer', lines: ['init_mm.pgd[462] = 0x...'] }`.
+ * describes it: `{ title: 'cpu1 store buffer', lines: ['init_mm.pgd[462] = 0x...'] }` (the
+ * memory model's `MachineState`).
  */
-export interface MachineSection {
-  title: string;
-  lines: string[];
+export type MachineSection = MachineState;
+
+/** `FLUSH_FN` is the function column of a store-buffer flush step: `cpu1 A  [sb]  flush x = 1`. */
+export const FLUSH_FN = '[sb]';
+
+/** the name of an operation without a label: its kind, with the access mode or barrier kind */
+function opName(op: Op): string {
+  switch (op.kind) {
+    case OpKind.Load:
+      if (op.mode === AccessMode.Plain) return 'plain load';
+      if (op.mode === AccessMode.Acquire) return 'load_acquire';
+      return op.mode === AccessMode.Walk ? 'walk' : 'load';
+    case OpKind.Load32:
+      return op.mode === AccessMode.Plain ? 'plain load32' : 'load32';
+    case OpKind.Store:
+      if (op.mode === AccessMode.Plain) return 'plain store';
+      return op.mode === AccessMode.Release ? 'store_release' : 'store';
+    case OpKind.Fence:
+      return op.n === 0 ? 'fence' : barrierName(op.n as Barrier);
+    default:
+      return opKindName(op.kind);
+  }
+}
+
+/** `describeFlush` is the trace record of a flush of CPU `cpu`'s store buffer. */
+export function describeFlush(
+  step: number,
+  cpu: number,
+  task: string,
+  f: FlushInfo,
+  symbols: Symbols,
+): TraceStep {
+  return {
+    step,
+    cpu,
+    task,
+    fn: FLUSH_FN,
+    stack: [],
+    op: 'flush',
+    addr:
+      f.size > 8
+        ? `${symbols.frameName(f.addr / PAGE_SIZE)}[${(f.addr & (PAGE_SIZE - 1)) >>> 3}..${(((f.addr & (PAGE_SIZE - 1)) + f.size) >>> 3) - 1}]`
+        : symbols.addrName(f.addr),
+    value: `= ${formatValue(f.size === 4 ? BigInt.asUintN(32, f.value) : f.value)}`,
+  };
 }
 
 /** `formatValue` prints small values (counters, flags, indices) in decimal and the rest as 16 hex digits. */
@@ -89,7 +140,7 @@ export function describeStep(
   result: bigint,
   symbols: Symbols,
 ): TraceStep {
-  const name = op.label ?? opKindName(op.kind);
+  const name = op.label ?? opName(op);
   let addr = '';
   let value = '';
   switch (op.kind) {
@@ -217,5 +268,19 @@ export function collapseRepeats(trace: readonly TraceStep[]): TraceStep[] {
     for (let j = 0; j < best; j++) out.push(trace[last + j]);
     i = last + best;
   }
+  return out;
+}
+
+/**
+ * `formatMachineState` prints the memory model's state that a trace carries on its violating step
+ * (nothing under sc): a block per part, indented under a heading.
+ */
+export function formatMachineState(steps: readonly TraceStep[], indent = '  '): string[] {
+  let at: TraceStep | undefined;
+  for (const s of steps) if (s.machine) at = s;
+  if (!at?.machine) return [];
+  const out = [`Memory model at step ${at.step} (cpu${at.cpu} ${at.task}):`];
+  for (const part of at.machine)
+    out.push(`${indent}${part.title}:`, ...part.lines.map((l) => `${indent}  ${l}`));
   return out;
 }

@@ -1,6 +1,7 @@
 /**
- * `ViolationKind` names what went wrong in an execution. The engine raises the first four; the
- * kernel oracles add their own (`page-fault`, `use-after-free`, ...).
+ * `ViolationKind` names what went wrong in an execution. The engine raises the first four and
+ * `data-race` (engine/data-race.ts); the kernel oracles add their own (`page-fault`,
+ * `use-after-free`, ...); `litmus-outcome` is a litmus test's outcome reached (models/litmus).
  */
 export type ViolationKind =
   | 'assertion'
@@ -19,7 +20,9 @@ export type ViolationKind =
   | 'lock-order'
   | 'kernel-bug'
   | 'torn-read'
-  | 'pte-offset-map';
+  | 'pte-offset-map'
+  | 'data-race'
+  | 'litmus-outcome';
 
 /**
  * `Violation` is thrown by a program, an oracle or the executor to end an execution with a bug.

@@ -177,6 +177,8 @@ export class Soak {
         variant: t.variantName,
         cpu,
         frames: program.memory.frames,
+        memoryModel: 'sc',
+        modelState: null,
         memory: program.memory.sab,
         control,
         port: port2,

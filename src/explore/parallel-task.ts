@@ -39,11 +39,11 @@ function testHooks(unit: number): void {
 const executions = new Map<string, Promise<Execution>>();
 
 async function executionFor(spec: UnitSpec, ctl: Int32Array, slot: number): Promise<Execution> {
-  const key = `${spec.model}\0${spec.variant}\0${spec.maxSteps}`;
+  const key = `${spec.model}\0${spec.variant}\0${spec.memoryModel}\0${spec.maxSteps}`;
   let e = executions.get(key);
   if (!e) {
     e = (async () => {
-      const target = await loadTarget(spec.model, spec.variant);
+      const target = await loadTarget(spec.model, spec.variant, spec.memoryModel);
       // importing a model file (through tsx) can take seconds on a loaded machine: not a stall;
       // a build() that loops still is one
       beat(ctl, slot);

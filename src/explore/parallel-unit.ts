@@ -1,6 +1,7 @@
 import type { Execution } from '../engine/execution.js';
 import type { Scheduler } from '../engine/scheduling.js';
 import type { Violation, ViolationKind } from '../engine/violation.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import {
   addStatistics,
   type StrategyDescriptor,
@@ -29,6 +30,7 @@ export interface UnitSpec {
   /** how `loadModel` finds the model: bundled name or absolute path */
   model: string;
   variant: string;
+  memoryModel: MemoryModelName;
   /** how `resolveStrategy` finds the strategy: bundled name or absolute path */
   strategy: string;
   strategyOptions: StrategyOptions;

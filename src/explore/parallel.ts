@@ -206,6 +206,7 @@ class Coordinator {
     return {
       model: target.model.ref,
       variant: target.variantName,
+      memoryModel: target.memoryModel,
       strategy: strategyRef(opts.strategy ?? target.variant.strategy ?? 'dfs'),
       strategyOptions: opts.strategyOptions,
       seed: opts.seed,

@@ -2,6 +2,7 @@ import { Execution } from '../engine/execution.js';
 import type { TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
+import { isMemoryModelName, type MemoryModelName } from '../machine/memory-model/memory-model.js';
 import {
   type LoadedModel,
   loadModel,
@@ -14,15 +15,17 @@ import {
 } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { ReplayError, type Traced, traceSchedule } from '../scheduler/replay.js';
-import { decodeToken, type ReplaySpec } from '../scheduler/token.js';
+import { decodeToken, type ReplaySpec, TokenError } from '../scheduler/token.js';
 import { stallMessage } from './options.js';
-import type { Runner } from './search.js';
+import { MEMORY_MODEL_SETTING, type Runner } from './search.js';
 
 /** `TokenReplay` is a replay token's execution, traced. */
 export interface TokenReplay {
   spec: ReplaySpec;
   model: LoadedModel;
   target: Target;
+  /** the memory model the token's execution ran under (its `memory-model` setting, else sc) */
+  memoryModel: MemoryModelName;
   trace: TraceStep[];
   violation: Violation | null;
   preemptions: number;
@@ -73,8 +76,13 @@ export async function modelOfToken(spec: ReplaySpec, file: string | undefined): 
  */
 export async function replayToken(token: string, opts: ReplayOptions): Promise<TokenReplay> {
   const spec = decodeToken(token);
+  const memoryModel = spec.settings?.[MEMORY_MODEL_SETTING] ?? 'sc';
+  if (!isMemoryModelName(memoryModel))
+    throw new TokenError(`the token names memory model '${memoryModel}', which this pagerace does not have`);
   const model = await modelOfToken(spec, opts.model);
-  const [target] = selectVariants(model, undefined).filter((t) => t.variantName === spec.variant);
+  const [target] = selectVariants(model, undefined, memoryModel).filter(
+    (t) => t.variantName === spec.variant,
+  );
   if (!target) throw new ModelError(`model ${model.def.name} has no variant '${spec.variant}' any more`);
   const program = buildProgram(target);
   const runner: Runner & { close?(): Promise<void> } =
@@ -102,5 +110,5 @@ export async function replayToken(token: string, opts: ReplayOptions): Promise<T
       `the execution ended after ${used} of the token's ${spec.choices.length} choices: the token does not fit this version of ${model.def.name}:${spec.variant}`,
     );
   }
-  return { spec, model, target, ...replayed };
+  return { spec, model, target, memoryModel, ...replayed };
 }

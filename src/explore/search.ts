@@ -3,6 +3,7 @@ import type { Scheduler } from '../engine/scheduling.js';
 import { collapseRepeats, type TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
+import { expectationUnder } from '../model/define.js';
 import { ModelError, type Target, tokenModel } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { RANDOM_BUDGET } from '../scheduler/random.js';
@@ -101,6 +102,17 @@ export async function search(
     if (runner instanceof ThreadsExecution) await runner.close();
   }
 }
+
+/**
+ * `targetSettings` is what a token records of a target beyond its variant: the memory model when
+ * it is not sc (so that every sc token stays v1, as before memory models).
+ */
+export function targetSettings(target: Target): Record<string, string> {
+  return target.memoryModel === 'sc' ? {} : { [MEMORY_MODEL_SETTING]: target.memoryModel };
+}
+
+/** `MEMORY_MODEL_SETTING` is the token setting that names the memory model. */
+export const MEMORY_MODEL_SETTING = 'memory-model';
 
 /** `Runner` is an executor a search can run executions on: inline or threads. */
 export interface Runner {
@@ -252,7 +264,7 @@ export function searchResult(
   const stoppedBy = counts.stoppedBy === 'complete' && !strategy.exhaustive ? 'bound' : counts.stoppedBy;
   const complete = stoppedBy === 'complete';
   const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
-  const expect = target.variant.expect;
+  const expect = expectationUnder(target.variant, target.memoryModel);
   const expectKind = expect === 'clean' ? null : expect.violation;
   const hasModelError = violations.some((v) => v.kind === 'model-error');
   let conclusion: Conclusion;
@@ -266,6 +278,7 @@ export function searchResult(
   return {
     model: target.model.def.name,
     variant: target.variantName,
+    memoryModel: target.memoryModel,
     expect: expectKind === null ? 'clean' : 'violation',
     expectKind,
     verdict,
@@ -295,11 +308,12 @@ export function notRunResult(
   reason: string,
   error?: string,
 ): SearchResult {
-  const expect = target.variant.expect;
+  const expect = expectationUnder(target.variant, target.memoryModel);
   const expectKind = expect === 'clean' ? null : expect.violation;
   return {
     model: target.model.def.name,
     variant: target.variantName,
+    memoryModel: target.memoryModel,
     expect: expectKind === null ? 'clean' : 'violation',
     expectKind,
     verdict: 'not run',
@@ -353,6 +367,7 @@ export function reportSighting(
       variant: target.variantName,
       maxSteps: opts.maxSteps,
       choices: schedule.choices,
+      settings: targetSettings(target),
     }),
     preemptions: replay.preemptions,
     foundPreemptions: s.schedule.preemptions,

@@ -64,9 +64,12 @@ export function* hw_access(
   let table = cr3;
   let generation = mem.generation(table >>> 12);
   const steps: WalkStep[] = [];
+  let dep = 0;
   for (const level of hardwareLevels(k.levels)) {
     const index = levelIndex(level, va, k.levels);
-    const e = yield c.load(table + index * 8, 'walk');
+    // the MMU's read, another observer of memory, its address from the level above
+    const e = yield c.walkLoad(table + index * 8, 'walk', dep);
+    dep = c.lastLoad;
     steps.push({ level, index, entry: e });
     checkTableLive(c, va, level, index, table >>> 12, generation);
     if (!entryPresent(e)) throw pageFault(k, mem, c.id, cr3, va, kind, steps, level, index);

@@ -199,17 +199,25 @@ export class PhysicalMemory {
   /**
    * `alloc` hands out the lowest free frame in `state`, zeroed, or returns -1 when memory is full.
    * Lowest-first makes reuse of a just-freed frame immediate, which is what exposes use-after-free.
+   * With `zero` false the frame keeps what it held (a memory model whose stores are buffered makes
+   * the zeroing a store of the allocating CPU, `fill` when it becomes visible).
    */
-  alloc(state: FrameState): number {
+  alloc(state: FrameState, zero = true): number {
     for (let f = 1; f < this.frames; f++) {
       if (this.state(f) !== FrameState.Free) continue;
       this.touch(f);
       this.tableDirty = true;
       Atomics.store(this.table, f * FRAME_TABLE_INTS + FRAME_STATE, state);
-      this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
+      if (zero) this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
       return f;
     }
     return -1;
+  }
+
+  /** `fill` writes `value` to `count` words from `addr` (within one frame). */
+  fill(addr: number, count: number, value: bigint): void {
+    this.touch(addr >>> PAGE_SHIFT);
+    this.words.fill(value, addr >>> 3, (addr >>> 3) + count);
   }
 
   /** `free` returns `frame` to the allocator, fills it with POISON_FREE and bumps its generation. */

@@ -1,5 +1,10 @@
 import type { Program } from '../engine/program.js';
 import type { ViolationKind } from '../engine/violation.js';
+import {
+  isMemoryModelName,
+  MEMORY_MODELS,
+  type MemoryModelName,
+} from '../machine/memory-model/memory-model.js';
 
 /** `Expectation` is what a variant must give: no violation anywhere, or a violation of one kind. */
 export type Expectation = 'clean' | { violation: ViolationKind };
@@ -18,11 +23,19 @@ export interface Commits {
 /**
  * `Variant` is one version of a scenario: the buggy kernel or the fixed one (or a mutant). `build`
  * makes a fresh program; it is called once per run, and the executions reset its memory.
+ *
+ * `expect` is what it gives under its memory model (`memoryModel`, default sc); `expectUnder`
+ * what it gives under others. `pagerace check` checks a variant under its own memory model and
+ * under every one `expectUnder` names (one row each), or only under `--memory-model`'s.
  */
 export interface Variant {
   summary: string;
   expect: Expectation;
   build(): Program;
+  /** the memory model this variant runs under when none is given (default sc) */
+  memoryModel?: MemoryModelName;
+  /** what the variant gives under other memory models (the published verdict of a litmus test) */
+  expectUnder?: Partial<Record<MemoryModelName, Expectation>>;
   commits?: Commits;
   /** the strategy `pagerace check` uses for this variant when none is given (default dfs) */
   strategy?: StrategyName;
@@ -63,13 +76,37 @@ export function modelProblem(def: unknown): string | null {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
       return `model ${d.name}: variant name ${JSON.stringify(name)} must be lowercase letters, digits and dashes`;
     if (typeof v?.build !== 'function') return `model ${d.name}: variant ${name} has no build() function`;
-    const e = v.expect as unknown;
-    const ok =
-      e === 'clean' ||
-      (typeof e === 'object' && e !== null && typeof (e as { violation?: unknown }).violation === 'string');
-    if (!ok) return `model ${d.name}: variant ${name} must expect 'clean' or { violation: kind }`;
+    if (!isExpectation(v.expect))
+      return `model ${d.name}: variant ${name} must expect 'clean' or { violation: kind }`;
+    if (v.memoryModel !== undefined && !isMemoryModelName(String(v.memoryModel)))
+      return `model ${d.name}: variant ${name}: memoryModel must be one of ${MEMORY_MODELS.join(', ')}`;
+    for (const [mm, e] of Object.entries(v.expectUnder ?? {})) {
+      if (!isMemoryModelName(mm))
+        return `model ${d.name}: variant ${name}: expectUnder names ${JSON.stringify(mm)}, not one of ${MEMORY_MODELS.join(', ')}`;
+      if (!isExpectation(e))
+        return `model ${d.name}: variant ${name}: expectUnder.${mm} must be 'clean' or { violation: kind }`;
+    }
   }
   return null;
+}
+
+function isExpectation(e: unknown): boolean {
+  return (
+    e === 'clean' ||
+    (typeof e === 'object' && e !== null && typeof (e as { violation?: unknown }).violation === 'string')
+  );
+}
+
+/** `variantModels` are the memory models `pagerace check` checks a variant under by default: its own first. */
+export function variantModels(v: Variant): MemoryModelName[] {
+  const own = v.memoryModel ?? 'sc';
+  const others = MEMORY_MODELS.filter((m) => m !== own && v.expectUnder?.[m] !== undefined);
+  return [own, ...others];
+}
+
+/** `expectationUnder` is what variant `v` expects under memory model `mm`. */
+export function expectationUnder(v: Variant, mm: MemoryModelName): Expectation {
+  return v.expectUnder?.[mm] ?? v.expect;
 }
 
 /** `expectationText` prints an expectation the way the verdict table shows it. */

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ModelDefinition, modelProblem, type Variant } from './define.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
+import { type ModelDefinition, modelProblem, type Variant, variantModels } from './define.js';
 
 /** `ModelError` is a model that cannot be used: missing, malformed, or failing to load. */
 export class ModelError extends Error {
@@ -34,11 +35,17 @@ export function tokenModel(model: LoadedModel): { model: string; settings?: Reco
   return { model: model.def.name, settings: { [MODEL_FILE_SETTING]: rel.split(sep).join('/') } };
 }
 
-/** `Target` is one variant of one model, ready to check. */
+/** `Target` is one variant of one model under one memory model, ready to check. */
 export interface Target {
   model: LoadedModel;
   variantName: string;
   variant: Variant;
+  memoryModel: MemoryModelName;
+}
+
+/** `targetLabel` names a target in tables and progress: `model:variant`, `@tso` when not under sc. */
+export function targetLabel(t: { model: string; variant: string; memoryModel: MemoryModelName }): string {
+  return `${t.model}:${t.variant}${t.memoryModel === 'sc' ? '' : `@${t.memoryModel}`}`;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -180,9 +187,14 @@ export async function listBundledModels(): Promise<LoadedModel[]> {
 /**
  * `selectVariants` resolves `model[:variant]`: no variant means all of them; an exact name picks
  * one; otherwise every variant whose name starts with `variant-` (so `buggy` picks `buggy-l4-fresh`
- * and `buggy-l5-fresh`).
+ * and `buggy-l5-fresh`). Each variant is a target under memory model `memoryModel`, or when none
+ * is given under each of its own (`variantModels`).
  */
-export function selectVariants(model: LoadedModel, variant: string | undefined): Target[] {
+export function selectVariants(
+  model: LoadedModel,
+  variant: string | undefined,
+  memoryModel?: MemoryModelName,
+): Target[] {
   const all = Object.entries(model.def.variants);
   let picked = all;
   if (variant !== undefined) {
@@ -194,19 +206,33 @@ export function selectVariants(model: LoadedModel, variant: string | undefined):
       );
     }
   }
-  return picked.map(([variantName, v]) => ({ model, variantName, variant: v }));
+  return picked.flatMap(([variantName, v]) =>
+    (memoryModel ? [memoryModel] : variantModels(v)).map((mm) => ({
+      model,
+      variantName,
+      variant: v,
+      memoryModel: mm,
+    })),
+  );
 }
 
-/** `resolveTargets` turns command-line model specs into targets; none means every bundled model. */
-export async function resolveTargets(specs: readonly string[]): Promise<Target[]> {
-  if (specs.length === 0) return (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
+/**
+ * `resolveTargets` turns command-line model specs into targets, under `memoryModel` or each
+ * variant's own; no spec means every bundled model.
+ */
+export async function resolveTargets(
+  specs: readonly string[],
+  memoryModel?: MemoryModelName,
+): Promise<Target[]> {
+  if (specs.length === 0)
+    return (await listBundledModels()).flatMap((m) => selectVariants(m, undefined, memoryModel));
   const out: Target[] = [];
   for (const spec of specs) {
     const colon = spec.lastIndexOf(':');
     const hasVariant = colon > 0 && !/^[A-Za-z]:[\\/]/.test(spec) && !spec.slice(colon + 1).includes('/');
     const name = hasVariant ? spec.slice(0, colon) : spec;
     const variant = hasVariant ? spec.slice(colon + 1) : undefined;
-    out.push(...selectVariants(await loadModel(name), variant));
+    out.push(...selectVariants(await loadModel(name), variant, memoryModel));
   }
   return out;
 }

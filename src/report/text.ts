@@ -1,5 +1,6 @@
-import { formatTrace, traceSteps } from '../engine/trace.js';
+import { formatMachineState, formatTrace, traceSteps } from '../engine/trace.js';
 import type { FoundViolation, SearchResult } from '../explore/found.js';
+import { targetLabel } from '../model/load.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -37,7 +38,7 @@ const CONCLUSION_TEXT: Record<SearchResult['conclusion'], string> = {
 /** `formatTable` is the verdict table `pagerace check` ends with: one row per model variant. */
 export function formatTable(results: readonly SearchResult[]): string[] {
   const rows = results.map((r) => [
-    `${r.model}:${r.variant}`,
+    targetLabel(r),
     expectText(r),
     verdictText(r),
     r.complete ? 'complete' : r.stoppedBy,
@@ -78,7 +79,7 @@ export function formatWhere(v: Pick<FoundViolation, 'cpu' | 'task' | 'kernelStac
 export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   const out: string[] = [];
   const expected = r.expectKind === v.kind ? 'expected' : 'NOT expected';
-  out.push(`== ${r.model}:${r.variant}: ${v.kind} (${expected})`);
+  out.push(`== ${targetLabel(r)}: ${v.kind} (${expected})`);
   if (v.headline.length) out.push(...v.headline);
   else out.push(`${v.kind}: ${v.message}`);
   out.push(...formatWhere(v));
@@ -89,6 +90,7 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
     `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(traceSteps(v.trace), 'step')}:`,
   );
   out.push(...formatTrace(v.trace));
+  out.push(...formatMachineState(v.trace));
   if (v.kind === 'model-error' && v.detail)
     out.push('Model error detail:', ...v.detail.split('\n').map((l) => `  ${l}`));
   out.push(`Seen in ${plural(v.count, 'execution')}; first at execution ${v.firstExecution}.`);
@@ -113,11 +115,11 @@ export function formatViolationLine(r: SearchResult, v: FoundViolation): string 
 
 /** `formatSummary` is one line on how a search ended. */
 export function formatSummary(r: SearchResult): string {
-  if (r.verdict === 'not run') return `${r.model}:${r.variant}: not run: ${r.reason}`;
+  if (r.verdict === 'not run') return `${targetLabel(r)}: not run: ${r.reason}`;
   let how = r.reason === null ? `stopped by ${r.stoppedBy}` : `stopped by ${r.reason}`;
   if (r.complete) how = 'complete';
   else if (r.stoppedBy === 'bound') how = `every execution within ${r.reason ?? 'the preemption bound'}`;
   const pruned = r.pruned ? `, ${r.pruned} pruned` : '';
   const bad = r.violatingExecutions ? `, ${r.violatingExecutions} violating` : '';
-  return `${r.model}:${r.variant}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${how}, ${formatSeconds(r.seconds)})`;
+  return `${targetLabel(r)}: ${r.verdict} after ${plural(r.executions, 'execution')}${pruned}${bad} (${r.strategy}, ${how}, ${formatSeconds(r.seconds)})`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lengthProgram, measureLength } from '../../src/bench/dpor.js';
 import { measureInline } from '../../src/bench/inline.js';
+import { measureCompleteSearch } from '../../src/bench/memory-models.js';
 import { fastCheckLostUpdate } from '../../src/bench/peer.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
 import { OptimalDporScheduler } from '../../src/scheduler/optimal-dpor.js';
@@ -32,5 +33,13 @@ describe('benchmark pieces', () => {
     const f = measureLength('dpor', 7, 20);
     expect(f.stepsPerExecution).toBe(24);
     expect(f.executions).toBeGreaterThan(0);
+  });
+
+  it('measureCompleteSearch explores the whole space of mp:po under each memory model (DPOR: 3, 3, 26 executions)', async () => {
+    const m = await loadModel('mp');
+    const counts = (['sc', 'tso', 'arm64'] as const).map(
+      (mm) => measureCompleteSearch(selectVariants(m, 'po', mm)[0], 20).executions,
+    );
+    expect(counts).toEqual([3, 3, 26]);
   });
 });

@@ -7,6 +7,7 @@ function result(conclusion: Conclusion, extra: Partial<SearchResult> = {}): Sear
   return {
     model: 'm',
     variant: 'v',
+    memoryModel: 'sc',
     expect: 'clean',
     expectKind: null,
     verdict: 'clean',

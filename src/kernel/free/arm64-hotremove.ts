@@ -33,7 +33,7 @@ function* unmap_hotplug_pte_range(c: Cpu, w: WalkContext, pmdp: number, addr: bi
     if (!w.fmt.none(pte)) {
       yield* assertNoLocklessWalk(c, w, addr, addr + span(w, 1), 'clear a pte');
       yield* writeEntry(c, w, ptep, 1, 0n, '__pte_clear');
-      yield flush_tlb_kernel_range(c, w);
+      yield* flush_tlb_kernel_range(c, w);
     }
     addr += span(w, 1);
   } while (addr < end);
@@ -52,7 +52,7 @@ function* unmap_hotplug_pmd_range(c: Cpu, w: WalkContext, pudp: number, addr: bi
       if (w.fmt.leaf(pmd, 2)) {
         yield* assertNoLocklessWalk(c, w, addr, next, 'clear a pmd block');
         yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
-        yield flush_tlb_kernel_range(c, w);
+        yield* flush_tlb_kernel_range(c, w);
       } else {
         yield* unmap_hotplug_pte_range(c, w, pmdp, addr, next);
       }
@@ -109,7 +109,7 @@ function* free_empty_pte_table(c: Cpu, w: WalkContext, pmdp: number, addr: bigin
   const lo = start & ~(span(w, 2) - 1n);
   yield* assertNoLocklessWalk(c, w, lo, lo + span(w, 2), `free ${w.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
-  yield flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
+  yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
   yield* free_pgtable_page(c, w, table >>> 12, 'free_hotplug_pgtable_page');
   c.leave();
 }
@@ -137,7 +137,7 @@ function* free_empty_pmd_table(c: Cpu, w: WalkContext, pudp: number, addr: bigin
   const lo = start & ~(span(w, 3) - 1n);
   yield* assertNoLocklessWalk(c, w, lo, lo + span(w, 3), `free ${w.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, w, pudp, 3, 0n, 'pud_clear');
-  yield flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
+  yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
   yield* free_pgtable_page(c, w, table >>> 12, 'free_hotplug_pgtable_page');
   c.leave();
 }

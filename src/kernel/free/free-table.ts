@@ -1,5 +1,5 @@
 import type { Cpu, Steps } from '../../engine/cpu.js';
-import type { Op } from '../../engine/op.js';
+import { dsb_ishst } from '../barrier.js';
 import type { WalkContext } from '../walk/access.js';
 
 /**
@@ -16,13 +16,16 @@ export function* free_pgtable_page(c: Cpu, w: WalkContext, frame: number, label:
  * `flush_tlb_kernel_range` (and __flush_tlb_kernel_pgtable, flush_tlb_all): the models have no
  * TLB, so the flush changes no memory; what it guarantees is that hardware walks in flight on
  * other CPUs have completed when it returns (TLBI + DSB on arm64, the IPI on x86). It is one
- * step that waits until no other CPU's `hw_walk_in_flight` word is set: one operation, performed
- * with one `yield` (`yield flush_tlb_kernel_range(c, w)`).
+ * step that waits until no other CPU's `hw_walk_in_flight` word is set (under sc, the only step).
  */
-export function flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_tlb_kernel_range'): Op {
+export function* flush_tlb_kernel_range(c: Cpu, w: WalkContext, label = 'flush_tlb_kernel_range'): Steps {
   const g = w.ghost;
+  // under a weak memory model the flush first makes the CPU's table stores visible to the walkers
+  // (__flush_tlb_kernel_pgtable: dsb(ishst) before the TLBI; on x86 the flush IPI's locked
+  // operations drain the store buffer); under sc there is nothing to drain, and no step
+  if (c.memoryModel !== 'sc') yield dsb_ishst(c);
   const n = g.cpuNames.length;
-  return c.awaitRange(
+  yield c.awaitRange(
     g.hwWalk,
     n,
     () => {

@@ -54,7 +54,7 @@ export function* retract_page_tables(
   c.enter('pmdp_collapse_flush');
   // the pmd only changes under pml, which this CPU holds, so the value read above is current
   yield c.cas(pmdp, c.mem.load(pmdp), 0n, 'pmdp_huge_get_and_clear');
-  yield flush_tlb_kernel_range(c, w, 'flush_tlb_range');
+  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_range');
   c.leave();
   yield c.unlock(ptl, 'spin_unlock(ptl)');
   yield c.unlock(l.pml, 'spin_unlock(pml)');

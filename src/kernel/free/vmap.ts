@@ -24,7 +24,7 @@ export function* pmd_free_pte_page(
   const hi = lo + (1n << w.fmt.shift(2));
   yield* assertNoLocklessWalk(c, w, lo, hi, 'pmd_clear');
   yield* writeEntry(c, w, pmdp, 2, 0n, 'pmd_clear');
-  yield flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
+  yield* flush_tlb_kernel_range(c, w, '__flush_tlb_kernel_pgtable');
   if (ptdumpLock) {
     yield c.readLock(ptdumpLock.mmapLock, 'mmap_read_lock');
     yield c.readUnlock(ptdumpLock.mmapLock, 'mmap_read_unlock');

@@ -84,7 +84,7 @@ function* remove_pte_table(
     yield* writeEntry(c, w, pte, 1, 0n, 'pte_clear');
     yield c.unlock(l.pageTableLock, 'spin_unlock');
   }
-  yield flush_tlb_kernel_range(c, w, 'flush_tlb_all');
+  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
   c.leave();
 }
 
@@ -141,7 +141,7 @@ export function* remove_pagetable(
       yield* remove_pmd_table(c, w, l, pmdTable, a, pnext);
     }
   }
-  yield flush_tlb_kernel_range(c, w, 'flush_tlb_all');
+  yield* flush_tlb_kernel_range(c, w, 'flush_tlb_all');
   c.leave();
 }
 

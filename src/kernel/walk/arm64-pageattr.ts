@@ -76,7 +76,7 @@ export function* __change_memory_common(
     data,
   );
   c.leave();
-  yield flush_tlb_kernel_range(c, w);
+  yield* flush_tlb_kernel_range(c, w);
   return c.leave(ret);
 }
 

@@ -33,6 +33,9 @@ const SEEN_LEVELS = 6;
  * - `lockless[cpu]`: `start`, `end` of the lockless walk in flight on `cpu` (start 0: none). The
  *   walker writes `start` with a real store, so partial-order reduction orders it against the
  *   ghost check a modifier performs (also a real operation) before every free, split or clear.
+ * - `dep[cpu][level]`: the number of the load that read the pointer `seen[cpu][level]` records
+ *   (`Cpu.lastLoad`): a later read in that table depends on it through its address, which a weak
+ *   memory model orders (arm64); a register of the walker, kept here so that it resets.
  * - `hw_walk_in_flight[cpu]`: 1 while the MMU of `cpu` walks the tables (hardware_walk). This one
  *   models hardware, not the checker: a TLB flush (TLBI + DSB, INVLPG) completes only once the
  *   walks in flight have, so `flush_tlb_kernel_range` waits for these words to be 0.
@@ -44,6 +47,8 @@ export class Ghost {
   readonly seen: number;
   readonly lockless: number;
   readonly hwWalk: number;
+  /** `dep[cpu][level]`: the load (`Cpu.lastLoad`) the pointer to `seen[cpu][level]`'s table came from */
+  readonly dep: number;
   readonly frames: number;
   private readonly frameNames = new Map<number, string>();
 
@@ -64,6 +69,8 @@ export class Ghost {
     }
     this.hwWalk = m.word(`hw_walk_in_flight[${cpuNames[0]}]`);
     for (let i = 1; i < cpuNames.length; i++) m.word(`hw_walk_in_flight[${cpuNames[i]}]`);
+    this.dep = m.word('ghost.dep[0][0]');
+    for (let i = 1; i < cpuNames.length * SEEN_LEVELS; i++) m.word(`ghost.dep[${i}]`);
   }
 
   /** `nameFrame` gives frame `f` the name messages use (frames allocated later are `frameN`). */
@@ -102,9 +109,20 @@ export class Ghost {
    * `rememberTable` records that `cpu` read, at physical address `from`, a pointer to table frame
    * `f` at `level`, and the generation `f` has now.
    */
-  rememberTable(mem: PhysicalMemory, cpu: number, level: number, f: number, from: number): void {
+  rememberTable(mem: PhysicalMemory, cpu: number, level: number, f: number, from: number, dep = 0): void {
     const v = BigInt(f + 1) | (BigInt(mem.generation(f) & 0xffff) << 16n) | (BigInt(from) << 32n);
     mem.store(this.seenAddr(cpu, level), v);
+    mem.store(this.dep + 8 * (cpu * SEEN_LEVELS + level), BigInt(dep));
+  }
+
+  /**
+   * `dependency` is the load that an access by `cpu` to table frame `f` at `level` depends on
+   * through its address (the read of the entry that pointed there), or 0.
+   */
+  dependency(mem: PhysicalMemory, cpu: number, level: number, f: number): number {
+    const v = mem.load(this.seenAddr(cpu, level));
+    if (v === 0n || Number(v & 0xffffn) - 1 !== f) return 0;
+    return Number(mem.load(this.dep + 8 * (cpu * SEEN_LEVELS + level)));
   }
 
   /** `remembered` is what `cpu` recorded for frame `f` at `level`: generation and pointer source. */

@@ -12,12 +12,12 @@ function hex(v: bigint): string {
  */
 export function* locklessWalkBegin(c: Cpu, w: WalkContext, start: bigint, end: bigint): Steps {
   c.mem.store(w.ghost.locklessEnd(c.id), end);
-  yield c.store(w.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
+  yield c.immediateStore(w.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
 }
 
 /** `locklessWalkEnd` marks the end of CPU `c`'s lockless walk. */
 export function* locklessWalkEnd(c: Cpu, w: WalkContext): Steps {
-  yield c.store(w.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
+  yield c.immediateStore(w.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
 }
 
 /**
