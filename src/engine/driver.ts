@@ -413,6 +413,8 @@ export class StepDriver implements SchedulingView {
   }
 
   isEnabled(i: number): boolean {
+    const n = this.ports.cpuCount;
+    if (i >= n) return this.model.pending(i - n) > 0;
     const op = this.ports.op(i);
     if (op.kind === OpKind.Await) return this.ports.awaitHolds(i);
     if (!lockEnabled(this.ports.memory, op.kind, op.addr)) return false;

@@ -3,7 +3,7 @@ import { buildProgram, loadTarget } from '../model/target.js';
 import type { StrategyDescriptor } from '../scheduler/strategy.js';
 import { beat, countUnitStarted } from './parallel-control.js';
 import { runUnit, type UnitResult, type UnitSpec } from './parallel-unit.js';
-import { resolveStrategy } from './strategy-ref.js';
+import { resolveStrategyUnder } from './strategy-ref.js';
 
 /** `ExplorerTask` is one message to an explorer worker. */
 export type ExplorerTask = { kind: 'ping' } | { kind: 'unit'; spec: UnitSpec; ctl: Int32Array; slot: number };
@@ -73,7 +73,7 @@ export async function handleExplorerTask(task: ExplorerTask, threadId: number): 
   }
   let desc: StrategyDescriptor;
   try {
-    desc = await resolveStrategy(task.spec.strategy);
+    desc = await resolveStrategyUnder(task.spec.strategy, task.spec.memoryModel);
   } catch (e) {
     return { kind: 'model-error', message: e instanceof Error ? e.message : String(e) };
   }

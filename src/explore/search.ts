@@ -14,7 +14,7 @@ import type { Conclusion, FoundViolation, SearchResult, StopReason } from './fou
 import { minimize, type Schedule } from './minimize.js';
 import { DEFAULT_STALL_MS, formatLimit, type SearchOptions, SLICE_MS, stallMessage } from './options.js';
 import { replaysFirst } from './projection.js';
-import { resolveStrategy } from './strategy-ref.js';
+import { resolveStrategyUnder } from './strategy-ref.js';
 
 /** `Progress` is what a running search reports to its display. */
 export interface Progress {
@@ -53,7 +53,7 @@ export interface Sighting {
 
 /** `strategyOf` is the strategy a search of `target` uses under `opts`, resolved. */
 export function strategyOf(target: Target, opts: SearchOptions): Promise<StrategyDescriptor> {
-  return resolveStrategy(opts.strategy ?? target.variant.strategy ?? 'dfs');
+  return resolveStrategyUnder(opts.strategy ?? target.variant.strategy ?? 'dfs', target.memoryModel);
 }
 
 /**

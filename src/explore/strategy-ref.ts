@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import { importModuleFile, looksLikePath, ModelError } from '../model/load.js';
 import { BUNDLED_STRATEGIES, bundledStrategy } from '../scheduler/registry.js';
 import type { StrategyDescriptor } from '../scheduler/strategy.js';
@@ -50,6 +51,18 @@ export function resolveStrategy(ref: string): Promise<StrategyDescriptor> {
     p.catch(() => loaded.delete(file));
   }
   return p;
+}
+
+/**
+ * `resolveStrategyUnder` is `resolveStrategy` for a search under memory model `memoryModel`: a
+ * strategy that names a stand-in for weak memory models (`underWeakMemory`) gets it there.
+ */
+export async function resolveStrategyUnder(
+  ref: string,
+  memoryModel: MemoryModelName,
+): Promise<StrategyDescriptor> {
+  const desc = await resolveStrategy(ref);
+  return memoryModel !== 'sc' && desc.underWeakMemory ? resolveStrategy(desc.underWeakMemory) : desc;
 }
 
 /** `strategyRef` is how units and tokens name a strategy: its bundled name or its absolute path. */

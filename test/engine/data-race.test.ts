@@ -4,7 +4,7 @@ import { Execution } from '../../src/engine/execution.js';
 import type { Violation } from '../../src/engine/violation.js';
 import { Barrier, MEMORY_MODELS, type MemoryModelName } from '../../src/machine/memory-model/memory-model.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
-import { DporScheduler } from '../../src/scheduler/dpor.js';
+import { SourceDporScheduler } from '../../src/scheduler/source-dpor.js';
 import { explore, program } from '../helpers/programs.js';
 
 type Body = (c: Cpu, w: number[]) => Steps<unknown>;
@@ -12,7 +12,7 @@ type Body = (c: Cpu, w: number[]) => Steps<unknown>;
 function races(mm: MemoryModelName, bodies: Body[], dpor = false): string[] {
   const p = program(['data', 'flag', 'lock'], bodies);
   p.memoryModel = mm;
-  const t = explore(p, dpor ? new DporScheduler() : new DfsScheduler());
+  const t = explore(p, dpor ? new SourceDporScheduler() : new DfsScheduler());
   return [...t.violations.keys()].filter((k) => k.startsWith('data-race')).sort();
 }
 

@@ -6,7 +6,7 @@ import { type LitmusTest, litmusVariant, modelVerdict } from '../../models/litmu
 import type { Scheduler } from '../../src/engine/scheduling.js';
 import { MEMORY_MODELS, type MemoryModelName } from '../../src/machine/memory-model/memory-model.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
-import { DporScheduler } from '../../src/scheduler/dpor.js';
+import { SourceDporScheduler } from '../../src/scheduler/source-dpor.js';
 import { explore } from '../helpers/programs.js';
 
 // The litmus corpus (models/litmus), like the kernel's tools/memory-model/litmus-tests checked by
@@ -98,7 +98,7 @@ describe('the litmus corpus gives the published verdicts, completely, under ever
   )('%s under %s: %i DFS executions, %i DPOR executions, %s', (name, mm, dfs, dpor, verdict) => {
     const t = corpus.find((x) => x.name === name)!;
     const a = run(t, mm, new DfsScheduler());
-    const b = run(t, mm, new DporScheduler());
+    const b = run(t, mm, new SourceDporScheduler());
     const said = (x: { violations: Map<string, number> }) => (x.violations.size > 0 ? 'sometimes' : 'never');
     expect([a.executions, b.executions, said(a), said(b)]).toEqual([dfs, dpor, verdict, verdict]);
     expect(verdict).toBe(modelVerdict(t, mm));
