@@ -2,7 +2,7 @@ import { Execution } from '../engine/execution.js';
 import { MEMORY_MODELS, type MemoryModelName } from '../machine/memory-model/memory-model.js';
 import { type LoadedModel, selectVariants, type Target } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
-import { bundledStrategy } from '../scheduler/registry.js';
+import { bundledStrategy, strategyUnder } from '../scheduler/registry.js';
 import { wholeUnit } from '../scheduler/strategy.js';
 
 /** `CompleteSearch` is what exploring one variant's whole space costs under one memory model. */
@@ -34,7 +34,8 @@ export interface MemoryModelFigure {
 export function measureCompleteSearch(target: Target, ms: number): CompleteSearch {
   const exec = new Execution(buildProgram(target));
   const strategy = target.variant.strategy ?? 'dfs';
-  const desc = bundledStrategy(strategy);
+  const named = bundledStrategy(strategy);
+  const desc = named && strategyUnder(named, target.memoryModel);
   if (!desc?.exhaustive) throw new RangeError(`bench: ${strategy} cannot explore a whole space`);
   const once = () => {
     const sched = desc.create(wholeUnit('0', {}));

@@ -104,11 +104,14 @@ export async function search(
 }
 
 /**
- * `targetSettings` is what a token records of a target beyond its variant: the memory model when
- * it is not sc (so that every sc token stays v1, as before memory models).
+ * `targetSettings` is what a token records of a target beyond its model name and variant: a
+ * model file's path (`tokenModel`) and the memory model when it is not sc (so that a token of a
+ * bundled model under sc stays v1, as before memory models).
  */
 export function targetSettings(target: Target): Record<string, string> {
-  return target.memoryModel === 'sc' ? {} : { [MEMORY_MODEL_SETTING]: target.memoryModel };
+  const settings = { ...tokenModel(target.model).settings };
+  if (target.memoryModel !== 'sc') settings[MEMORY_MODEL_SETTING] = target.memoryModel;
+  return settings;
 }
 
 /** `MEMORY_MODEL_SETTING` is the token setting that names the memory model. */
@@ -363,7 +366,7 @@ export function reportSighting(
     kernelStack: [...v.kernelStack],
     detail: v.detail,
     token: encodeToken({
-      ...tokenModel(target.model),
+      model: tokenModel(target.model).model,
       variant: target.variantName,
       maxSteps: opts.maxSteps,
       choices: schedule.choices,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import { importModuleFile, looksLikePath, ModelError } from '../model/load.js';
-import { BUNDLED_STRATEGIES, bundledStrategy } from '../scheduler/registry.js';
+import { BUNDLED_STRATEGIES, bundledStrategy, strategyUnder } from '../scheduler/registry.js';
 import type { StrategyDescriptor } from '../scheduler/strategy.js';
 
 const loaded = new Map<string, Promise<StrategyDescriptor>>();
@@ -61,8 +61,7 @@ export async function resolveStrategyUnder(
   ref: string,
   memoryModel: MemoryModelName,
 ): Promise<StrategyDescriptor> {
-  const desc = await resolveStrategy(ref);
-  return memoryModel !== 'sc' && desc.underWeakMemory ? resolveStrategy(desc.underWeakMemory) : desc;
+  return strategyUnder(await resolveStrategy(ref), memoryModel);
 }
 
 /** `strategyRef` is how units and tokens name a strategy: its bundled name or its absolute path. */

@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import { bounded } from './bounded.js';
 import { delay } from './delay.js';
 import { dfs } from './dfs.js';
@@ -21,6 +22,17 @@ export const BUNDLED_STRATEGIES: readonly StrategyDescriptor[] = [
 /** `bundledStrategy` is the bundled strategy called `name`, or undefined. */
 export function bundledStrategy(name: string): StrategyDescriptor | undefined {
   return BUNDLED_STRATEGIES.find((s) => s.name === name);
+}
+
+/**
+ * `strategyUnder` is the strategy that runs for `desc` under memory model `memoryModel`: its
+ * bundled stand-in (`underWeakMemory`) under a model with store buffers, else itself.
+ */
+export function strategyUnder(desc: StrategyDescriptor, memoryModel: MemoryModelName): StrategyDescriptor {
+  if (memoryModel === 'sc' || desc.underWeakMemory === undefined) return desc;
+  const standIn = bundledStrategy(desc.underWeakMemory);
+  if (!standIn) throw new RangeError(`strategy ${desc.name}: no bundled strategy ${desc.underWeakMemory}`);
+  return standIn;
 }
 
 /** `strategyOptions` lists the options of every bundled strategy once, in registry order. */

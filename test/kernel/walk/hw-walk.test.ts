@@ -26,7 +26,7 @@ function program(flush: boolean) {
       *run(c: Cpu) {
         c.enter('pmd_free_pte_page');
         yield* writeEntry(c, k.w, pmdp, 2, 0n, 'pmd_clear');
-        if (flush) yield flush_tlb_kernel_range(c, k.w, '__flush_tlb_kernel_pgtable');
+        if (flush) yield* flush_tlb_kernel_range(c, k.w, '__flush_tlb_kernel_pgtable');
         yield* free_pgtable_page(c, k.w, pte, 'pte_free_kernel');
         c.leave();
       },
