@@ -18,7 +18,9 @@ export type AccessSize = 4 | 8;
  * <level>`) checked by the use-after-free oracle, each table it follows remembered. While it runs,
  * `hw_walk_in_flight[cpu]` is set, so a TLB flush on another CPU (flush_tlb_kernel_range)
  * completes only after it: clear, flush, free is safe against hardware walks, clear then free
- * without the flush is not. With `fault`, an entry that is not present ends the walk with the
+ * without the flush is not. The reads are the walker's (`c.walkLoad`): another observer of
+ * memory, each address-dependent on the level above; on arm64 it sees this CPU's own table stores
+ * only after `dsb(ishst)`. With `fault`, an entry that is not present ends the walk with the
  * violation `fault` builds, raised right after the read that found it.
  */
 export function* hardware_walk(
@@ -31,18 +33,21 @@ export function* hardware_walk(
   const g = k.ghost;
   const fmt = k.fmt;
   const mem = c.mem;
-  yield c.store(g.hwWalkWord(c.id), 1n, 'hw walk begins');
+  yield c.immediateStore(g.hwWalkWord(c.id), 1n, 'hw walk begins');
   // the top table comes from CR3 (TTBR): remembered like a pointer read from that register
   g.rememberTable(mem, c.id, fmt.levels, top >>> 12, k.cpus[c.id].cr3);
   const walk = hardwareWalk(fmt, top, va);
   const steps: WalkStep[] = [];
+  let dep = 0;
   for (let r = walk.next(0n); ; ) {
     if (r.done) {
-      yield c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
+      yield c.immediateStore(g.hwWalkWord(c.id), 0n, 'hw walk ends');
       return r.value;
     }
     const { addr, level, index } = r.value;
-    const e = yield c.load(addr, `hw walk ${levelName(fmt, level)}`);
+    // the MMU's read: another observer of memory, its address from the read of the level above
+    const e = yield c.walkLoad(addr, `hw walk ${levelName(fmt, level)}`, dep);
+    dep = c.lastLoad;
     steps.push({ addr, level, index, entry: e });
     checkTableAccess(c, k, addr, level, `hw walk ${levelName(fmt, level)}`);
     if (!fmt.present(e, level) && fault) {

@@ -1,3 +1,4 @@
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { AllocMode } from '../machine/physical-memory.js';
 import { ParamError } from './params.js';
 
@@ -17,16 +18,19 @@ export const NOTHING_REQUESTED: Requested = { params: {} };
 export const PARAM_SETTING = 'param.';
 /** `ALLOC_SETTING` is the token setting of the allocator mode; absent means `lowest`. */
 export const ALLOC_SETTING = 'alloc';
+/** `MEMORY_MODEL_SETTING` is the token setting that names the memory model; absent means sc. */
+export const MEMORY_MODEL_SETTING = 'memory-model';
 
 /**
  * `TargetRef` names one target so that another thread or a later run can rebuild it exactly: the
- * model (bundled name or absolute path), the variant, and the settings that shape its machine,
- * as a token records them.
+ * model (bundled name or absolute path), the variant, the settings that size its machine, as a
+ * token records them, and the memory model it runs under (sc when absent).
  */
 export interface TargetRef {
   model: string;
   variant: string;
   settings: Readonly<Record<string, string>>;
+  memoryModel?: MemoryModelName;
 }
 
 /**
