@@ -143,6 +143,7 @@ export function mergeResults(a: UnitResult, b: UnitResult): UnitResult {
     exhausted: a.exhausted && b.exhausted,
     statistics,
     depth: Math.max(a.depth, b.depth),
+    ms: a.ms + b.ms,
   };
 }
 

@@ -77,6 +77,10 @@ export interface UnitResult {
   exhausted: boolean;
   /** the schedulers' counters (`pruned`), summed */
   statistics: Record<string, number>;
+  /** milliseconds the unit ran on its worker (the busy time of the worker) */
+  ms: number;
+  /** the worker thread's CPU clock (`threadCpuMs`) as the unit began and ended; absent if unknown */
+  cpu?: { thread: number; from: number; to: number };
 }
 
 /** `UnitControl` lets a unit be asked to stop early: it returns its remaining work. */
@@ -121,6 +125,7 @@ export function runUnit(
     stoppedAtViolation: false,
     exhausted: false,
     statistics: {},
+    ms: 0,
   };
   const seen = new Map<string, UnitSighting>();
   // a unit runs at least one execution before it yields, so that every unit makes progress
@@ -212,5 +217,6 @@ export function runUnit(
     res.exhausted = sched.exhausted;
     addStatistics(res.statistics, sched);
   }
+  res.ms = performance.now() - started;
   return res;
 }

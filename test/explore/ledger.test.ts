@@ -29,6 +29,8 @@ function result(executions: number, sightings: UnitSighting[], rest: UnitResult[
     stoppedAtViolation: false,
     exhausted: false,
     statistics: { pruned: 1 },
+    depth: 0,
+    ms: 0,
   };
 }
 
