@@ -243,7 +243,12 @@ function parallelRows(f: ParallelFigure, label: string, target: number, met: boo
         two ? `>= ${target}x` : '',
         two ? yes(met) : '',
       ],
-      [`  with a core each (busy x CPU 1 worker / CPU ${w} workers)`, `${f.cpuSpeedup[w].toFixed(2)}x`, '', ''],
+      [
+        `  with a core each (busy x CPU 1 worker / CPU ${w} workers)`,
+        `${f.cpuSpeedup[w].toFixed(2)}x`,
+        '',
+        '',
+      ],
       [
         `  ${w} workers busy, got the CPU (1 worker: busy, CPU)`,
         `${fmt(f.busy[w], 3)}, ${fmt(f.cpu[w], 3)} (${fmt(f.busy[1], 3)}, ${fmt(f.cpu[1], 3)})`,
