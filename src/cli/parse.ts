@@ -1,3 +1,4 @@
+import type { Shard } from '../explore/shard-plan.js';
 import { looksLikePath } from '../model/load.js';
 import { BUNDLED_STRATEGIES, bundledStrategy } from '../scheduler/registry.js';
 import { UsageError } from './errors.js';
@@ -24,6 +25,21 @@ export function parseStrategy(text: string): string {
   if (bundledStrategy(text) || looksLikePath(text)) return text;
   const names = BUNDLED_STRATEGIES.map((s) => s.name).join(', ');
   throw new UsageError(`--strategy must be one of ${names}, or a strategy file, got '${text}'`);
+}
+
+/** `MAX_SHARDS` bounds `--shard i/n`: more shards than this are more reports than work. */
+export const MAX_SHARDS = 10_000;
+
+/** `parseShard` checks `--shard i/n` (PAGERACE_SHARD): shard i of n, counted from 0. */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!(count >= 1 && count <= MAX_SHARDS && index < count))
+    throw new UsageError(
+      `--shard must be i/n with 0 <= i < n <= ${MAX_SHARDS} (shard i of n, from 0: 0/4 ... 3/4), got '${text}'`,
+    );
+  return { index, count };
 }
 
 /** `parseSeed` checks `--seed` (PAGERACE_SEED): any text but the empty one. */

@@ -77,8 +77,9 @@ export interface UnitResult {
   exhausted: boolean;
   /** the schedulers' counters (`pruned`), summed */
   statistics: Record<string, number>;
-  /** milliseconds the unit ran on its worker (the busy time of the worker) */
-  ms: number;
+  /** milliseconds the unit ran on its worker (the busy time of the worker); absent in a result
+   * that is not one unit's run (a shard's folded tally) */
+  ms?: number;
   /** the worker thread's CPU clock (`threadCpuMs`) as the unit began and ended; absent if unknown */
   cpu?: { thread: number; from: number; to: number };
 }

@@ -30,7 +30,6 @@ function result(executions: number, sightings: UnitSighting[], rest: UnitResult[
     exhausted: false,
     statistics: { pruned: 1 },
     depth: 0,
-    ms: 0,
   };
 }
 
