@@ -4,14 +4,7 @@ import type { SearchResult } from '../explore/found.js';
 import { mergeShards } from '../explore/merge.js';
 import { DEFAULT_OUT } from '../explore/options.js';
 import type { ShardPart } from '../explore/shard.js';
-import {
-  loadModel,
-  loadModelPath,
-  looksLikePath,
-  ModelError,
-  selectVariants,
-  type Target,
-} from '../model/load.js';
+import { loadModel, loadModelPath, ModelError, selectVariants, type Target } from '../model/load.js';
 import type { Report } from '../report/json.js';
 import { buildReport } from '../report/json.js';
 import { formatSummary, formatTable, formatViolation } from '../report/text.js';
