@@ -148,6 +148,7 @@ export function mergeResults(a: UnitResult, b: UnitResult): UnitResult {
     exhausted: a.exhausted && b.exhausted,
     statistics,
     depth: Math.max(a.depth, b.depth),
+    ms: (a.ms ?? 0) + (b.ms ?? 0),
   };
 }
 

@@ -4,6 +4,7 @@ import type { StrategyDescriptor } from '../scheduler/strategy.js';
 import { beat, countUnitStarted } from './parallel-control.js';
 import { runUnit, type UnitResult, type UnitSpec } from './parallel-unit.js';
 import { resolveStrategyUnder } from './strategy-ref.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 /** `ExplorerTask` is one message to an explorer worker. */
 export type ExplorerTask = { kind: 'ping' } | { kind: 'unit'; spec: UnitSpec; ctl: Int32Array; slot: number };
@@ -82,5 +83,8 @@ export async function handleExplorerTask(task: ExplorerTask, threadId: number): 
   } catch (e) {
     return { kind: 'model-error', message: e instanceof Error ? e.message : String(e) };
   }
-  return { kind: 'result', result: runUnit(task.spec, desc, exec, { ctl: task.ctl, slot: task.slot }) };
+  const from = threadCpuMs();
+  const result = runUnit(task.spec, desc, exec, { ctl: task.ctl, slot: task.slot });
+  if (from >= 0) result.cpu = { thread: threadId, from, to: threadCpuMs() };
+  return { kind: 'result', result };
 }

@@ -79,6 +79,11 @@ export interface UnitResult {
   exhausted: boolean;
   /** the schedulers' counters (`pruned`), summed */
   statistics: Record<string, number>;
+  /** milliseconds the unit ran on its worker (the busy time of the worker); absent in a result
+   * that is not one unit's run (a shard's folded tally) */
+  ms?: number;
+  /** the worker thread's CPU clock (`threadCpuMs`) as the unit began and ended; absent if unknown */
+  cpu?: { thread: number; from: number; to: number };
 }
 
 /** `UnitControl` lets a unit be asked to stop early: it returns its remaining work. */
@@ -123,6 +128,7 @@ export function runUnit(
     stoppedAtViolation: false,
     exhausted: false,
     statistics: {},
+    ms: 0,
   };
   const seen = new Map<string, UnitSighting>();
   // a unit runs at least one execution before it yields, so that every unit makes progress
@@ -214,5 +220,6 @@ export function runUnit(
     res.exhausted = sched.exhausted;
     addStatistics(res.statistics, sched);
   }
+  res.ms = performance.now() - started;
   return res;
 }

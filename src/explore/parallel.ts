@@ -4,7 +4,7 @@ import type { Target } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import type { FoundViolation, SearchResult, StopReason } from './found.js';
 import { initialWork, Ledger, type Tally, type WorkNode } from './ledger.js';
-import { type SearchOptions, SLICE_MS } from './options.js';
+import { type SearchOptions, UNIT_SLICE_MS } from './options.js';
 import type { ExplorerPool } from './parallel-pool.js';
 import type { UnitResult, UnitSpec, Work } from './parallel-unit.js';
 import { budgetOf, reportSighting, type SearchHooks, searchResult, strategyOf } from './search.js';
@@ -102,7 +102,7 @@ export function unitSpecOf(target: Target, opts: SearchOptions, work: Work, cap:
     keepGoing: opts.keepGoing,
     work,
     maxExecutions: Number.isFinite(cap) ? cap : Number.MAX_SAFE_INTEGER,
-    sliceMs: work.kind === 'whole' ? 0 : SLICE_MS,
+    sliceMs: work.kind === 'whole' ? 0 : UNIT_SLICE_MS,
   };
 }
 
@@ -125,6 +125,11 @@ export class Coordinator {
   private readonly news: News[] = [];
   private readonly deadline: number;
   private lastProgress = 0;
+  private units = 0;
+  private busyMs = 0;
+  /** per worker thread, its CPU clock at its first unit's start and its last unit's end */
+  private readonly threadCpu = new Map<number, { from: number; to: number }>();
+  private cpuKnown = true;
 
   constructor(
     private readonly target: Target,
@@ -157,7 +162,15 @@ export class Coordinator {
       if (this.news.length === 0) await this.nextNews();
     }
     pool.onNotice = () => {};
-    this.report(ledger, performance.now());
+    const end = performance.now();
+    this.report(ledger, end);
+    this.hooks.onWorkers?.({
+      workers: pool.workers,
+      units: this.units,
+      busyMs: this.busyMs,
+      cpuMs: this.cpuKnown ? [...this.threadCpu.values()].reduce((a, t) => a + t.to - t.from, 0) : -1,
+      wallMs: end - this.started,
+    });
     if (ledger.stoppedBy === 'time' || ledger.stoppedBy === 'interrupted') ledger.foldLeftovers();
   }
 
@@ -178,6 +191,20 @@ export class Coordinator {
     if (n.slot >= 0) this.pool.requestYield(n.slot);
   }
 
+  /** adds a unit's CPU clock readings to its worker thread's span */
+  private account(r: UnitResult): void {
+    if (!r.cpu) {
+      this.cpuKnown = false;
+      return;
+    }
+    const t = this.threadCpu.get(r.cpu.thread);
+    if (!t) this.threadCpu.set(r.cpu.thread, { from: r.cpu.from, to: r.cpu.to });
+    else {
+      t.from = Math.min(t.from, r.cpu.from);
+      t.to = Math.max(t.to, r.cpu.to);
+    }
+  }
+
   /** settles the units that finished since last time */
   private takeNews(ledger: Ledger): void {
     while (this.news.length > 0) {
@@ -186,6 +213,9 @@ export class Coordinator {
         this.failure ??= e instanceof Error ? e : new Error(String(e));
         ledger.stop('interrupted');
       } else if (r) {
+        this.units++;
+        this.busyMs += r.ms ?? 0;
+        this.account(r);
         const idle = this.pool.workers - this.running - ledger.queuedCount();
         ledger.settle(n, r, idle + 1);
       }

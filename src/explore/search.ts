@@ -41,6 +41,25 @@ export interface SearchHooks {
   onNotice?(message: string): void;
   /** the search could not go on (its workers failed); the result holds what was found until then */
   onFailure?(message: string): void;
+  /**
+   * a parallel search's account of its workers, once it is over: the milliseconds its units ran
+   * (the workers' busy time), the units, and the workers
+   */
+  onWorkers?(w: WorkerAccount): void;
+}
+
+/**
+ * `WorkerAccount` is how busy a parallel search kept its workers: `busyMs` is the time its units
+ * ran (a worker without a unit is idle), `cpuMs` the CPU time the workers' threads used from
+ * their first unit's start to their last unit's end (-1 where the platform does not tell; a
+ * loaded machine gives them less CPU than their busy time).
+ */
+export interface WorkerAccount {
+  workers: number;
+  units: number;
+  busyMs: number;
+  cpuMs: number;
+  wallMs: number;
 }
 
 /** `Sighting` is a distinct violation as first seen, before minimization. */

@@ -515,6 +515,11 @@ export const dpor: StrategyDescriptor = {
   summary: 'one interleaving per class of reorderings of independent operations (optimal DPOR, wakeup trees)',
   exhaustive: true,
   options: [],
+  // one unit: a subtree's races go into the wakeup trees of the states above it, whose branches
+  // after it (in the search order) are the subtrees that come next, so a pending branch is fixed
+  // only once every subtree before it is explored; only a leaf branch is fixed sooner (an
+  // insertion that reaches a leaf stops there). Splitting needs those insertions carried back
+  // and applied in order, the subtrees before a non-leaf branch folded first.
   split: 'whole',
   // its races do not yet order a store, its flush and the loads in between (store-buffer agents)
   underWeakMemory: 'source-dpor',

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lengthProgram, measureLength } from '../../src/bench/dpor.js';
 import { growthSizes, measureGrowth } from '../../src/bench/growth.js';
@@ -43,6 +44,16 @@ describe('benchmark pieces', () => {
       { tasks: 4, forkers: 2 },
       { tasks: 8, forkers: 2 },
     ]);
+  });
+
+  it('the long parallel search, interleave:huge, is 3 CPUs x 6 accesses: 18-step executions', async () => {
+    const m = await loadModel(
+      fileURLToPath(new URL('../../src/bench/models/interleave.ts', import.meta.url)),
+    );
+    const f = measureInline(selectVariants(m, 'huge')[0], 50);
+    expect(f.model).toBe('interleave:huge');
+    expect(f.executions).toBeGreaterThan(0);
+    expect(f.steps).toBe(f.executions * 18);
   });
 
   it('the DPOR length workload: executions of 3 * len + 3 steps with the same races at every length', () => {

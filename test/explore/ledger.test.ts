@@ -28,8 +28,8 @@ function result(executions: number, sightings: UnitSighting[], rest: UnitResult[
     rest,
     stoppedAtViolation: false,
     exhausted: false,
-    depth: 0,
     statistics: { pruned: 1 },
+    depth: 0,
   };
 }
 

@@ -4,7 +4,7 @@ import type { SearchResult } from '../../src/explore/found.js';
 import { defaultSearchOptions, type SearchOptions } from '../../src/explore/options.js';
 import { parallelSearch } from '../../src/explore/parallel.js';
 import { ExplorerPool } from '../../src/explore/parallel-pool.js';
-import { search } from '../../src/explore/search.js';
+import { search, type WorkerAccount } from '../../src/explore/search.js';
 import { listBundledModels, loadModel, selectVariants, type Target } from '../../src/model/load.js';
 import { formatViolation } from '../../src/report/text.js';
 
@@ -24,6 +24,37 @@ function comparable(r: SearchResult): unknown {
   const { seconds: _, ...rest } = r;
   return { ...rest, text: r.violations.map((v) => formatViolation(r, v).join('\n')) };
 }
+
+/** what sequential dpor gives on the cases below: counts, and each violation's kind and first execution */
+const DPOR_SMALL = { executions: 7134, violatingExecutions: 0, stoppedBy: 'complete', first: [] };
+const DPOR_LOST = {
+  executions: 78,
+  violatingExecutions: 1,
+  stoppedBy: 'violation',
+  first: [['assertion', 77]],
+};
+const DPOR_LOST_ALL = {
+  executions: 7134,
+  violatingExecutions: 1422,
+  stoppedBy: 'complete',
+  first: [['assertion', 77]],
+};
+const DPOR_FVS = {
+  executions: 1,
+  violatingExecutions: 1,
+  stoppedBy: 'violation',
+  first: [['sync-postcondition', 0]],
+};
+const DPOR_FVS_ALL = {
+  executions: 4,
+  violatingExecutions: 4,
+  stoppedBy: 'complete',
+  first: [
+    ['sync-postcondition', 0],
+    ['sync-postcondition', 2],
+  ],
+};
+const DPOR_FVS_EXIT = { executions: 15, violatingExecutions: 0, stoppedBy: 'complete', first: [] };
 
 const pools = new Map<number, ExplorerPool>();
 beforeAll(async () => {
@@ -96,12 +127,40 @@ describe('parallel search gives the sequential result on 1, 2 and 3 workers', ()
     expect(seq.executions).toBe(2500);
     for (const r of await onEach(t, o)) expect(comparable(r)).toEqual(comparable(seq));
   });
+});
 
-  it('dpor runs on one worker, as sequentially', async () => {
-    const t = await target(INTERLEAVE, 'small');
-    const o = options({ strategy: 'dpor' });
-    const seq = await search(t, o);
-    for (const r of await onEach(t, o)) expect(comparable(r)).toEqual(comparable(seq));
+/** the worker account of the last parallel search that reported one */
+let account: WorkerAccount | null = null;
+const accountHooks = {
+  onWorkers: (a: WorkerAccount) => {
+    account = a;
+  },
+};
+
+describe('dpor: counts, verdicts and reports identical on 1, 2 and 3 workers and sequentially', () => {
+  it.each([
+    [INTERLEAVE, 'small', {}, DPOR_SMALL],
+    [INTERLEAVE, 'small-lost', {}, DPOR_LOST],
+    [INTERLEAVE, 'small-lost', { keepGoing: true }, DPOR_LOST_ALL],
+    ['fork-vs-sync', 'mutant-sync-before-store-l4-fresh', {}, DPOR_FVS],
+    ['fork-vs-sync', 'mutant-sync-before-store-l4-fresh', { keepGoing: true, minimize: false }, DPOR_FVS_ALL],
+    ['fork-vs-sync', 'mutant-exit-without-lock-l5-present', {}, DPOR_FVS_EXIT],
+  ] as const)('%s:%s %o', async (model, variant, o, expected) => {
+    const t = await target(model, variant);
+    const opts = options({ strategy: 'dpor', ...o });
+    const seq = await search(t, opts);
+    expect({
+      executions: seq.executions,
+      violatingExecutions: seq.violatingExecutions,
+      stoppedBy: seq.stoppedBy,
+      first: seq.violations.map((v) => [v.kind, v.firstExecution]),
+    }).toEqual(expected);
+    for (const n of [1, 2, 3]) {
+      const r = await parallelSearch(t, opts, pools.get(n)!, accountHooks);
+      // the tokens, traces and text of every violation too
+      expect(comparable(r)).toEqual(comparable(seq));
+      expect(account).toMatchObject({ workers: n, units: 1 });
+    }
   });
 });
 

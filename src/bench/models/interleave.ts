@@ -8,8 +8,8 @@ import { defineModel } from '../../model/define.js';
  * `interleave` is the benchmark's (and the parallel tests') workload: `cpus` CPUs each make `ops`
  * accesses to one shared counter, alternately a load and a store of what it loaded plus one (a
  * plain, racy increment). With no reduction a complete DFS runs the multinomial
- * (cpus * ops)! / (ops!)^cpus executions: 34,650 for 3 x 4 and 756,756 for 3 x 5, each of
- * cpus * ops steps. It is not a bundled model: it is loaded by path.
+ * (cpus * ops)! / (ops!)^cpus executions: 34,650 for 3 x 4, 756,756 for 3 x 5 and 17,153,136
+ * for 3 x 6, each of cpus * ops steps. It is not a bundled model: it is loaded by path.
  */
 function* increment(c: Cpu, counter: number, ops: number): Steps {
   c.enter('increment');
@@ -61,6 +61,11 @@ export default defineModel({
       summary: '3 CPUs x 5 accesses, 756,756 executions, clean',
       expect: 'clean',
       build: () => build(3, 5, 1n),
+    },
+    huge: {
+      summary: '3 CPUs x 6 accesses, 17,153,136 executions, clean (the long search of the bench)',
+      expect: 'clean',
+      build: () => build(3, 6, 1n),
     },
   },
 });
