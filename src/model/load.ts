@@ -107,20 +107,24 @@ export function bundledModelFiles(): string[] {
   return listFiles(MODELS_DIR);
 }
 
+let hooksRegistered = false;
 let tsxRegistered = false;
 
 /** `MODULE_FILE` is what a model, helper or strategy file may be named. */
 const MODULE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
 
 async function importFile(file: string): Promise<unknown> {
-  if (!tsxRegistered) {
-    // from source tsx is already there (the checker itself runs through it)
-    if (SOURCE_EXT === '.js' && /\.[mc]?ts$/.test(file)) {
-      const { register } = await import('tsx/esm/api');
-      register();
-    }
-    tsxRegistered = true;
+  if (!hooksRegistered) {
+    hooksRegistered = true;
     registerModelHooks(import.meta.url, SOURCE_EXT === '.ts');
+  }
+  // from source tsx is already there (the checker itself runs through it); the built checker
+  // registers it at the first TypeScript file, whatever JavaScript files it imported before
+  if (!tsxRegistered && SOURCE_EXT === '.js' && /\.[mc]?ts$/.test(file)) {
+    tsxRegistered = true;
+    const { register } = await import('tsx/esm/api');
+    register();
+    registerModelHooks(import.meta.url, false, true);
   }
   return import(pathToFileURL(file).href);
 }

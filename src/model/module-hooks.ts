@@ -53,10 +53,12 @@ let registered = false;
 /**
  * `registerModelHooks` installs the hooks once per thread. `self` is a module URL inside this
  * package (self-reference resolves from there); `fromSource` adds SOURCE_CONDITION. Call it after
- * tsx is registered, so that these hooks run first and see tsx's answer.
+ * tsx is registered, so that these hooks run first and see tsx's answer; with `again`, it
+ * installs them once more in front of a tsx registered since (the hooks are idempotent: a second
+ * copy resolves what the first would).
  */
-export function registerModelHooks(self: string, fromSource: boolean): void {
-  if (registered) return;
+export function registerModelHooks(self: string, fromSource: boolean, again = false): void {
+  if (registered && !again) return;
   registered = true;
   register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, {
     data: { self, conditions: fromSource ? [SOURCE_CONDITION] : [] },

@@ -12,7 +12,8 @@ export interface CliRun {
   stderr: string;
 }
 
-const BIN = resolve(ROOT, 'src/cli/bin.ts');
+/** the built CLI (test/helpers/build-dist.ts builds it before the tests) */
+const BIN = resolve(ROOT, 'dist/src/cli/bin.js');
 
 /**
  * `untimed` is a report with its times taken out (the summary line's, the table's time column),
@@ -27,12 +28,12 @@ export function untimed(s: string): string {
 }
 
 /**
- * `pagerace` runs the CLI from source (through tsx) as a user would, in a child process. Its
+ * `pagerace` runs the built CLI as a user would, in a child process. Its
  * stderr is not a terminal, so progress would come as lines: they are off (PAGERACE_PROGRESS=never)
  * unless a test sets PAGERACE_PROGRESS itself.
  */
 export function pagerace(args: string[], env: Record<string, string> = {}, cwd = ROOT): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, PAGERACE_PROGRESS: 'never', ...env },
@@ -52,9 +53,9 @@ export interface RunningCli {
   printed(text: string): Promise<void>;
 }
 
-/** `startPagerace` starts the CLI from source in the background (to signal it, or close its pipes). */
+/** `startPagerace` starts the built CLI in the background (to signal it, or close its pipes). */
 export function startPagerace(args: string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, PAGERACE_PROGRESS: 'never', ...env },
   });
