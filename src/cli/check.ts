@@ -37,6 +37,7 @@ export interface CheckFlags {
   /** `--param` values, one per flag */
   param?: string[];
   alloc?: string;
+  tlb?: string;
 }
 
 /** `parseExecutor` checks `--executor` (PAGERACE_EXECUTOR). */
@@ -131,7 +132,7 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
   const workers = workerCount(flags.workers);
   const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
   checkOut(outDir);
-  const targets = await resolveTargets(specs, parseRequested(flags.param, flags.alloc));
+  const targets = await resolveTargets(specs, parseRequested(flags.param, flags.alloc, flags.tlb));
   const json = flags.json === true;
   // the threads executor runs each search in this thread, its CPUs on their own workers
   const pool = opts.executor === 'threads' ? null : await openPool(workers, opts.stallMs!);

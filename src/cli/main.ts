@@ -104,6 +104,12 @@ export function buildCli(): Command {
         'lowest (default: the lowest free frame) | any (the search chooses which free frame each allocation gets)',
       ).env('PAGERACE_ALLOC'),
     )
+    .addOption(
+      new Option(
+        '--tlb <mode>',
+        'on (default: per-CPU TLB and paging-structure caches, filled by hardware walks) | off (every walk reads memory)',
+      ).env('PAGERACE_TLB'),
+    )
     .option('--keep-going', 'explore the whole budget or space and report each distinct violation once')
     .option('--no-minimize', 'report interleavings as found, without minimizing preemptions')
     .option('--json', 'print the report as JSON on stdout, no progress')
@@ -162,6 +168,12 @@ export function buildCli(): Command {
     )
     .addOption(
       new Option('--alloc <mode>', 'lowest | any: how the frame allocator chooses').env('PAGERACE_ALLOC'),
+    )
+    .addOption(
+      new Option(
+        '--tlb <mode>',
+        'on (default: per-CPU TLB and paging-structure caches, filled by hardware walks) | off (every walk reads memory)',
+      ).env('PAGERACE_TLB'),
     )
     .addOption(
       new Option('--seed <seed>', `seed of the random delays and choices (default ${DEFAULT_SEED})`).env(

@@ -29,6 +29,7 @@ export interface SoakFlags {
   maxSteps?: string;
   param?: string[];
   alloc?: string;
+  tlb?: string;
   /** `--out DIR`, `--no-out` (false), or neither (DEFAULT_OUT) */
   out?: string | false;
 }
@@ -167,7 +168,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const set = soakSettings(flags);
   const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
   checkOut(outDir);
-  const targets = await resolveTargets([spec], parseRequested(flags.param, flags.alloc));
+  const targets = await resolveTargets([spec], parseRequested(flags.param, flags.alloc, flags.tlb));
   const progress = new ProgressDisplay(process.stderr.isTTY === true);
   const signals = new StopSignals().install();
   const results: SoakResult[] = [];

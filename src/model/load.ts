@@ -1,3 +1,4 @@
+import type { TlbMode } from '../arch/tlb.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
@@ -56,6 +57,8 @@ export interface Target {
   params: ParamValues;
   /** how the frame allocator chooses */
   alloc: AllocMode;
+  /** whether hardware walks use the per-CPU translation caches (`--tlb`) */
+  tlb: TlbMode;
   /** what a token records to rebuild this target (src/model/settings.ts) */
   settings: Readonly<Record<string, string>>;
 }
@@ -263,8 +266,9 @@ export function selectVariants(
       throw e;
     }
     const alloc = requested.alloc ?? v.alloc ?? model.def.alloc ?? 'lowest';
-    const settings = settingsOf(nonDefaultParams(specs, overrides, params), alloc);
-    return { model, variantName, variant: v, params, alloc, settings };
+    const tlb = requested.tlb ?? 'on';
+    const settings = settingsOf(nonDefaultParams(specs, overrides, params), alloc, tlb);
+    return { model, variantName, variant: v, params, alloc, tlb, settings };
   });
 }
 

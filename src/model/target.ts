@@ -24,6 +24,7 @@ export function buildProgram(target: Target): Program {
     );
   }
   program.memory.allocMode = target.alloc;
+  program.memory.tlb = target.tlb;
   return program;
 }
 

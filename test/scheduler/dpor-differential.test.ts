@@ -197,6 +197,7 @@ function generatedTarget(cpus: Instr[][]): Target {
     variant: def.variants.p,
     params: {},
     alloc: 'lowest',
+    tlb: 'on',
     settings: {},
   };
 }
