@@ -81,7 +81,15 @@ export class Tlb {
    * `fill` caches `entry`, read by a walk of `va` at `from`, in CPU `cpu`'s caches: it replaces the
    * entry with the same tag, else takes a free slot, else the round-robin victim.
    */
-  fill(mem: PhysicalMemory, cpu: number, va: bigint, level: number, entry: bigint, from: number, gen: number): void {
+  fill(
+    mem: PhysicalMemory,
+    cpu: number,
+    va: bigint,
+    level: number,
+    entry: bigint,
+    from: number,
+    gen: number,
+  ): void {
     const tag = this.tag(va, level);
     let slot = -1;
     for (let s = 0; s < TLB_SLOTS && slot < 0; s++) if (mem.load(this.slotAddr(cpu, s)) === tag) slot = s;

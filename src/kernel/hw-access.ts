@@ -48,19 +48,25 @@ export function* hardware_walk(
   g.rememberTable(mem, c.id, fmt.levels, top >>> 12, k.cpus[c.id].cr3);
   const steps: WalkStep[] = [];
   let table = top;
+  /** the cached table entry the walk followed to `table`, if it did */
+  let via: CachedEntry | null = null;
   for (let level = fmt.levels; level >= 1; level--) {
     const index = vaIndex(fmt, va, level);
     const addr = table + 8 * index;
     const what = `hw walk ${levelName(fmt, level)}`;
     let e = yield c.load(addr, what);
+    // a table reached through a cached entry that was freed or reused since it was cached
+    if (via && (mem.generation(table >>> 12) & 0xffff) !== via.gen) staleTranslation(c, k, va, via);
     checkTableAccess(c, k, addr, level, what);
     let from = addr;
+    via = null;
     if (caches) {
       const hit = yield* tlbChoice(c, k, va, level, e);
       if (hit) {
         level = hit.level;
         e = hit.entry;
         from = hit.from;
+        via = hit;
       } else if (fmt.present(e, level)) {
         k.tlb.fill(mem, c.id, va, level, e, addr, mem.generation(targetFrame(k, e)));
       }
@@ -98,7 +104,13 @@ function targetFrame(k: KernelMachine, e: bigint): number {
  * the schedule; null when the walk goes on with memory's entry. A chosen entry pointing to a
  * frame freed or reused since it was cached is a stale translation.
  */
-function* tlbChoice(c: Cpu, k: KernelMachine, va: bigint, level: number, memory: bigint): Steps<CachedEntry | null> {
+function* tlbChoice(
+  c: Cpu,
+  k: KernelMachine,
+  va: bigint,
+  level: number,
+  memory: bigint,
+): Steps<CachedEntry | null> {
   const fmt = k.fmt;
   const mem = c.mem;
   let cached = k.tlb.lookup(mem, c.id, va, level);
@@ -128,7 +140,7 @@ function staleTranslation(c: Cpu, k: KernelMachine, va: bigint, e: CachedEntry):
   const message = `${g.cpuName(c.id)} translated ${k.arch.formatVa(va)} in ${c.fn || 'its program'} through its cached ${name} entry ${g.addrName(e.from, mem)} = ${hex(e.entry)} (memory now holds ${hex(mem.load(e.from))}); ${what}, ${g.frameName(f, mem)}, was ${state} since (freed by ${g.freedByText(mem, f)}) with no TLB flush on ${g.cpuName(c.id)} in between`;
   c.fail(STALE_TRANSLATION, message, [
     `BUG: stale ${leaf ? 'TLB' : 'paging-structure cache'} entry used by ${g.cpuName(c.id)} for ${k.arch.formatVa(va)}`,
-    `cached ${name} ${g.addrName(e.from, mem)} = ${hex(e.entry)}, memory ${hex(mem.load(e.from))}; ${g.frameName(f, mem)} ${state} by ${g.freedByText(mem, f)}`,
+    `cached ${name} ${g.addrName(e.from, mem)} = ${hex(e.entry)}, memory ${hex(mem.load(e.from))}; ${g.frameName(f, mem)} freed by ${g.freedByText(mem, f)}${state === 'reused' ? ', then reused' : ''}`,
     'the flush that drops it (flush_tlb_kernel_range / __flush_tlb_kernel_pgtable) is missing between the change and the free',
   ]);
 }

@@ -1,4 +1,6 @@
+import { levelName } from '../arch/format.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
+import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { KernelMachine } from './machine.js';
 
 /** `tlb_single_page_flush_ceiling` (arch/x86/mm/tlb.c): above this many pages a range flush flushes all. */
@@ -58,13 +60,15 @@ export function* flush_tlb_kernel_range(
   label = 'flush_tlb_kernel_range',
 ): Steps {
   const pages = (BigInt.asUintN(64, end) - BigInt.asUintN(64, start)) / PAGE;
-  const arm64 = k.arch.name === 'arm64';
+  const arm64 = k.arch.id === 'arm64';
   if (pages > BigInt(arm64 ? MAX_DVM_OPS : TLB_SINGLE_PAGE_FLUSH_CEILING)) {
     yield* broadcastFlush(c, k, label, () => true);
     return;
   }
   const inRange = overlaps(start, end);
-  yield* broadcastFlush(c, k, label, (_l, first, last, leaf) => (arm64 ? leaf && inRange(first, last) : !leaf || inRange(first, last)));
+  yield* broadcastFlush(c, k, label, (_l, first, last, leaf) =>
+    arm64 ? leaf && inRange(first, last) : !leaf || inRange(first, last),
+  );
 }
 
 /**
@@ -95,5 +99,19 @@ export function* flush_tlb_all(c: Cpu, k: KernelMachine): Steps {
 export function* invlpg(c: Cpu, k: KernelMachine, addr: bigint): Steps {
   yield c.fence('invlpg');
   const a = BigInt.asUintN(64, addr);
-  if (c.mem.tlb === 'on') k.tlb.drop(c.mem, c.id, (_l, first, last, leaf) => !leaf || (first <= a && a <= last));
+  if (c.mem.tlb === 'on')
+    k.tlb.drop(c.mem, c.id, (_l, first, last, leaf) => !leaf || (first <= a && a <= last));
+}
+
+/**
+ * `tlbLines` describes CPU `cpu`'s cached entries, one line each in slot order, for traces and
+ * reports: `pmd ffff888000000000 = 0x3067 (from boot.pud[0])`.
+ */
+export function tlbLines(k: KernelMachine, mem: PhysicalMemory, cpu: number): string[] {
+  return k.tlb
+    .entries(mem, cpu)
+    .map(
+      (e) =>
+        `${levelName(k.fmt, e.level)} ${k.arch.formatVa(e.va)} = 0x${BigInt.asUintN(64, e.entry).toString(16)} (from ${k.ghost.addrName(e.from, mem)})`,
+    );
 }

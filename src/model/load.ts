@@ -1,8 +1,8 @@
-import type { TlbMode } from '../arch/tlb.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TlbMode } from '../arch/tlb.js';
 import type { AllocMode } from '../machine/physical-memory.js';
 import { type ModelDefinition, modelProblem, type Variant } from './define.js';
 import { PACKAGE_EXPORTS, registerModelHooks } from './module-hooks.js';

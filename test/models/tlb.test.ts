@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSearchOptions } from '../../src/explore/options.js';
+import { search } from '../../src/explore/search.js';
+import { loadModel, selectVariants } from '../../src/model/load.js';
+
+async function check(model: string, variant: string, tlb: 'on' | 'off' = 'on') {
+  const m = await loadModel(model);
+  const [t] = selectVariants(m, variant, { params: {}, tlb });
+  const r = await search(t, defaultSearchOptions());
+  return { r, t, found: r.violations.map((v) => `${v.kind}: ${v.message}`) };
+}
+
+describe('the TLB models (models/tlb)', () => {
+  it('free-before-flush:buggy: A walks through its cached pmd into the freed PTE table', async () => {
+    const { found } = await check('free-before-flush', 'buggy');
+    expect(found).toEqual([
+      'stale-translation: cpu0 A translated ffffc90000000000 in speculative walk through its cached pmd entry pmd[0] = 0x4005067 (memory now holds 0x0); the pte table it points to, pte, was freed since (freed by cpu1 B in pmd_free_pte_page) with no TLB flush on cpu0 A in between',
+    ]);
+  });
+
+  it('free-before-flush:fixed is clean and complete under DPOR', async () => {
+    const { r } = await check('free-before-flush', 'fixed');
+    expect([r.violations.length, r.complete, r.executions]).toEqual([0, true, 1]);
+  });
+
+  it('vmalloc-lazy-purge:buggy: A still translates the area to the reused page', async () => {
+    const { found } = await check('vmalloc-lazy-purge', 'buggy');
+    expect(found).toEqual([
+      'stale-translation: cpu0 A translated ffffc90000200000 in speculative walk through its cached pte entry pte[0] = 0x8000000004002163 (memory now holds 0x0); the page it maps, vmalloc page 0, was reused since (freed by cpu1 B in __free_pages) with no TLB flush on cpu0 A in between',
+    ]);
+  });
+
+  it('vmalloc-lazy-purge:fixed is clean and complete under DPOR', async () => {
+    const { r } = await check('vmalloc-lazy-purge', 'fixed');
+    expect([r.violations.length, r.complete, r.executions]).toEqual([0, true, 1]);
+  });
+
+  it('--tlb off: memory alone has nothing mapped there, so both buggy kernels look clean; tokens record tlb=off', async () => {
+    for (const model of ['free-before-flush', 'vmalloc-lazy-purge']) {
+      const { r, t } = await check(model, 'buggy', 'off');
+      expect([r.violations.length, r.complete]).toEqual([0, true]);
+      expect(t.settings).toEqual({ tlb: 'off' });
+    }
+  });
+});
