@@ -35,8 +35,22 @@ describe('the TLB models (models/tlb)', () => {
     expect([r.violations.length, r.complete, r.executions]).toEqual([0, true, 1]);
   });
 
-  it('--tlb off: memory alone has nothing mapped there, so both buggy kernels look clean; tokens record tlb=off', async () => {
-    for (const model of ['free-before-flush', 'vmalloc-lazy-purge']) {
+  it('arm64-split-bbm:buggy: the table written over the block A still caches', async () => {
+    const { found } = await check('arm64-split-bbm', 'buggy');
+    expect(found).toEqual([
+      "break-before-make: cpu1 B in split_pmd wrote pmd[0] = 0x5003 while cpu0 A's TLB still holds 0x60000000002401 from it, a valid entry of another size: no invalid entry and TLBI in between (and no BBML2_NOABORT)",
+    ]);
+  });
+
+  it('arm64-split-bbm: the BBM sequence, or BBML2_NOABORT declared, is clean and complete under DPOR', async () => {
+    for (const variant of ['fixed-bbm', 'fixed-bbml2']) {
+      const { r } = await check('arm64-split-bbm', variant);
+      expect([variant, r.violations.length, r.complete, r.executions]).toEqual([variant, 0, true, 1]);
+    }
+  });
+
+  it('--tlb off: memory alone has nothing mapped there, so the buggy kernels look clean; tokens record tlb=off', async () => {
+    for (const model of ['free-before-flush', 'vmalloc-lazy-purge', 'arm64-split-bbm']) {
       const { r, t } = await check(model, 'buggy', 'off');
       expect([r.violations.length, r.complete]).toEqual([0, true]);
       expect(t.settings).toEqual({ tlb: 'off' });
