@@ -9,6 +9,7 @@ import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { checkTableAccess, tableOf } from './access.js';
 import { PAGE_FAULT, STALE_TRANSLATION, USE_AFTER_FREE } from './kinds.js';
 import type { KernelMachine } from './machine.js';
+import { cachedEntryLines } from './tlb.js';
 
 /** `AccessSize` is the width of a data access in bytes. */
 export type AccessSize = 4 | 8;
@@ -142,6 +143,7 @@ function staleTranslation(c: Cpu, k: KernelMachine, va: bigint, e: CachedEntry):
     `BUG: stale ${leaf ? 'TLB' : 'paging-structure cache'} entry used by ${g.cpuName(c.id)} for ${k.arch.formatVa(va)}`,
     `cached ${name} ${g.addrName(e.from, mem)} = ${hex(e.entry)}, memory ${hex(mem.load(e.from))}; ${g.frameName(f, mem)} freed by ${g.freedByText(mem, f)}${state === 'reused' ? ', then reused' : ''}`,
     'the flush that drops it (flush_tlb_kernel_range / __flush_tlb_kernel_pgtable) is missing between the change and the free',
+    ...cachedEntryLines(k, mem, va),
   ]);
 }
 

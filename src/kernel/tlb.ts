@@ -104,14 +104,29 @@ export function* invlpg(c: Cpu, k: KernelMachine, addr: bigint): Steps {
 }
 
 /**
- * `tlbLines` describes CPU `cpu`'s cached entries, one line each in slot order, for traces and
- * reports: `pmd ffff888000000000 = 0x3067 (from boot.pud[0])`.
+ * `tlbLines` describes CPU `cpu`'s cached entries (those translating `va`, when given), one line
+ * each in slot order, for traces and reports: `pmd ffff888000200000 = 0x4004067 (from pmd[1])`.
  */
-export function tlbLines(k: KernelMachine, mem: PhysicalMemory, cpu: number): string[] {
+export function tlbLines(k: KernelMachine, mem: PhysicalMemory, cpu: number, va?: bigint): string[] {
+  const a = va === undefined ? 0n : BigInt.asUintN(64, va);
   return k.tlb
     .entries(mem, cpu)
+    .filter((e) => va === undefined || (e.va <= a && a < e.va + (1n << k.fmt.shift(e.level))))
     .map(
       (e) =>
         `${levelName(k.fmt, e.level)} ${k.arch.formatVa(e.va)} = 0x${BigInt.asUintN(64, e.entry).toString(16)} (from ${k.ghost.addrName(e.from, mem)})`,
     );
+}
+
+/**
+ * `cachedEntryLines` is what every CPU caches for `va`, for a violation's report: `cpu0 A caches
+ * for ffffc90000000000: pgd ... = ..., pmd ... = ...`, one line per CPU that caches anything.
+ */
+export function cachedEntryLines(k: KernelMachine, mem: PhysicalMemory, va: bigint): string[] {
+  const out: string[] = [];
+  for (let cpu = 0; cpu < k.cpus.length; cpu++) {
+    const lines = tlbLines(k, mem, cpu, va);
+    if (lines.length) out.push(`${k.cpuName(cpu)} caches for ${k.arch.formatVa(va)}: ${lines.join(', ')}`);
+  }
+  return out;
 }

@@ -18,6 +18,16 @@ describe('the TLB models (models/tlb)', () => {
     ]);
   });
 
+  it("free-before-flush:buggy's report shows what each CPU caches for the address", async () => {
+    const { r } = await check('free-before-flush', 'buggy');
+    expect(r.violations[0].headline.slice(0, 4)).toEqual([
+      'BUG: stale paging-structure cache entry used by cpu0 A for ffffc90000000000',
+      'cached pmd pmd[0] = 0x4005067, memory 0x0; pte freed by cpu1 B in pmd_free_pte_page',
+      'the flush that drops it (flush_tlb_kernel_range / __flush_tlb_kernel_pgtable) is missing between the change and the free',
+      'cpu0 A caches for ffffc90000000000: pgd ffffc90000000000 = 0x4003067 (from init_mm.pgd[402]), pud ffffc90000000000 = 0x4004067 (from pud[0]), pmd ffffc90000000000 = 0x4005067 (from pmd[0]), pte ffffc90000000000 = 0x8000000004002163 (from pte[0])',
+    ]);
+  });
+
   it('free-before-flush:fixed is clean and complete under DPOR', async () => {
     const { r } = await check('free-before-flush', 'fixed');
     expect([r.violations.length, r.complete, r.executions]).toEqual([0, true, 1]);

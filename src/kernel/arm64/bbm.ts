@@ -1,6 +1,7 @@
 import type { Cpu } from '../../engine/cpu.js';
 import { BREAK_BEFORE_MAKE } from '../kinds.js';
 import type { KernelMachine } from '../machine.js';
+import { cachedEntryLines } from '../tlb.js';
 
 const BIT = (n: number) => 1n << BigInt(n);
 const PTE_VALID = BIT(0);
@@ -66,6 +67,7 @@ export function checkBreakBeforeMake(c: Cpu, k: KernelMachine, p: number, level:
         [
           `BUG: break-before-make violated by ${g.cpuName(c.id)} in ${c.fn || 'its program'}`,
           `${g.addrName(p, c.mem)}: ${hex(e.entry)} -> ${hex(v)}, the old entry still cached by ${g.cpuName(cpu)} (pgattr_change_is_safe() is false)`,
+          ...cachedEntryLines(k, c.mem, e.va),
         ],
       );
     }
