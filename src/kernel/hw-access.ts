@@ -1,6 +1,6 @@
 import type { AccessKind } from '../arch/arch.js';
 import { levelName, vaIndex } from '../arch/format.js';
-import { type Translation, translate, type WalkStep } from '../arch/hw-walk.js';
+import { hardwareWalk, type Translation, translate, type WalkStep } from '../arch/hw-walk.js';
 import type { CachedEntry } from '../arch/tlb.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { Violation } from '../engine/violation.js';
@@ -47,49 +47,36 @@ export function* hardware_walk(
   yield c.store(g.hwWalkWord(c.id), 1n, 'hw walk begins');
   // the top table comes from CR3 (TTBR): remembered like a pointer read from that register
   g.rememberTable(mem, c.id, fmt.levels, top >>> 12, k.cpus[c.id].cr3);
-  const steps: WalkStep[] = [];
-  let table = top;
-  /** the cached table entry the walk followed to `table`, if it did */
+  const walk = hardwareWalk(fmt, top, va);
+  /** the cached table entry the walk followed to the table it reads now, if it did */
   let via: CachedEntry | null = null;
-  for (let level = fmt.levels; level >= 1; level--) {
-    const index = vaIndex(fmt, va, level);
-    const addr = table + 8 * index;
+  const steps: WalkStep[] = [];
+  for (let r = walk.next(0n); ; ) {
+    if (r.done) {
+      yield c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
+      return r.value;
+    }
+    const { addr, level } = r.value;
     const what = `hw walk ${levelName(fmt, level)}`;
-    let e = yield c.load(addr, what);
+    const e = yield c.load(addr, what);
     // a table reached through a cached entry that was freed or reused since it was cached
-    if (via && (mem.generation(table >>> 12) & 0xffff) !== via.gen) staleTranslation(c, k, va, via);
+    if (via && (mem.generation(addr >>> 12) & 0xffff) !== via.gen) staleTranslation(c, k, va, via);
     checkTableAccess(c, k, addr, level, what);
-    let from = addr;
-    via = null;
-    if (caches) {
-      const hit = yield* tlbChoice(c, k, va, level, e);
-      if (hit) {
-        level = hit.level;
-        e = hit.entry;
-        from = hit.from;
-        via = hit;
-      } else if (fmt.present(e, level)) {
-        k.tlb.fill(mem, c.id, va, level, e, addr, mem.generation(targetFrame(k, e)));
-      }
+    const hit = caches ? yield* tlbChoice(c, k, va, level, e) : null;
+    if (!hit && caches && fmt.present(e, level))
+      k.tlb.fill(mem, c.id, va, level, e, addr, mem.generation(targetFrame(k, e)));
+    via = hit;
+    const step = hit ? { addr: hit.from, level: hit.level, entry: hit.entry } : { addr, level, entry: e };
+    steps.push({ ...step, index: vaIndex(fmt, va, step.level) });
+    if (!fmt.present(step.entry, step.level) && fault) {
+      // the walk ends here; the flag is dropped with the fault, in the same step
+      mem.store(g.hwWalkWord(c.id), 0n);
+      throw fault(steps);
     }
-    steps.push({ addr: from, level, index: vaIndex(fmt, va, level), entry: e });
-    if (!fmt.present(e, level)) {
-      if (fault) {
-        // the walk ends here; the flag is dropped with the fault, in the same step
-        mem.store(g.hwWalkWord(c.id), 0n);
-        throw fault(steps);
-      }
-      yield c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
-      return { pa: null, level, steps };
-    }
-    if (level === 1 || fmt.leaf(e, level)) {
-      yield c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
-      const span = (1n << fmt.shift(level)) - 1n;
-      return { pa: fmt.addr(e) + (BigInt.asUintN(64, va) & span), level, steps };
-    }
-    table = tableOf(c, k, e, level - 1, from);
+    if (step.level > 1 && fmt.present(step.entry, step.level) && !fmt.leaf(step.entry, step.level))
+      tableOf(c, k, step.entry, step.level - 1, step.addr);
+    r = walk.next(hit ? step : e);
   }
-  throw new Error('hardware_walk: the walk ended without a leaf');
 }
 
 /** the frame an entry points to: the next table, or the frame a leaf maps */
