@@ -1,12 +1,15 @@
 /**
  * `pagerace` is the package entry point for people writing their own models: everything a model
- * file needs to build a machine, write CPU programs and oracles, and declare its variants.
+ * file needs to build a machine, write CPU programs and oracles, and declare its variants, and
+ * `checkModel`, which checks a model as `pagerace check --json` does (`pagerace/vitest` has the
+ * matchers built on it).
  */
-
+export { type CheckModelOptions, checkModel } from './api/check-model.js';
 export { MachineBuilder } from './engine/builder.js';
 export { Cpu, type Steps } from './engine/cpu.js';
 export { type Op, OpKind } from './engine/op.js';
 export type { CpuProgram, Oracle, Program } from './engine/program.js';
+export type { MachineSection, TraceEntry, TraceStep } from './engine/trace.js';
 export {
   defineViolationKind,
   isViolationKind,
@@ -24,3 +27,4 @@ export {
   type ModelDefinition,
   type Variant,
 } from './model/define.js';
+export type { Report, ReportResult } from './report/json.js';

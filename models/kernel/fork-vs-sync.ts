@@ -49,7 +49,7 @@ const PARAMS = {
   forkers: {
     default: 1,
     min: 0,
-    max: 8,
+    max: 4,
     summary: 'tasks that fork a child while A populates and syncs (B first)',
   },
   exits: {
@@ -77,9 +77,9 @@ const NAMES = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 function* populator(c: Cpu, k: KernelMachine, p: Placement, ready: number): Steps {
   c.enter('memremap_pages');
   c.enter('pagemap_range');
-  yield* mem_hotplug_begin(c, k);
+  yield mem_hotplug_begin(c, k);
   yield* __populate_section_memmap(c, k, PMEM_PFN, 512n, p.vmemmapBase, true);
-  yield* mem_hotplug_done(c, k);
+  yield mem_hotplug_done(c, k);
   yield c.store(ready, 1n, 'pgmap ready');
   c.leave();
   c.leave();

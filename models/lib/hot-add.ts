@@ -69,11 +69,11 @@ function sectionPfn(h: HotAdd, i: number): bigint {
  */
 function* populator(c: Cpu, k: KernelMachine, h: HotAdd, n: HotAddSize, p: Placement, ready: number): Steps {
   for (const fn of h.callers) c.enter(fn);
-  yield* mem_hotplug_begin(c, k);
+  yield mem_hotplug_begin(c, k);
   for (let i = 0; i < n.sections; i++) {
     yield* __populate_section_memmap(c, k, sectionPfn(h, i), h.nrPages, p.vmemmapBase, h.compound);
   }
-  yield* mem_hotplug_done(c, k);
+  yield mem_hotplug_done(c, k);
   yield c.store(ready, 1n, 'pgmap ready');
   for (let i = 0; i < h.callers.length; i++) c.leave();
 }

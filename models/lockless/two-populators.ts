@@ -30,9 +30,9 @@ const NR_PAGES = 32768n;
 /** `populator` is `__add_pages` of one section (it enters its own frame). */
 function* populator(c: Cpu, k: KernelMachine, startPfn: bigint, vmemmapBase: bigint, locked: boolean): Steps {
   c.enter('__add_pages');
-  if (locked) yield* mem_hotplug_begin(c, k);
+  if (locked) yield mem_hotplug_begin(c, k);
   yield* __populate_section_memmap(c, k, startPfn, NR_PAGES, vmemmapBase, false);
-  if (locked) yield* mem_hotplug_done(c, k);
+  if (locked) yield mem_hotplug_done(c, k);
   c.leave();
 }
 

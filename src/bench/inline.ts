@@ -22,10 +22,15 @@ export interface InlineFigure {
  * `measureInline` runs `target`'s own search (its strategy, or `strategyName`, every execution to the end, no
  * stopping at violations) on the inline executor in this thread for about `ms` milliseconds,
  * starting the search again when its space is explored, and returns its speed, per CPU time
- * (executions per CPU-second) and per wall-clock time. The first
- * quarter of the time warms up the JIT and is not counted.
+ * (executions per CPU-second) and per wall-clock time. A warm-up of `warmMs` (a quarter of
+ * `ms` unless given) before it lets the JIT compile the variant's code and is not counted.
  */
-export function measureInline(target: Target, ms: number, strategyName?: string): InlineFigure {
+export function measureInline(
+  target: Target,
+  ms: number,
+  strategyName?: string,
+  warmMs = ms / 4,
+): InlineFigure {
   const exec = new Execution(buildProgram(target));
   const strategy = strategyName ?? target.variant.strategy ?? 'dfs';
   const desc = bundledStrategy(strategy);
@@ -34,7 +39,7 @@ export function measureInline(target: Target, ms: number, strategyName?: string)
   let sched: Scheduler = makeScheduler();
   let executions = 0;
   let steps = 0;
-  const warm = performance.now() + ms / 4;
+  const warm = performance.now() + warmMs;
   while (performance.now() < warm) {
     for (let i = 0; i < 64; i++) {
       if (!sched.startExecution()) sched = makeScheduler();

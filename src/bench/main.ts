@@ -3,14 +3,15 @@
  * Atomics load and store), the inline executor on its executor-bound workload and on the kernel
  * models (under DFS and DPOR), parallel exploration on 1, 2 (and every) workers under DFS and
  * DPOR, the resident memory of a long 2-worker DFS, fast-check's scheduler on the same
- * lost-update program, and (not with `--quick`) every bundled model, the raw Atomics handoff,
- * the threads executor and soak; prints a table (or with `--json` one JSON object of the
- * headline figures) and writes results/bench/<date>[-quick][-<label>].json. Timings are
- * measured here and never asserted by tests.
+ * lost-update program, the wall time of a whole-table `pagerace check`, and (not with
+ * `--quick`) every bundled model, the raw Atomics handoff, the threads executor and soak; prints
+ * a table (or with `--json` one JSON object of the headline figures) and writes
+ * results/bench/<date>[-quick][-<label>].json. Timings are measured here and never asserted by
+ * tests.
  *
  * Flags: `--json` (the headline figures as one JSON object on stdout), `--quick` (a smaller run,
  * under a minute), `--label NAME` (appended to the result file's name), `--rss-seconds N` (length
- * of the memory run; default 300, 20 with --quick), `--growth` (only how fork-vs-sync grows with
+ * of the memory run; default 300, 15 with --quick), `--growth` (only how fork-vs-sync grows with
  * its tasks and forkers, ./growth.ts: results/bench/<date>-growth[-quick][-<label>].json), `--tlb`
  * (only the cost of the translation caches: complete DPOR searches with `--tlb on` against `--tlb
  * off`, ./tlb.ts: results/bench/<date>-tlb[-quick][-<label>].json).
@@ -27,15 +28,18 @@ import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool } from '../explore/parallel-pool.js';
 import { listBundledModels, loadModel, selectVariants, type Target, targetRef } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
-import { writeAtomic } from '../report/write.js';
+import { writeAtomic } from '../report/atomic.js';
 import { RandomScheduler } from '../scheduler/random.js';
+import { type LengthFigure, measureLength } from './dpor.js';
 import { measureFloor } from './floor.js';
 import { type GrowthFigure, growthSizes, measureGrowth } from './growth.js';
 import { measureHandoff } from './handoff.js';
 import { type InlineFigure, measureInline } from './inline.js';
+import { geometricMean, memoryModelFigures } from './memory-models.js';
 import { fastCheckLostUpdate } from './peer.js';
 import { measureRss, type RssFigure } from './rss.js';
 import { measureSoak } from './soak.js';
+import { measureStartup } from './startup.js';
 import { measureTlbCost, TLB_TARGETS } from './tlb.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +55,10 @@ const TARGET_PEER_RATIO = 50;
 const TARGET_RSS_GROWTH_PCT = 10;
 const TARGET_SPEEDUP_2 = 1.8;
 const TARGET_THREADS_RATIO = 2;
+/** issue 14: DPOR's step within 3x of DFS's on the same models, and flat in the execution length */
+const TARGET_DPOR_RATIO = 3;
+/** the execution lengths of the DPOR per-step figure: 3 * len + 3 steps (24 and 1,605) */
+const DPOR_LENGTHS = [7, 534];
 
 /** `BenchFlags` are the command line of `npm run bench`. */
 interface BenchFlags {
@@ -86,7 +94,7 @@ function parseFlags(argv: string[]): BenchFlags {
       process.exit(2);
     }
   }
-  if (!flags.rssSeconds) flags.rssSeconds = flags.quick ? 20 : 300;
+  if (!flags.rssSeconds) flags.rssSeconds = flags.quick ? 15 : 300;
   if (!(flags.rssSeconds > 0)) {
     process.stderr.write('bench: --rss-seconds needs a positive number\n');
     process.exit(2);
@@ -215,10 +223,10 @@ interface KernelFigure {
   meanNsPerStep: number;
 }
 
-function kernelFigure(targets: Target[], strategy: string, ms: number): KernelFigure {
+function kernelFigure(targets: Target[], strategy: string, ms: number, warmMs: number): KernelFigure {
   const models: InlineFigure[] = [];
   for (const t of targets) {
-    const f = measureInline(t, ms, strategy);
+    const f = measureInline(t, ms, strategy, warmMs);
     models.push(f);
     log(`  ${strategy} ${f.model}: ${fmt(f.nsPerStep)} ns/step`);
   }
@@ -359,7 +367,13 @@ async function main(): Promise<void> {
   const quick = flags.quick;
   const started = new Date();
   const loadAtStart = loadavg()[0];
-  const targets = (await listBundledModels()).flatMap((m) => selectVariants(m, undefined));
+  const bundled = await listBundledModels();
+  // each variant under its own memory model, as before memory models (the weak ones are below)
+  const targets = bundled.flatMap((m) =>
+    Object.entries(m.def.variants).flatMap(([name, v]) =>
+      selectVariants(m, name, undefined, v.memoryModel ?? 'sc'),
+    ),
+  );
   const kernelTargets = targets.filter(isKernelModel);
   const interleave = await target(INTERLEAVE, 'large');
 
@@ -370,11 +384,41 @@ async function main(): Promise<void> {
   const large = measureInline(interleave, quick ? 800 : 2000);
   log(`inline executor, interleave:large: ${fmt(large.nsPerStep)} ns/step`);
 
+  log('fast-check peer (lost-update in fc.scheduler()):');
+  // next, while the engine has seen one other model only (as in a run of lost-update alone):
+  // both warmed up first, then timed back to back in wall-clock time
+  const runs = quick ? 5000 : 20_000;
+  await fastCheckLostUpdate(1000);
+  const fcFig = await fastCheckLostUpdate(runs);
+  const lu = await target('lost-update', 'buggy');
+  const pr = measureInlineRandom(lu, quick ? 500 : 2000);
+  log(`  fast-check ${fmt(fcFig.perSecond)} schedules/s; pagerace ${fmt(pr)} executions/s`);
+
   log('kernel models, inline, one thread:');
-  const kernelMs = quick ? 80 : 400;
-  const kernelDfs = kernelFigure(kernelTargets, 'dfs', kernelMs);
-  const kernelDpor = kernelFigure(kernelTargets, 'dpor', kernelMs);
+  // each variant's own code is new to the JIT: it is warmed up before it is timed
+  const kernelMs = quick ? 80 : 500;
+  const kernelWarmMs = quick ? 60 : 250;
+  const kernelDfs = kernelFigure(kernelTargets, 'dfs', kernelMs, kernelWarmMs);
+  const kernelDpor = kernelFigure(kernelTargets, 'dpor', kernelMs, kernelWarmMs);
   log(`  mean: dfs ${fmt(kernelDfs.meanNsPerStep)} ns/step, dpor ${fmt(kernelDpor.meanNsPerStep)} ns/step`);
+  // per variant, DPOR's step over DFS's on the same model, then their mean
+  const dporOverDfs =
+    kernelDpor.models.reduce((a, f, i) => a + f.nsPerStep / kernelDfs.models[i].nsPerStep, 0) /
+    Math.max(1, kernelDpor.models.length);
+
+  log('DPOR cost per step at two execution lengths (src/bench/dpor.ts):');
+  const lengths: LengthFigure[] = [];
+  for (const len of DPOR_LENGTHS) {
+    for (const strategy of ['dpor', 'source-dpor', 'dfs']) {
+      const f = measureLength(strategy, len, quick ? 150 : 600);
+      lengths.push(f);
+      log(`  ${strategy}, ${f.stepsPerExecution}-step executions: ${fmt(f.nsPerStep)} ns/step`);
+    }
+  }
+  const lengthNs = (strategy: string, len: number) =>
+    lengths.find((f) => f.strategy === strategy && f.stepsPerExecution === 3 * len + 3)?.nsPerStep ?? 0;
+  const [short, long] = DPOR_LENGTHS;
+  const growth = (strategy: string) => lengthNs(strategy, long) / lengthNs(strategy, short);
 
   const inline: InlineFigure[] = [];
   if (!quick) {
@@ -391,16 +435,27 @@ async function main(): Promise<void> {
   const meanExecs = meanOf(inline, (f) => f.executionsPerSecond);
   const totalSteps = inline.reduce((a, f) => a + f.steps, 0);
 
+  log('memory models: a complete search of the same variants under sc, tso and arm64 (CPU time):');
+  const weakModels = bundled.filter((m) => /[/\\](litmus|ordering)[/\\]/.test(m.file));
+  const mmFigures = memoryModelFigures(weakModels, quick ? 40 : 150, log);
+  const mmRatio = {
+    tso: geometricMean(mmFigures.map((f) => f.timeRatio.tso)),
+    arm64: geometricMean(mmFigures.map((f) => f.timeRatio.arm64)),
+  };
+  const mmExecRatio = {
+    tso: geometricMean(mmFigures.map((f) => f.executionRatio.tso)),
+    arm64: geometricMean(mmFigures.map((f) => f.executionRatio.arm64)),
+  };
+
   log('parallel exploration:');
   const parallel = await parallelFigures(interleave, 'dfs', quick ? 1 : 3);
   const parallelDpor = await parallelFigures(interleave, 'dpor', quick ? 1 : 3);
 
-  log('fast-check peer (lost-update in fc.scheduler()):');
-  const runs = quick ? 5000 : 20_000;
-  const fcFig = await fastCheckLostUpdate(runs);
-  const lu = await target('lost-update', 'buggy');
-  const pr = measureInlineRandom(lu, runs * 10);
-  log(`  fast-check ${fmt(fcFig.perSecond)} schedules/s; pagerace ${fmt(pr)} executions/s`);
+  log('startup: a whole-table check from a fresh process:');
+  const startup = await measureStartup(ROOT, quick ? 1 : 3, 2);
+  log(
+    `  ${fmt(startup.cliMs)} ms for ${startup.variants} variants (here: models ${fmt(startup.loadModelsMs)} ms, workers ${fmt(startup.startWorkersMs)} ms, searches ${fmt(startup.searchMs)} ms)`,
+  );
 
   log(`resident memory over ${flags.rssSeconds}s of a 2-worker DFS:`);
   const rssTarget = await target('fork-vs-sync', 'fixed-l4-fresh');
@@ -428,6 +483,7 @@ async function main(): Promise<void> {
     peer: headline.peerRatio >= TARGET_PEER_RATIO,
     rss: rss.growthPct <= TARGET_RSS_GROWTH_PCT,
     parallel: parallel.speedup[2] >= TARGET_SPEEDUP_2,
+    dpor: dporOverDfs <= TARGET_DPOR_RATIO,
   };
 
   const result = {
@@ -445,9 +501,17 @@ async function main(): Promise<void> {
     targets: {
       inline: `<= ${TARGET_INLINE_NS} ns/step and <= ${TARGET_FLOOR_RATIO}x the floor`,
       kernel: `kernel models under DFS <= ${TARGET_KERNEL_RATIO}x the executor-bound ns/step`,
+      memoryModels: {
+        definition:
+          "CPU time of one complete search (the variant's own strategy, every execution) under tso and arm64 against sc, same variants; geometric means",
+        models: mmFigures,
+        timeRatio: mmRatio,
+        executionRatio: mmExecRatio,
+      },
       peer: `>= ${TARGET_PEER_RATIO}x fast-check's schedules/s, random strategy`,
       rss: `peak RSS after warm-up within ${TARGET_RSS_GROWTH_PCT}% over the run`,
       parallel: `2 workers >= ${TARGET_SPEEDUP_2}x`,
+      dpor: `kernel models under DPOR <= ${TARGET_DPOR_RATIO}x their ns/step under DFS`,
     },
     floor: {
       nsPerStep: floorNs,
@@ -460,10 +524,16 @@ async function main(): Promise<void> {
       meanExecutionsPerSecond: meanExecs,
       totalSteps,
     },
-    kernel: { dfs: kernelDfs, dpor: kernelDpor },
+    kernel: { dfs: kernelDfs, dpor: kernelDpor, dporOverDfs },
+    dporLengths: {
+      figures: lengths,
+      /** CPU ns/step at the long executions over the short ones, per strategy */
+      growth: { dpor: growth('dpor'), 'source-dpor': growth('source-dpor'), dfs: growth('dfs') },
+    },
     parallel,
     parallelDpor,
     rss,
+    startup,
     peer: {
       program: 'lost-update:buggy (two CPUs, load then store)',
       fastCheckSchedulesPerSecond: fcFig.perSecond,
@@ -492,6 +562,36 @@ async function main(): Promise<void> {
       yes(met.kernel),
     ],
     ['kernel models, DPOR, mean CPU ns/step', fmt(kernelDpor.meanNsPerStep), '', ''],
+    [
+      '  / DFS on the same models (mean)',
+      `${fmt(dporOverDfs, 2)}x`,
+      `<= ${TARGET_DPOR_RATIO}x`,
+      yes(met.dpor),
+    ],
+    ...DPOR_LENGTHS.map((len) => [
+      `DPOR CPU ns/step, ${3 * len + 3}-step executions (source-dpor, dfs)`,
+      `${fmt(lengthNs('dpor', len))} (${fmt(lengthNs('source-dpor', len))}, ${fmt(lengthNs('dfs', len))})`,
+      '',
+      '',
+    ]),
+    [
+      `  ${3 * long + 3}-step / ${3 * short + 3}-step (source-dpor)`,
+      `${fmt(growth('dpor'), 2)}x (${fmt(growth('source-dpor'), 2)}x)`,
+      'flat',
+      '',
+    ],
+    [
+      `complete search under tso / sc (${mmFigures.length} litmus and ordering variants, geo. mean)`,
+      `${mmRatio.tso.toFixed(1)}x time, ${mmExecRatio.tso.toFixed(1)}x executions`,
+      '',
+      '',
+    ],
+    [
+      'complete search under arm64 / sc (same variants)',
+      `${mmRatio.arm64.toFixed(1)}x time, ${mmExecRatio.arm64.toFixed(1)}x executions`,
+      '',
+      '',
+    ],
     ...(inline.length ? [['inline CPU ns/step, mean of bundled variants', fmt(meanNs), '', '']] : []),
     ['1 worker, interleave:large DFS executions/s', fmt(parallel.executions / parallel.seconds[1]), '', ''],
     ...Object.entries(parallel.speedup)
@@ -509,6 +609,7 @@ async function main(): Promise<void> {
       `<= ${TARGET_RSS_GROWTH_PCT}%`,
       yes(met.rss),
     ],
+    [`whole-table check, fresh process (${startup.variants} variants), ms`, fmt(startup.cliMs), '', ''],
     ['fast-check schedules/s (lost-update)', fmt(fcFig.perSecond), '', ''],
     ['pagerace random executions/s (lost-update)', fmt(pr), '', ''],
     ['pagerace / fast-check', `${fmt(result.peer.ratio, 1)}x`, `>= ${TARGET_PEER_RATIO}x`, yes(met.peer)],
@@ -591,16 +692,30 @@ function yes(b: boolean): string {
   return b ? 'yes' : 'NO';
 }
 
-/** executions per second of a random search of `t` on the inline executor (as fast-check runs) */
-function measureInlineRandom(t: Target, runs: number): number {
+/**
+ * executions per wall-clock second of a random search of `t` on the inline executor (as
+ * fast-check runs), over about `ms` milliseconds after 100,000 executions of warm-up
+ */
+function measureInlineRandom(t: Target, ms: number): number {
   const exec = new Execution(buildProgram(t));
-  const s = new RandomScheduler('peer', 0, runs);
-  const t0 = performance.now();
-  while (s.startExecution()) {
-    exec.run(s);
-    s.endExecution();
+  const warm = new RandomScheduler('warm', 0, 100_000);
+  while (warm.startExecution()) {
+    exec.run(warm);
+    warm.endExecution();
   }
-  return (runs * 1000) / (performance.now() - t0);
+  const s = new RandomScheduler('peer');
+  let runs = 0;
+  const t0 = performance.now();
+  let now = t0;
+  while (now - t0 < ms) {
+    for (let i = 0; i < 1000 && s.startExecution(); i++) {
+      exec.run(s);
+      s.endExecution();
+      runs++;
+    }
+    now = performance.now();
+  }
+  return (runs * 1000) / (now - t0);
 }
 
 function gitCommit(): string {

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { SearchResult } from '../explore/found.js';
 import {
   DEFAULT_OUT,
@@ -10,13 +12,22 @@ import {
 import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { notRunResult, type SearchHooks, search } from '../explore/search.js';
-import { ModelError, resolveTargets, type Target } from '../model/load.js';
+import {
+  isMemoryModelName,
+  MEMORY_MODELS,
+  type MemoryModelName,
+} from '../machine/memory-model/memory-model.js';
+import { ModelError, resolveTargets, type Target, targetLabel } from '../model/load.js';
+import { writeAtomic } from '../report/atomic.js';
+import { resultsExitCode } from '../report/exit-code.js';
 import { buildReport } from '../report/json.js';
-import { formatSummary, formatTable, formatViolation } from '../report/text.js';
+import { junitXml } from '../report/junit.js';
+import { formatSummary, formatTable, formatViolation, formatViolationLine } from '../report/text.js';
 import { outDirProblem, writeRun } from '../report/write.js';
-import { ExitCode, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { parseCount, parseDuration, parseRequested, parseSeed, parseStrategy } from './parse.js';
-import { ProgressDisplay } from './progress.js';
+import { ProgressDisplay, type ProgressStyle, progressStyle } from './progress.js';
+import { parseProgressMode } from './progress-lines.js';
 import { SIGNAL_EXIT, type StopSignal, StopSignals } from './signals.js';
 import { readStrategyFlags } from './strategy-flags.js';
 
@@ -38,12 +49,44 @@ export interface CheckFlags {
   param?: string[];
   alloc?: string;
   tlb?: string;
+  /** `--progress never|auto|lines` (PAGERACE_PROGRESS) */
+  progress?: string;
+  /** `--reporter text|junit` */
+  reporter?: string;
+  /** `--junit FILE`: where the JUnit XML goes (implies --reporter junit) */
+  junit?: string;
+  /** print every violation's full report on the terminal, not one line each */
+  verbose?: boolean;
+  memoryModel?: string;
+}
+
+/** `junitTarget` is where `--reporter junit` writes: --junit FILE, else the run folder (null: no junit). */
+export function junitTarget(flags: CheckFlags): string | 'run-folder' | null {
+  const reporter = flags.reporter ?? (flags.junit !== undefined ? 'junit' : 'text');
+  if (reporter !== 'text' && reporter !== 'junit')
+    throw new UsageError(`--reporter must be text or junit, got '${reporter}'`);
+  if (reporter === 'text') {
+    if (flags.junit !== undefined) throw new UsageError('--junit FILE goes with --reporter junit');
+    return null;
+  }
+  if (flags.junit !== undefined) return flags.junit;
+  if (flags.out === false)
+    throw new UsageError(
+      '--reporter junit writes junit.xml into the run folder: give --junit FILE with --no-out',
+    );
+  return 'run-folder';
 }
 
 /** `parseExecutor` checks `--executor` (PAGERACE_EXECUTOR). */
 export function parseExecutor(text: string | undefined): 'inline' | 'threads' {
   if (text === undefined || text === 'inline' || text === 'threads') return text ?? 'inline';
   throw new UsageError(`--executor must be inline or threads, got '${text}'`);
+}
+
+/** `parseMemoryModel` checks `--memory-model` (PAGERACE_MEMORY_MODEL). */
+export function parseMemoryModel(text: string): MemoryModelName {
+  if (isMemoryModelName(text)) return text;
+  throw new UsageError(`--memory-model must be ${MEMORY_MODELS.join(', ')}, got '${text}'`);
 }
 
 /** `workerCount` reads --workers (PAGERACE_WORKERS); default one per core. */
@@ -65,6 +108,7 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   o.strategyOptions = readStrategyFlags(flags as unknown as Record<string, unknown>);
   o.keepGoing = flags.keepGoing === true;
   o.executor = parseExecutor(flags.executor);
+  if (flags.memoryModel !== undefined) o.memoryModel = parseMemoryModel(flags.memoryModel);
   o.minimize = flags.minimize;
   o.stallMs = stallLimit();
   return o;
@@ -93,23 +137,13 @@ export function checkOut(out: string | false): void {
   if (problem) throw new UsageError(problem);
 }
 
-/**
- * `exitCodeOf` is the exit code of a run: the signal's if one stopped it; else 2 for a model
- * error or failed workers; else 1 for a mismatch; else 3 when some variant is inconclusive or was
- * not run; else 0, every variant proven as it expects.
- */
+/** `exitCodeOf` is the exit code of a run: the signal's if one stopped it, else the results' (report/exit-code.ts). */
 export function exitCodeOf(
   results: readonly SearchResult[],
   end: { signal: StopSignal | null; failed: boolean } = { signal: null, failed: false },
 ): number {
   if (end.signal !== null) return SIGNAL_EXIT[end.signal];
-  const modelError = results.some(
-    (r) => r.error !== undefined || r.violations.some((v) => v.kind === 'model-error'),
-  );
-  if (end.failed || modelError) return ExitCode.Error;
-  if (results.some((r) => r.conclusion === 'mismatch')) return ExitCode.Unexpected;
-  if (results.some((r) => r.conclusion !== 'ok')) return ExitCode.Inconclusive;
-  return ExitCode.Ok;
+  return resultsExitCode(results, end.failed);
 }
 
 /**
@@ -132,13 +166,36 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
   const workers = workerCount(flags.workers);
   const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
   checkOut(outDir);
-  const targets = await resolveTargets(specs, parseRequested(flags.param, flags.alloc, flags.tlb));
+  const junit = junitTarget(flags);
+  // the threads executor runs each search in this thread, its CPUs on their own workers; the
+  // explorer workers start (each loads the engine) while this thread loads the models
+  const opening = opts.executor === 'threads' ? null : openPool(workers, opts.stallMs!);
+  // a pool that fails to start is reported where it is awaited, not as an unhandled rejection
+  opening?.catch(() => {});
+  let targets: Awaited<ReturnType<typeof resolveTargets>>;
+  try {
+    targets = await resolveTargets(
+      specs,
+      parseRequested(flags.param, flags.alloc, flags.tlb),
+      opts.memoryModel,
+    );
+  } catch (e) {
+    await (await opening?.catch(() => null))?.close();
+    throw e;
+  }
   const json = flags.json === true;
-  // the threads executor runs each search in this thread, its CPUs on their own workers
-  const pool = opts.executor === 'threads' ? null : await openPool(workers, opts.stallMs!);
+  const startedAt = new Date();
+  const show: Display = {
+    json,
+    style: progressStyle(parseProgressMode(flags.progress), process.stderr.isTTY === true, json),
+    // full reports on the terminal when asked, when there is no run folder to hold them, or for
+    // one variant (no table to keep in view); else one line each, the full ones in trace.txt
+    full: flags.verbose === true || outDir === false || targets.length === 1,
+  };
+  const pool = opening === null ? null : await opening;
   let run: { results: SearchResult[]; failure: string | null };
   try {
-    run = await searchTargets(targets, opts, pool, signals, json);
+    run = await searchTargets(targets, opts, pool, signals, show);
   } finally {
     await pool?.close();
   }
@@ -150,14 +207,41 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
     exitCode: code,
   });
   if (json) console.log(JSON.stringify(report, null, 2));
-  else if (targets.length > 1) console.log(formatTable(results).join('\n'));
-  else if (results[0]?.verdict === 'not run') console.log(formatSummary(results[0]));
+  else if (targets.length > 1) {
+    if (!show.full && results.some((r) => r.violations.length > 0)) console.log('');
+    console.log(formatTable(results).join('\n'));
+  } else if (results[0]?.verdict === 'not run') console.log(formatSummary(results[0]));
+  const label = specs.length === 0 ? 'all' : specs.join('+');
   if (outDir !== false) {
-    const dir = writeRun(outDir, specs.length === 0 ? 'all' : specs.join('+'), report, results);
-    if (!json) console.log(`Report: ${dir}/report.json`);
+    const files = writeRun(outDir, label, report, results);
+    if (!json) {
+      console.log(`Report: ${files.report}`);
+      if (results.some((r) => r.violations.length > 0))
+        console.log(`Traces: ${files.trace}\nTimelines: ${files.timelines.index}`);
+    }
+    if (junit === 'run-folder') writeJunit(join(files.dir, 'junit.xml'), label, results, startedAt);
   }
+  if (junit !== null && junit !== 'run-folder') writeJunit(junit, label, results, startedAt);
   printErrors(results, signals);
   return code;
+}
+
+/** `Display` is how a check shows itself on the terminal. */
+interface Display {
+  json: boolean;
+  style: ProgressStyle;
+  /** print each violation's full report (else one line, the full one in the run folder) */
+  full: boolean;
+}
+
+/** `writeJunit` writes the run as JUnit XML to `file`, atomically. */
+function writeJunit(file: string, label: string, results: readonly SearchResult[], timestamp: Date): void {
+  const xml = junitXml({ name: `pagerace check ${label}`, results, timestamp, hostname: hostname() });
+  try {
+    writeAtomic(file, xml);
+  } catch (e) {
+    throw new UsageError(`cannot write --junit ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
 }
 
 /**
@@ -171,9 +255,9 @@ async function searchTargets(
   opts: SearchOptions,
   pool: ExplorerPool | null,
   signals: StopSignals,
-  json: boolean,
+  show: Display,
 ): Promise<{ results: SearchResult[]; failure: string | null }> {
-  const progress = new ProgressDisplay(!json && process.stderr.isTTY === true);
+  const progress = new ProgressDisplay(show.style);
   const say = (m: string) => progress.interrupt(`pagerace: ${m}`);
   let failure: string | null = null;
   const hooks: SearchHooks = {
@@ -195,7 +279,10 @@ async function searchTargets(
       results.push(notRunResult(t, opts, 'worker failure', failure));
       continue;
     }
-    progress.start(`${t.model.def.name}:${t.variantName}`, opts.budget);
+    progress.start(
+      targetLabel({ model: t.model.def.name, variant: t.variantName, memoryModel: t.memoryModel }),
+      opts.budget,
+    );
     let r: SearchResult;
     try {
       r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
@@ -206,9 +293,11 @@ async function searchTargets(
     } finally {
       progress.stop();
     }
+    progress.finish({ executions: r.executions, violations: r.violations.length, seconds: r.seconds });
     results.push(r);
-    if (!json) {
-      for (const v of r.violations) console.log(`${formatViolation(r, v).join('\n')}\n`);
+    if (!show.json) {
+      for (const v of r.violations)
+        console.log(show.full ? `${formatViolation(r, v).join('\n')}\n` : formatViolationLine(r, v));
       if (targets.length === 1) console.log(formatSummary(r));
     }
   }

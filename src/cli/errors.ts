@@ -2,20 +2,7 @@ import { ScheduleError } from '../engine/scheduling.js';
 import { ModelError } from '../model/load.js';
 import { TokenError } from '../scheduler/token.js';
 
-/**
- * `ExitCode` is what pagerace exits with: 0 every variant proven as it expects; 1 a mismatch (an
- * unexpected violation, or an expected one missed); 2 a usage or model error; 3 inconclusive (a
- * clean variant whose search did not finish, nothing contradicting the expectations); 130 and
- * 143 stopped by SIGINT (Ctrl-C) and SIGTERM, after writing the partial report.
- */
-export const ExitCode = {
-  Ok: 0,
-  Unexpected: 1,
-  Error: 2,
-  Inconclusive: 3,
-  Interrupted: 130,
-  Terminated: 143,
-} as const;
+export { ExitCode } from '../report/exit-code.js';
 
 /** `UsageError` is a command line that cannot be carried out. */
 export class UsageError extends Error {

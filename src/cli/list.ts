@@ -1,4 +1,4 @@
-import { expectationText, type Variant } from '../model/define.js';
+import { expectationText, type Variant, variantModels } from '../model/define.js';
 import { listBundledModels } from '../model/load.js';
 import { describeParam, effectiveSpec, type ParamSpecs } from '../model/params.js';
 
@@ -17,6 +17,8 @@ export async function runList(flags: { json?: boolean }): Promise<number> {
         ...(v.params ? { params: v.params } : {}),
         ...(v.alloc ? { alloc: v.alloc } : {}),
         expect: expectationText(v.expect),
+        memoryModel: v.memoryModel ?? 'sc',
+        ...(v.expectUnder ? { expectUnder: underTexts(v) } : {}),
         strategy: v.strategy ?? 'dfs',
         commits: v.commits ?? {},
       })),
@@ -31,8 +33,12 @@ export async function runList(flags: { json?: boolean }): Promise<number> {
     if (m.def.alloc === 'any') console.log("  --alloc any (the model's default)");
     for (const [name, v] of Object.entries(m.def.variants)) {
       console.log(`  ${name.padEnd(28)} expect ${expectationText(v.expect).padEnd(22)} ${v.summary}`);
-      const own = overrides(specs, v);
-      if (own) console.log(`  ${''.padEnd(28)} ${own}`);
+      const sized = overrides(specs, v);
+      if (sized) console.log(`  ${''.padEnd(28)} ${sized}`);
+      const own = v.memoryModel ?? 'sc';
+      const under = Object.entries(underTexts(v)).map(([mm, e]) => `${mm}: ${e}`);
+      if (own !== 'sc' || under.length > 0)
+        console.log(`  ${''.padEnd(28)} under ${own}${under.length ? `; ${under.join(', ')}` : ''}`);
       if (v.commits?.introduced) console.log(`  ${''.padEnd(28)} introduced by ${v.commits.introduced}`);
       if (v.commits?.fixed?.length) console.log(`  ${''.padEnd(28)} fixed by ${v.commits.fixed.join(', ')}`);
     }
@@ -49,4 +55,11 @@ function overrides(specs: ParamSpecs, v: Variant): string {
   }
   if (v.alloc) parts.push(`--alloc ${v.alloc}`);
   return parts.length ? `by default ${parts.join(', ')}` : '';
+}
+
+/** the expectations a variant states under memory models other than its own */
+function underTexts(v: Variant): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const mm of variantModels(v).slice(1)) out[mm] = expectationText(v.expectUnder![mm]!);
+  return out;
 }

@@ -14,6 +14,7 @@ import { describeError, ExitCode } from './errors.js';
 import { runList } from './list.js';
 import { collect } from './parse.js';
 import { runReplay } from './replay.js';
+import { runShow } from './show.js';
 import { runSoak } from './soak.js';
 import { budgetDefaults, strategyFlagOptions, strategyHelp } from './strategy-flags.js';
 import { packageVersion } from './version.js';
@@ -23,7 +24,7 @@ Exit codes:
   0    every variant proven as it expects (its violation found, or clean after a complete search)
   1    a mismatch: a violation that was not expected, or an expected one missed
   2    usage or model error (one line on stderr)
-  3    inconclusive: some variant unknown (time, budget or preemption bound ran out) or not run
+  3    inconclusive: some variant unknown (time, budget, preemption or delay bound ran out) or not run
   130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM, after writing the partial report`;
 
 const REPLAY_EXIT_CODES = `
@@ -106,6 +107,12 @@ export function buildCli(): Command {
     )
     .addOption(
       new Option(
+        '--memory-model <name>',
+        "sc | tso | arm64 (default: each variant's own, and every model its expectations name)",
+      ).env('PAGERACE_MEMORY_MODEL'),
+    )
+    .addOption(
+      new Option(
         '--tlb <mode>',
         'on (default: per-CPU TLB and paging-structure caches, filled by hardware walks) | off (every walk reads memory)',
       ).env('PAGERACE_TLB'),
@@ -118,6 +125,18 @@ export function buildCli(): Command {
       `write <dir>/<run-id>/report.json and trace.txt (default ${DEFAULT_OUT}); refused before the search if it cannot be written`,
     )
     .option('--no-out', 'write no report files')
+    .option('--verbose', "print every violation's full report (oops, interleaving, token), not one line each")
+    .addOption(
+      new Option(
+        '--progress <when>',
+        'never | auto (a bar on a terminal, a line every 10s otherwise) | lines',
+      ).env('PAGERACE_PROGRESS'),
+    )
+    .option(
+      '--reporter <name>',
+      'text (the default) | junit: also write JUnit XML (--junit FILE, else junit.xml in the run folder)',
+    )
+    .option('--junit <file>', 'where --reporter junit writes its XML')
     .addHelpText('after', CHECK_EXIT_CODES)
     .action(async (models: string[], flags) => {
       process.exitCode = await runCheck(models, flags);
@@ -139,6 +158,17 @@ export function buildCli(): Command {
     .addHelpText('after', REPLAY_EXIT_CODES)
     .action(async (token: string, flags) => {
       process.exitCode = await runReplay(token, flags);
+    });
+
+  program
+    .command('show')
+    .description('write and print the HTML timelines of a run folder, or of a replay token')
+    .argument('<run-dir|token>', 'a run folder (results/<run>/) or the token after "pagerace replay"')
+    .option('--open', 'open the page in a browser (BROWSER, else the platform opener; needs a display)')
+    .option('--out <dir>', "where a token's page goes: <dir>/<run-id>/timeline.html", 'results')
+    .option('--model <file>', 'the model file a token was made from (a token never names a file to import)')
+    .action(async (what: string, flags) => {
+      process.exitCode = await runShow(what, flags);
     });
 
   program
@@ -184,6 +214,12 @@ export function buildCli(): Command {
       new Option('--max-steps <n>', `steps one iteration may take (default ${DEFAULT_MAX_STEPS})`).env(
         'PAGERACE_MAX_STEPS',
       ),
+    )
+    .addOption(
+      new Option(
+        '--progress <when>',
+        'never | auto (a bar on a terminal, a line every 10s otherwise) | lines',
+      ).env('PAGERACE_PROGRESS'),
     )
     .option(
       '--out <dir>',

@@ -1,20 +1,41 @@
 import cliProgress from 'cli-progress';
 import type { Progress } from '../explore/search.js';
 import { formatSeconds } from '../report/text.js';
+import { ProgressLines, type ProgressMode, progressInterval, remainingMs } from './progress-lines.js';
+
+/** `ProgressStyle` is how progress shows: a bar on a terminal, lines in a log, or nothing. */
+export type ProgressStyle = 'bar' | 'lines' | 'off';
 
 /**
- * `ProgressDisplay` shows a running search on a terminal: executions (of the budget, with ETA,
- * when the budget is bounded), executions per second, violations, elapsed time. Off the terminal
- * or with --json it shows nothing.
+ * `progressStyle` resolves `--progress` for this run: `auto` is a bar on a terminal (none with
+ * --json) and lines without one (a CI log), `lines` is lines everywhere, `never` is nothing.
+ */
+export function progressStyle(mode: ProgressMode, isTTY: boolean, json: boolean): ProgressStyle {
+  if (mode === 'never') return 'off';
+  if (mode === 'lines') return 'lines';
+  if (isTTY) return json ? 'off' : 'bar';
+  return 'lines';
+}
+
+/**
+ * `ProgressDisplay` shows a running search or soak: on a terminal a bar (executions of the
+ * budget with ETA when the budget is bounded, executions per second, violations, elapsed time),
+ * in a log a line every PAGERACE_PROGRESS_INTERVAL (10s) and one at the end (`ProgressLines`).
  */
 export class ProgressDisplay {
   private bar: cliProgress.SingleBar | null = null;
+  private readonly lines: ProgressLines | null;
   private soakMs = 0;
+  private depth = 0;
 
-  constructor(private readonly enabled: boolean) {}
+  constructor(private readonly style: ProgressStyle) {
+    this.lines = style === 'lines' ? new ProgressLines(progressInterval()) : null;
+  }
 
   start(label: string, budget: number): void {
-    if (!this.enabled) return;
+    this.lines?.start(label);
+    this.depth = 0;
+    if (this.style !== 'bar') return;
     const bounded = Number.isFinite(budget);
     const format = bounded
       ? `${label} [{bar}] {value}/{total} executions | {rate}/s | {violations} violations | {elapsed} | ETA {eta_formatted}`
@@ -27,6 +48,16 @@ export class ProgressDisplay {
   }
 
   update(p: Progress): void {
+    this.depth = p.depth;
+    this.lines?.update({
+      unit: 'executions',
+      count: p.executions,
+      violations: p.violations,
+      elapsedMs: p.elapsedMs,
+      depth: p.depth,
+      frontier: p.frontier,
+      remainingMs: remainingMs(p.executions, p.elapsedMs, p.budget, p.timeLimitMs),
+    });
     if (!this.bar) return;
     const rate = p.elapsedMs > 0 ? Math.round((p.executions * 1000) / p.elapsedMs) : 0;
     this.bar.update(p.executions, {
@@ -36,15 +67,27 @@ export class ProgressDisplay {
     });
   }
 
+  /** `finish` ends a search's progress: in a log, its last line with the final counts. */
+  finish(final: { executions: number; violations: number; seconds: number }): void {
+    this.stop();
+    this.lines?.finish({
+      count: final.executions,
+      violations: final.violations,
+      elapsedMs: final.seconds * 1000,
+      depth: this.depth,
+    });
+  }
+
   /** `startSoak` shows a soak run: time spent of the duration, iterations, rate, violations, time left. */
   startSoak(label: string, durationMs: number): void {
-    if (!this.enabled) return;
+    this.soakMs = durationMs;
+    this.lines?.start(label);
+    if (this.style !== 'bar') return;
     const format = `${label} [{bar}] {spent}/{length} | {iterations} iterations | {rate}/s | {violations} violations | {left} left`;
     this.bar = new cliProgress.SingleBar(
       { format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 10 },
       cliProgress.Presets.shades_classic,
     );
-    this.soakMs = durationMs;
     const seconds = Math.max(1, Math.round(durationMs / 1000));
     this.bar.start(seconds, 0, {
       iterations: 0,
@@ -56,17 +99,30 @@ export class ProgressDisplay {
     });
   }
 
-  /** `updateSoak` moves the soak bar. */
-  updateSoak(iterations: number, violations: number, elapsedMs: number): void {
+  /** `updateSoak` moves the soak bar (violating iterations) or logs a line (distinct violations). */
+  updateSoak(iterations: number, violating: number, distinct: number, elapsedMs: number): void {
+    this.lines?.update({
+      unit: 'iterations',
+      count: iterations,
+      violations: distinct,
+      elapsedMs,
+      remainingMs: Math.max(0, this.soakMs - elapsedMs),
+    });
     if (!this.bar) return;
     const rate = elapsedMs > 0 ? Math.round((iterations * 1000) / elapsedMs) : 0;
     this.bar.update(Math.floor(elapsedMs / 1000), {
       iterations,
       rate: String(rate),
-      violations,
+      violations: violating,
       spent: formatSeconds(elapsedMs / 1000),
       left: formatSeconds(Math.max(0, this.soakMs - elapsedMs) / 1000),
     });
+  }
+
+  /** `finishSoak` ends a soak's progress: in a log, its last line. */
+  finishSoak(iterations: number, distinct: number, elapsedMs: number): void {
+    this.stop();
+    this.lines?.finish({ count: iterations, violations: distinct, elapsedMs });
   }
 
   /** `log` prints a line on stdout (a finding) without garbling the bar on stderr. */

@@ -12,12 +12,14 @@ import {
 } from '../explore/options.js';
 import { resolveTargets, type Target } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
+import { writeAtomic } from '../report/atomic.js';
 import { formatSeconds } from '../report/text.js';
-import { makeRunDir, writeAtomic } from '../report/write.js';
+import { makeRunDir } from '../report/write.js';
 import { checkOut } from './check.js';
 import { ExitCode, UsageError } from './errors.js';
 import { parseCount, parseDuration, parseRequested, parseSeed } from './parse.js';
-import { ProgressDisplay } from './progress.js';
+import { ProgressDisplay, progressStyle } from './progress.js';
+import { parseProgressMode } from './progress-lines.js';
 import { StopSignals } from './signals.js';
 
 /** `SoakFlags` are the options of `pagerace soak` as commander parsed them. */
@@ -32,6 +34,8 @@ export interface SoakFlags {
   tlb?: string;
   /** `--out DIR`, `--no-out` (false), or neither (DEFAULT_OUT) */
   out?: string | false;
+  /** `--progress never|auto|lines` (PAGERACE_PROGRESS) */
+  progress?: string;
 }
 
 /**
@@ -60,6 +64,10 @@ export interface SoakResult {
   stalledIterations: number;
   record: boolean;
   seed: string;
+  /** resident memory of the whole process (CPU workers are its threads) when the soak started, MB */
+  rssStartMb: number;
+  /** the highest resident memory sampled while it ran (every 100 ms), MB */
+  rssPeakMb: number;
   violations: {
     kind: string;
     message: string;
@@ -168,16 +176,17 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   const set = soakSettings(flags);
   const outDir = flags.out === undefined ? DEFAULT_OUT : flags.out;
   checkOut(outDir);
-  const targets = await resolveTargets([spec], parseRequested(flags.param, flags.alloc, flags.tlb));
-  const progress = new ProgressDisplay(process.stderr.isTTY === true);
+  // soak runs sc only: its CPUs are free-running threads, and there is no step driver to flush
+  // store buffers (every other executor runs every memory model)
+  const targets = await resolveTargets([spec], parseRequested(flags.param, flags.alloc, flags.tlb), 'sc');
+  const mode = parseProgressMode(flags.progress);
+  const progress = new ProgressDisplay(progressStyle(mode, process.stderr.isTTY === true, false));
   const signals = new StopSignals().install();
   const results: SoakResult[] = [];
-  const rssStart = process.memoryUsage().rss;
   try {
     for (const t of targets) {
       if (signals.stopped) results.push(notRunSoak(t, set));
-      else
-        results.push(await soakVariant(t, set, set.durationMs / targets.length, progress, signals, rssStart));
+      else results.push(await soakVariant(t, set, set.durationMs / targets.length, progress, signals));
     }
   } finally {
     signals.remove();
@@ -215,7 +224,6 @@ async function soakVariant(
   ms: number,
   progress: ProgressDisplay,
   signals: StopSignals,
-  rssStart: number,
 ): Promise<SoakResult> {
   const label = `${t.model.def.name}:${t.variantName}`;
   const expected = expectedKind(t);
@@ -232,12 +240,16 @@ async function soakVariant(
   );
   const started = performance.now();
   let ended = started;
+  // the workers are threads of this process: its RSS while they run is the soak's memory
+  const rssStart = process.memoryUsage.rss();
+  let rssPeak = rssStart;
   progress.startSoak(label, ms);
   try {
     while (!signals.stopped && performance.now() - started < ms) {
       await new Promise((r) => setTimeout(r, 100));
+      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
       const st = soak.stats();
-      progress.updateSoak(st.iterations, st.violations, performance.now() - started);
+      progress.updateSoak(st.iterations, st.violations, st.distinct, performance.now() - started);
     }
   } finally {
     ended = performance.now();
@@ -246,6 +258,7 @@ async function soakVariant(
   }
   const seconds = (ended - started) / 1000;
   const st = soak.stats();
+  progress.finishSoak(st.iterations, st.distinct, seconds * 1000);
   const kinds = [...soak.sightings.values()].map((s) => s.kind);
   const { conclusion, reason } = soakConclusion(expected, kinds, st.iterations, st.stalls);
   const stalled = st.stalls ? `, ${st.stalls} stalled` : '';
@@ -256,7 +269,7 @@ async function soakVariant(
         ? 'NOT as expected'
         : `INCONCLUSIVE: ${reason}`;
   console.log(
-    `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${stalled}${set.record ? ', recorded' : ''}, seed ${set.seed}, rss ${mb(rssStart)} -> ${mb(process.memoryUsage().rss)}: ${verdict}`,
+    `${label}: ${st.iterations} iterations in ${formatSeconds(seconds)} (${Math.round(st.iterations / seconds)}/s) on ${machines * n} CPU workers (${machines} machine${machines === 1 ? '' : 's'} of ${n}), ${st.violations} violating, ${st.distinct} distinct${stalled}${set.record ? ', recorded' : ''}, seed ${set.seed}, rss ${mb(rssStart)} at start, peak ${mb(rssPeak)} (workers included): ${verdict}`,
   );
   return {
     model: t.model.def.name,
@@ -273,6 +286,8 @@ async function soakVariant(
     stalledIterations: st.stalls,
     record: set.record,
     seed: set.seed,
+    rssStartMb: Math.round(rssStart / 2 ** 20),
+    rssPeakMb: Math.round(rssPeak / 2 ** 20),
     violations: [...soak.sightings.values()].map((x) => ({
       kind: x.kind,
       message: x.message,
@@ -311,6 +326,8 @@ function notRunSoak(t: Target, set: SoakSettings): SoakResult {
     stalledIterations: 0,
     record: set.record,
     seed: set.seed,
+    rssStartMb: 0,
+    rssPeakMb: 0,
     violations: [],
     stalls: [],
   };

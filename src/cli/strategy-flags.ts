@@ -10,7 +10,7 @@ export function strategyHelp(): string {
 
 /**
  * `budgetDefaults` says what `--budget` is when not given, from each strategy's descriptor:
- * `unbounded for dfs/dpor/bounded, 10000 for random/pct`.
+ * `unbounded for dfs/dpor/source-dpor/bounded/delay, 10000 for random/pct`.
  */
 export function budgetDefaults(): string {
   const by = new Map<string, string[]>();

@@ -33,7 +33,9 @@ export class CpuSet {
   }
 
   clear(): void {
-    this.words.fill(0);
+    // a loop, not fill(): the set is one or a few words, and fill is a call into the runtime
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) w[i] = 0;
   }
 
   isEmpty(): boolean {
@@ -96,7 +98,9 @@ export class CpuSet {
   }
 
   copyFrom(other: CpuSet): void {
-    this.words.set(other.words);
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i] = o[i];
   }
 
   /** `clone` is a copy of this set. */

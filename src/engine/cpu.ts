@@ -1,4 +1,10 @@
 import type { FrameState } from '../machine/frame-state.js';
+import {
+  AccessMode,
+  type Barrier,
+  type MemoryModel,
+  type MemoryModelName,
+} from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import { Op, OpKind } from './op.js';
 import { Violation, type ViolationKind } from './violation.js';
@@ -22,7 +28,14 @@ export type Steps<T = void> = Generator<Op, T, bigint>;
  * Op performs nothing (the next method call refills the same Op).
  *
  * Between two yields a CPU runs atomically, so a check made right after an operation returns sees
- * memory exactly as that operation left it.
+ * memory exactly as that operation left it. Under a weak memory model (`--memory-model tso|arm64`)
+ * "memory" is what every CPU can see; `view()` is what this CPU sees, its own pending stores
+ * included.
+ *
+ * Accesses are marked (READ_ONCE/WRITE_ONCE: `load`, `store`, and every other operation) unless
+ * made with `plainLoad`/`plainStore` (a plain C access, checked for data races). An address or
+ * data dependency on an earlier load is named by that load's number (`lastLoad` right after it):
+ * `const e = yield c.load(p); const d = c.lastLoad; yield c.load(tableOf(e), null, d)`.
  */
 export class Cpu {
   /** the task running on this CPU, as traces print it; a model may switch it */
@@ -32,10 +45,14 @@ export class Cpu {
   /** the operation this CPU is about to perform; refilled before every yield */
   readonly op = new Op();
 
+  /** loads (64- and 32-bit) issued in this execution: the number of the latest, which a dependency names */
+  private loads = 0;
+
   constructor(
     readonly id: number,
     readonly name: string,
     readonly mem: PhysicalMemory,
+    private readonly model: MemoryModel | null = null,
   ) {
     this.task = name;
   }
@@ -43,7 +60,27 @@ export class Cpu {
   /** `reset` prepares the CPU for a new execution. */
   reset(): void {
     this.task = this.name;
-    this.stack.length = 0;
+    // setting an array's length is a call into the runtime; the stack is usually empty by now
+    if (this.stack.length !== 0) this.stack.length = 0;
+    this.loads = 0;
+  }
+
+  /** `lastLoad` is the number of this CPU's latest load: what an access that depends on it names as `dep`. */
+  get lastLoad(): number {
+    return this.loads;
+  }
+
+  /** `memoryModel` is the machine's memory model. */
+  get memoryModel(): MemoryModelName {
+    return this.model?.name ?? 'sc';
+  }
+
+  /**
+   * `view` is the word at `addr` as this CPU sees it now, its own pending stores included (a ghost
+   * read, like `mem.load`, which shows what every CPU can see). Under sc they are the same.
+   */
+  view(addr: number): bigint {
+    return this.model ? this.model.peek(this.id, addr, 8) : this.mem.load(addr);
   }
 
   /**
@@ -86,14 +123,100 @@ export class Cpu {
     return this.stack.length ? this.stack[this.stack.length - 1] : '';
   }
 
-  load(addr: number, label: string | null = null): Op {
-    return this.refill(OpKind.Load, addr, label);
+  /** `load` is READ_ONCE(*addr); `dep` names the load its address depends on (0: none). */
+  load(addr: number, label: string | null = null, dep = 0): Op {
+    return this.refillLoad(OpKind.Load, addr, label, dep);
   }
 
-  store(addr: number, value: bigint, label: string | null = null): Op {
+  /** `loadAcquire` is smp_load_acquire(addr): later accesses are ordered after it. */
+  loadAcquire(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load, addr, label, dep);
+    op.mode = AccessMode.Acquire;
+    return op;
+  }
+
+  /**
+   * `plainLoad` is a plain C read of a 64-bit word (`*p`): one access, checked for data races
+   * (LKMM: a plain access that races with a conflicting one is a `data-race`).
+   */
+  plainLoad(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load, addr, label, dep);
+    op.mode = AccessMode.Plain;
+    return op;
+  }
+
+  /**
+   * `walkLoad` is a read by this CPU's hardware page-table walker: another observer of memory,
+   * which on arm64 sees this CPU's own stores only after `dsb ishst` (Arm64Model).
+   */
+  walkLoad(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load, addr, label, dep);
+    op.mode = AccessMode.Walk;
+    return op;
+  }
+
+  /** `store` is WRITE_ONCE(*addr, value); `dep` names the load the value depends on (0: none). */
+  store(addr: number, value: bigint, label: string | null = null, dep = 0): Op {
     const op = this.refill(OpKind.Store, addr, label);
     op.value = value;
+    op.dep = dep;
     return op;
+  }
+
+  /** `storeRelease` is smp_store_release(addr, value): earlier accesses are ordered before it. */
+  storeRelease(addr: number, value: bigint, label: string | null = null): Op {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Release;
+    return op;
+  }
+
+  /** `plainStore` is a plain C write of a 64-bit word (`*p = v`), checked for data races. */
+  plainStore(addr: number, value: bigint, label: string | null = null, dep = 0): Op {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Plain;
+    op.dep = dep;
+    return op;
+  }
+
+  /**
+   * `immediateStore` is a store visible to every CPU at once and ordered with none of this CPU's
+   * accesses, under every memory model: state that is not the kernel's memory but must still be a
+   * scheduling point, such as the MMU's own (a walk in flight) and the checker's ghost state that
+   * partial-order reduction has to order (the lockless-walk registry).
+   */
+  immediateStore(addr: number, value: bigint, label: string | null = null): Op {
+    const op = this.refill(OpKind.Store, addr, label);
+    op.value = value;
+    op.mode = AccessMode.Walk;
+    return op;
+  }
+
+  /**
+   * `plainLoad64` is a plain read of a 64-bit entry that the compiler may tear: a data choice (a
+   * visible step, value 1: torn) between one load and two 32-bit loads, low half then high half,
+   * each a scheduling point (Documentation/memory-barriers.txt, "load tearing"). A composite of
+   * operations, so a generator: `const v = yield* c.plainLoad64(p)`.
+   */
+  *plainLoad64(addr: number, label: string | null = null, dep = 0): Steps<bigint> {
+    const what = label ?? 'plain read';
+    const torn = yield this.choose(2, `compiler tears ${what}?`);
+    if (torn === 0n) return yield this.plainLoad(addr, label, dep);
+    const lo = yield this.plainLoad32(addr, `${what} (low half)`, dep);
+    const hi = yield this.plainLoad32(addr + 4, `${what} (high half)`, dep);
+    return BigInt.asIntN(64, lo | (hi << 32n));
+  }
+
+  /**
+   * `refetch` is a second use of `value`, read plainly from `addr` earlier: the compiler may keep
+   * the value or load `*addr` again (a data choice, value 1: re-fetched), as it may for a plain
+   * dereference used twice (READ_ONCE exists to forbid it). A composite, like `plainLoad64`.
+   */
+  *refetch(addr: number, value: bigint, label: string | null = null): Steps<bigint> {
+    const what = label ?? 'plain read';
+    const again = yield this.choose(2, `compiler re-fetches ${what}?`);
+    return again === 0n ? value : yield this.plainLoad(addr, label);
   }
 
   /** `cas` is cmpxchg: returns the old value; the store happened iff it equals `expected`. */
@@ -106,7 +229,14 @@ export class Cpu {
 
   /** `load32` reads one 32-bit half (PAE): `Number(yield c.load32(addr))` is the unsigned half. */
   load32(addr: number, label: string | null = null): Op {
-    return this.refill(OpKind.Load32, addr, label);
+    return this.refillLoad(OpKind.Load32, addr, label, 0);
+  }
+
+  /** `plainLoad32` is a plain read of one 32-bit half. */
+  plainLoad32(addr: number, label: string | null = null, dep = 0): Op {
+    const op = this.refillLoad(OpKind.Load32, addr, label, dep);
+    op.mode = AccessMode.Plain;
+    return op;
   }
 
   store32(addr: number, value: number, label: string | null = null): Op {
@@ -192,9 +322,22 @@ export class Cpu {
     return op;
   }
 
-  /** `fence` is a visible step with no memory effect (a barrier, a TLB flush). */
+  /** `fence` is a visible step with no memory effect and no ordering (a TLB flush). */
   fence(label: string | null = null): Op {
-    return this.refill(OpKind.Fence, 0, label);
+    const op = this.refill(OpKind.Fence, 0, label);
+    op.n = 0;
+    return op;
+  }
+
+  /**
+   * `barrier` is a barrier of kind `kind`: the kernel's (smp_mb, smp_wmb, smp_rmb, barrier()),
+   * which mean what the memory model's architecture maps them to, or an instruction (mfence,
+   * dmb ish, dmb ishst, dmb ishld, dsb ish, dsb ishst, isb). Under sc it orders nothing more.
+   */
+  barrier(kind: Barrier, label: string | null = null): Op {
+    const op = this.refill(OpKind.Fence, 0, label);
+    op.n = kind;
+    return op;
   }
 
   /** `fail` ends the execution with a violation raised by this CPU. */
@@ -212,6 +355,16 @@ export class Cpu {
     op.kind = kind;
     op.addr = addr;
     op.label = label;
+    op.mode = AccessMode.Marked;
+    op.dep = 0;
+    return op;
+  }
+
+  /** a load is numbered when it is issued, so `lastLoad` names it right after its `yield` */
+  private refillLoad(kind: OpKind, addr: number, label: string | null, dep: number): Op {
+    const op = this.refill(kind, addr, label);
+    op.dep = dep;
+    this.loads++;
     return op;
   }
 }

@@ -1,13 +1,15 @@
+import { createMemoryModel } from '../machine/memory-model/create.js';
+import type { MemoryModel } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import { Cpu, type Steps } from './cpu.js';
 import { type CpuPorts, DEFAULT_MAX_STEPS, StepDriver } from './driver.js';
 import { Op, OpKind } from './op.js';
 import type { Outcome } from './outcome.js';
-import { performOp } from './perform.js';
-import type { Program } from './program.js';
+import { awaitHolds, performOp } from './perform.js';
+import type { Oracle, Program } from './program.js';
 import { MAX_CPUS, type Scheduler } from './scheduling.js';
-import type { TraceStep } from './trace.js';
+import type { MachineSection, TraceStep } from './trace.js';
 import { Violation } from './violation.js';
 
 export { DEFAULT_MAX_STEPS } from './driver.js';
@@ -31,10 +33,13 @@ export class Execution implements CpuPorts {
   readonly cpuCount: number;
   readonly memory: PhysicalMemory;
   readonly symbols: Symbols;
+  readonly model: MemoryModel;
   private readonly driver: StepDriver;
   private readonly gens: Steps<unknown>[];
   /** the operation just performed, as afterStep oracles see it */
   private readonly performed = new Op();
+  /** the program's oracles that look at every step (most only check at the end) */
+  private readonly stepOracles: Oracle[];
   private tracing = false;
 
   constructor(
@@ -45,8 +50,11 @@ export class Execution implements CpuPorts {
     this.memory = program.memory;
     this.symbols = program.symbols;
     this.cpuCount = program.cpus.length;
-    this.cpus = program.cpus.map((p, i) => new Cpu(i, p.name, this.memory));
+    this.model = createMemoryModel(program.memoryModel ?? 'sc', this.cpuCount, this.memory);
+    const weak = this.model.weak ? this.model : null;
+    this.cpus = program.cpus.map((p, i) => new Cpu(i, p.name, this.memory, weak));
     this.gens = new Array(this.cpuCount);
+    this.stepOracles = program.oracles.filter((o) => o.afterStep !== undefined);
     this.driver = new StepDriver(this, maxSteps);
   }
 
@@ -90,29 +98,43 @@ export class Execution implements CpuPorts {
     return this.cpus[i].fn;
   }
 
-  awaitHolds(i: number): boolean {
-    const op = this.cpus[i].op;
-    return op.pred!(this.memory.load(op.addr));
+  stack(i: number): readonly string[] {
+    return this.cpus[i].stack;
   }
 
-  perform(i: number, value: number): bigint {
+  machine(i: number): MachineSection[] | undefined {
+    return this.program.describeMachine?.(this.memory, i);
+  }
+
+  awaitHolds(i: number): boolean {
+    return awaitHolds(this.memory, this.model, i, this.cpus[i].op);
+  }
+
+  perform(i: number, value: number, event: number): bigint {
     const cpu = this.cpus[i];
-    const r = performOp(this.memory, i, cpu.task, cpu.op, this.symbols, this.tracing, value);
+    const r = performOp(
+      this.memory,
+      this.model,
+      i,
+      cpu.task,
+      cpu.op,
+      this.symbols,
+      this.tracing,
+      value,
+      event,
+    );
     return cpu.op.kind === OpKind.Choose ? BigInt(value) : r;
   }
 
   resume(i: number, result: bigint): boolean {
+    const oracles = this.stepOracles;
+    if (oracles.length === 0) return this.gens[i].next(result).done !== true;
+    // the CPU refills its Op with its next operation as it runs on: oracles get a copy
     const cpu = this.cpus[i];
-    const oracles = this.program.oracles;
-    let done: boolean;
-    if (oracles.length === 0) done = this.gens[i].next(result).done === true;
-    else {
-      // the CPU refills its Op with its next operation as it runs on: oracles get a copy
-      const performed = this.performed;
-      performed.copyFrom(cpu.op);
-      done = this.gens[i].next(result).done === true;
-      for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(this.memory, cpu, performed, result);
-    }
+    const performed = this.performed;
+    performed.copyFrom(cpu.op);
+    const done = this.gens[i].next(result).done === true;
+    for (let k = 0; k < oracles.length; k++) oracles[k].afterStep!(this.memory, cpu, performed, result);
     return !done;
   }
 
@@ -128,13 +150,13 @@ export class Execution implements CpuPorts {
     } else {
       const err = e instanceof Error ? e : new Error(String(e));
       v = new Violation('model-error', `the model threw ${err.name}: ${err.message}`);
-      v.detail = err.stack ?? '';
+      v.detailFrom(err);
     }
     if (v.kind !== 'deadlock' && current >= 0 && v.cpu < 0) {
       v.cpu = current;
       v.kernelStack = this.cpus[current].stack.slice();
       if (v.kind === 'model-error')
-        v.detail = `cpu${current} ${this.cpus[current].task}, step ${this.driver.steps}\n${v.detail}`;
+        v.prependDetail(`cpu${current} ${this.cpus[current].task}, step ${this.driver.steps}`);
     }
     return v;
   }

@@ -1,3 +1,5 @@
+import { AccessMode } from '../machine/memory-model/memory-model.js';
+
 /**
  * `OpKind` enumerates the shared-memory operations a CPU program can yield. Each one is a
  * scheduling point: between two of them a CPU runs atomically.
@@ -29,7 +31,7 @@ export enum OpKind {
   Free = 12,
   /** a data choice: the scheduler picks a value in [0, n) */
   Choose = 13,
-  /** a barrier or TLB flush: no memory effect, but a visible step */
+  /** a barrier (`n` is its `Barrier` kind; 0 orders nothing) or TLB flush: no memory effect, a visible step */
   Fence = 14,
 }
 
@@ -70,8 +72,15 @@ export class Op {
   value = 0n;
   /** Cas: the expected old value */
   expected = 0n;
-  /** Copy and Await: words; Choose: number of values; Alloc: frame state */
+  /** Copy and Await: words; Choose: number of values; Alloc: frame state; Fence: Barrier kind */
   n = 0;
+  /** Load/Store/Load32/Store32: how the access is made (marked, plain, acquire, release, walk) */
+  mode: AccessMode = AccessMode.Marked;
+  /**
+   * the earlier load of this CPU (its number, `Cpu.lastLoad` after it) that the address (or, for a
+   * store, the data) depends on; 0: none
+   */
+  dep = 0;
   /** Await: the condition the word must satisfy */
   pred: ((value: bigint) => boolean) | null = null;
   /** what the trace calls this operation (`spin_lock`, `set_pmd`); null for the kind's name */
@@ -87,6 +96,8 @@ export class Op {
     this.value = other.value;
     this.expected = other.expected;
     this.n = other.n;
+    this.mode = other.mode;
+    this.dep = other.dep;
     this.pred = other.pred;
     this.label = other.label;
     this.tag = other.tag;

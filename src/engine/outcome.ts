@@ -64,7 +64,7 @@ export class ViolationLog {
   reset(): void {
     this.firstViolation = null;
     this.firstStep = -1;
-    this.later.length = 0;
+    if (this.later.length !== 0) this.later.length = 0;
   }
 
   /** `first` is the execution's first violation, if any. */

@@ -1,7 +1,9 @@
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import type { Cpu, Steps } from './cpu.js';
 import type { Op } from './op.js';
+import type { MachineSection } from './trace.js';
 
 /** `CpuProgram` is one simulated CPU: a name (the task it runs) and its program, whose return value is ignored. */
 export interface CpuProgram {
@@ -38,4 +40,12 @@ export interface Program {
    * program was
    */
   kernel?: boolean;
+  /**
+   * `describeMachine` says, for traces, what the machine holds after a step of `cpu` beyond its
+   * memory: a memory model's store buffers or views, a TLB's cached translations. Called only
+   * while tracing; each section is shown in the step's panel of the HTML timeline.
+   */
+  describeMachine?(mem: PhysicalMemory, cpu: number): MachineSection[];
+  /** the machine's memory model (`--memory-model`); sc when absent */
+  memoryModel?: MemoryModelName;
 }

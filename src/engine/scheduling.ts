@@ -18,6 +18,16 @@ export interface SchedulingView {
   footprint(cpu: number, out: Footprint): void;
   /** true once `cpu` has finished its program */
   finished(cpu: number): boolean;
+  /** whether `cpu`'s pending operation can be performed now (a lock it waits for is free, ...) */
+  isEnabled(cpu: number): boolean;
+  /** copies the `len` bytes of memory at `addr` into `out` from `at` (what a write overwrites) */
+  readBytes(addr: number, len: number, out: Uint8Array, at: number): void;
+  /**
+   * whether `cpu`'s pending Await would hold if the `len` bytes at `addr` were `bytes` from `at`
+   * instead (memory is left as it was): could the await have gone before the write that put
+   * today's bytes there?
+   */
+  awaitHoldsWith(cpu: number, addr: number, len: number, bytes: Uint8Array, at: number): boolean;
 }
 
 /**
@@ -40,6 +50,13 @@ export interface Scheduler {
   pickValue(n: number): number;
   /** `endExecution` is called once the execution has ended, however it ended. */
   endExecution(): void;
+  /**
+   * `repeated` is true, after `endExecution`, when the execution just run only repeats one the
+   * search counts elsewhere: a pass of iterative bounding re-running a schedule of a smaller
+   * bound, PCT's probe runs that measure the execution length. The search neither counts it nor
+   * reports what it found.
+   */
+  readonly repeated?: boolean;
   /** `exhausted` is true when the search ended because every execution was explored. */
   readonly exhausted: boolean;
   /**
@@ -55,6 +72,8 @@ export interface Scheduler {
    * Step -1 is the program's start.
    */
   causalChoices?(step: number, avoid: readonly number[]): number[] | null;
+  /** `pending` is how many unexplored branches an exhaustive search knows of now (progress). */
+  pending?(): number;
   /** `statistics` are counters a search sums over its units and reports (`pruned`: dpor). */
   statistics?(): Readonly<Record<string, number>>;
 }

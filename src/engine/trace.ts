@@ -1,4 +1,12 @@
 import { type FrameState, frameStateName } from '../machine/frame-state.js';
+import { PAGE_SIZE } from '../machine/layout.js';
+import {
+  AccessMode,
+  type Barrier,
+  barrierName,
+  type FlushInfo,
+  type MachineState,
+} from '../machine/memory-model/memory-model.js';
 import type { Symbols } from '../machine/symbols.js';
 import { type Op, OpKind, opKindName } from './op.js';
 
@@ -20,6 +28,23 @@ export interface TraceStep {
   value: string;
   /** set on the step that raised the violation */
   violation?: string;
+  /** the CPU's kernel function stack when it issued the operation, outermost first (`fn` is its last) */
+  stack: string[];
+  /** bytes the operation read, `[lo, hi)` physical addresses; absent when it read none */
+  read?: [number, number];
+  /** bytes the operation wrote, `[lo, hi)`; absent when it wrote none (locks write their word) */
+  write?: [number, number];
+  /** the operation used the frame allocator (alloc, free): two such steps always conflict */
+  allocator?: true;
+  /** the page-table entries the step read or wrote, with their values before and after it */
+  entries?: TraceEntry[];
+  /**
+   * machine state right after the step that is not in memory: a memory model's store buffer or
+   * view, a TLB's cached translations. Absent unless the machine has such state; memory models
+   * and TLBs fill it through `Program.describeMachine`, and the HTML timeline shows each
+   * section in the step's side panel.
+   */
+  machine?: MachineSection[];
   /**
    * set on an entry that stands for hidden steps (`collapseRepeats`): the `steps` entries before
    * it ran `times` more times in a row. Such an entry has cpu -1, op `repeat` and says so in
@@ -28,13 +53,84 @@ export interface TraceStep {
   repeat?: { steps: number; times: number };
 }
 
+/**
+ * `TraceEntry` is one page-table entry (a word of a frame in a table state) that a step touched:
+ * `{ name: 'init_mm.pgd[462]', level: 5, before: '0', after: '0x0000000004004067' }`.
+ */
+export interface TraceEntry {
+  /** physical address of the entry */
+  addr: number;
+  name: string;
+  /** paging level of its table, 1 (PTE) to 5 (PGD) */
+  level: number;
+  /** value before the step, as `formatValue` prints it */
+  before: string;
+  /** value after the step */
+  after: string;
+}
+
+/**
+ * `MachineSection` is one titled block of machine state at a step, as a memory model or TLB
+ * describes it: `{ title: 'cpu1 store buffer', lines: ['init_mm.pgd[462] = 0x...'] }` (the
+ * memory model's `MachineState`).
+ */
+export type MachineSection = MachineState;
+
+/** `FLUSH_FN` is the function column of a store-buffer flush step: `cpu1 A  [sb]  flush x = 1`. */
+export const FLUSH_FN = '[sb]';
+
+/** the name of an operation without a label: its kind, with the access mode or barrier kind */
+function opName(op: Op): string {
+  switch (op.kind) {
+    case OpKind.Load:
+      if (op.mode === AccessMode.Plain) return 'plain load';
+      if (op.mode === AccessMode.Acquire) return 'load_acquire';
+      return op.mode === AccessMode.Walk ? 'walk' : 'load';
+    case OpKind.Load32:
+      return op.mode === AccessMode.Plain ? 'plain load32' : 'load32';
+    case OpKind.Store:
+      if (op.mode === AccessMode.Plain) return 'plain store';
+      return op.mode === AccessMode.Release ? 'store_release' : 'store';
+    case OpKind.Fence:
+      return op.n === 0 ? 'fence' : barrierName(op.n as Barrier);
+    default:
+      return opKindName(op.kind);
+  }
+}
+
+/** `describeFlush` is the trace record of a flush of CPU `cpu`'s store buffer. */
+export function describeFlush(
+  step: number,
+  cpu: number,
+  task: string,
+  f: FlushInfo,
+  symbols: Symbols,
+): TraceStep {
+  return {
+    step,
+    cpu,
+    task,
+    fn: FLUSH_FN,
+    stack: [],
+    op: 'flush',
+    addr:
+      f.size > 8
+        ? `${symbols.frameName(f.addr / PAGE_SIZE)}[${(f.addr & (PAGE_SIZE - 1)) >>> 3}..${(((f.addr & (PAGE_SIZE - 1)) + f.size) >>> 3) - 1}]`
+        : symbols.addrName(f.addr),
+    value: `= ${formatValue(f.size === 4 ? BigInt.asUintN(32, f.value) : f.value)}`,
+  };
+}
+
 /** `formatValue` prints small values (counters, flags, indices) in decimal and the rest as 16 hex digits. */
 export function formatValue(value: bigint): string {
   const u = BigInt.asUintN(64, value);
   return u < 0x100n ? u.toString() : `0x${u.toString(16).padStart(16, '0')}`;
 }
 
-/** `describeStep` builds the trace record of `op` performed with `result`. */
+/**
+ * `describeStep` builds the trace record of `op` performed with `result`; its `stack` is just
+ * `fn` (a `StepCapture` fills the whole stack, the accesses and the entries).
+ */
 export function describeStep(
   step: number,
   cpu: number,
@@ -44,7 +140,7 @@ export function describeStep(
   result: bigint,
   symbols: Symbols,
 ): TraceStep {
-  const name = op.label ?? opKindName(op.kind);
+  const name = op.label ?? opName(op);
   let addr = '';
   let value = '';
   switch (op.kind) {
@@ -89,7 +185,7 @@ export function describeStep(
     default:
       break;
   }
-  return { step, cpu, task, fn, op: name, addr, value };
+  return { step, cpu, task, fn, op: name, addr, value, stack: fn === '' ? [] : [fn] };
 }
 
 /** `formatTraceStep` is the one-line form of a step; `width` aligns the function column. */
@@ -162,6 +258,7 @@ export function collapseRepeats(trace: readonly TraceStep[]): TraceStep[] {
       cpu: -1,
       task: '',
       fn: '',
+      stack: [],
       op: 'repeat',
       addr: '',
       value: `the same ${best === 1 ? 'step' : `${best} steps`} repeated ${hidden.toLocaleString('en-US')} times`,
@@ -171,5 +268,19 @@ export function collapseRepeats(trace: readonly TraceStep[]): TraceStep[] {
     for (let j = 0; j < best; j++) out.push(trace[last + j]);
     i = last + best;
   }
+  return out;
+}
+
+/**
+ * `formatMachineState` prints the memory model's state that a trace carries on its violating step
+ * (nothing under sc): a block per part, indented under a heading.
+ */
+export function formatMachineState(steps: readonly TraceStep[], indent = '  '): string[] {
+  let at: TraceStep | undefined;
+  for (const s of steps) if (s.machine) at = s;
+  if (!at?.machine) return [];
+  const out = [`Memory model at step ${at.step} (cpu${at.cpu} ${at.task}):`];
+  for (const part of at.machine)
+    out.push(`${indent}${part.title}:`, ...part.lines.map((l) => `${indent}  ${l}`));
   return out;
 }

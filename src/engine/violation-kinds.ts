@@ -1,6 +1,6 @@
 /**
  * `ViolationKind` names what went wrong in an execution: a string that the code raising it has
- * registered with `defineViolationKind`. The engine registers its own five (below); the kernel
+ * registered with `defineViolationKind`. The engine registers its own six (below); the kernel
  * library registers the kernel's (`page-fault`, `use-after-free`, ...: src/kernel/kinds.ts), and a
  * model may register more.
  */
@@ -63,3 +63,8 @@ export const STEP_LIMIT = defineViolationKind('step-limit', 'an execution took m
 export const MODEL_ERROR = defineViolationKind('model-error', 'the model itself failed');
 /** `DOUBLE_FREE`: a frame was freed while free. */
 export const DOUBLE_FREE = defineViolationKind('double-free', 'a frame was freed while it was free');
+/** `DATA_RACE`: two CPUs access a word at once, one of them with a plain access (engine/data-race.ts). */
+export const DATA_RACE = defineViolationKind(
+  'data-race',
+  'two CPUs accessed a word concurrently, at least one plainly and one writing',
+);

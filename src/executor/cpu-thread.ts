@@ -1,9 +1,11 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Cpu, type Steps } from '../engine/cpu.js';
 import { Op, OpKind } from '../engine/op.js';
-import { performOp } from '../engine/perform.js';
+import { awaitHolds, performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
 import { Violation } from '../engine/violation.js';
+import { createMemoryModel } from '../machine/memory-model/create.js';
+import type { MemoryModel, MemoryModelName } from '../machine/memory-model/memory-model.js';
 import { PhysicalMemory } from '../machine/physical-memory.js';
 import { ModelError } from '../model/load.js';
 import type { TargetRef } from '../model/settings.js';
@@ -17,13 +19,16 @@ import {
   CHOICE,
   CMD,
   Cmd,
-  CPU_FN,
   CPU_SPIN,
+  CPU_STACK,
   CPU_TASK,
   ENABLED,
+  EVENT,
   OP_ADDR,
+  OP_DEP,
   OP_KIND,
   OP_LABEL,
+  OP_MODE,
   OP_N,
   OP_SRC,
   OP_TAG,
@@ -42,6 +47,9 @@ export interface CpuWorkerData {
   frames: number;
   /** the machine's memory (the scheduler's PhysicalMemory) */
   memory: SharedArrayBuffer;
+  /** the memory model, and its state (the scheduler's, null for sc) */
+  memoryModel: MemoryModelName;
+  modelState: SharedArrayBuffer | null;
   /** the control words (turnstile-layout.ts) */
   control: SharedArrayBuffer;
   /** strings and failures go to the scheduler on this port */
@@ -50,9 +58,10 @@ export interface CpuWorkerData {
   soak?: { seed: string; record: boolean; recordCap: number; maxSteps: number; delayMax: number };
 }
 
-/** `PortMessage` is what a CPU worker posts: an interned string, or the details of a failure. */
+/** `PortMessage` is what a CPU worker posts: an interned string, a kernel stack, or the details of a failure. */
 export type PortMessage =
   | { s: string }
+  | { stack: string[] }
   | {
       failure: {
         kind: Violation['kind'];
@@ -75,6 +84,7 @@ export type Failure = Extract<PortMessage, { failure: unknown }>['failure'];
 export interface LoadedCpu {
   program: Program;
   mem: PhysicalMemory;
+  model: MemoryModel;
   cpu: Cpu;
 }
 
@@ -97,7 +107,14 @@ export async function loadCpu(d: CpuWorkerData): Promise<LoadedCpu> {
   // snapshot is the machine's initial memory (adopted before the worker says it is ready, so
   // before any iteration runs)
   if (d.mode === 'soak') mem.adoptSnapshot(program.memory.snapshotBytes());
-  return { program, mem, cpu: new Cpu(d.cpu, program.cpus[d.cpu].name, mem) };
+  program.memoryModel = d.memoryModel;
+  const model = createMemoryModel(d.memoryModel, program.cpus.length, mem, d.modelState);
+  return {
+    program,
+    mem,
+    model,
+    cpu: new Cpu(d.cpu, program.cpus[d.cpu].name, mem, model.weak ? model : null),
+  };
 }
 
 /** `failureOf` describes what a CPU threw, the way the inline executor's toViolation reads it. */
@@ -132,7 +149,7 @@ export function failureOf(e: unknown, cpu: Cpu): { failure: Failure } {
  * oracles' afterStep, in the inline executor's order.
  */
 export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
-  const { program, mem, cpu } = loaded;
+  const { program, mem, model, cpu } = loaded;
   const ctl = new Int32Array(d.control);
   const big = new BigInt64Array(d.control);
   const base = slotBase(d.cpu);
@@ -153,6 +170,8 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
   };
   let gen: Steps<unknown> | null = null;
   const lastOp = new Op();
+  /** the kernel stack at the operation last performed (the CPU has run on since) */
+  const lastStack: string[] = [];
 
   /** writes the reply fields for where the program is now; CMD is released after */
   const atOp = (r: IteratorResult<unknown, unknown>) => {
@@ -165,10 +184,12 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
     ctl[base + OP_ADDR] = op.addr;
     ctl[base + OP_SRC] = op.src;
     ctl[base + OP_N] = op.n;
+    ctl[base + OP_MODE] = op.mode;
+    ctl[base + OP_DEP] = op.dep;
     ctl[base + OP_LABEL] = intern(op.label);
     ctl[base + OP_TAG] = intern(op.tag);
     ctl[base + CPU_TASK] = intern(cpu.task);
-    ctl[base + CPU_FN] = intern(cpu.fn);
+    ctl[base + CPU_STACK] = intern(cpu.stack.join('\n'));
     big[bb + BIG_VALUE] = op.value;
     big[bb + BIG_EXPECTED] = op.expected;
     ctl[base + STATUS] = Status.AtOp;
@@ -193,29 +214,44 @@ export function runThreadsCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
       }
     } else if (cmd === Cmd.Eval) {
       try {
-        ctl[base + ENABLED] = cpu.op.pred!(mem.load(cpu.op.addr)) ? 1 : 0;
+        ctl[base + ENABLED] = awaitHolds(mem, model, d.cpu, cpu.op) ? 1 : 0;
       } catch (e) {
         ctl[base + ENABLED] = -1;
         d.port.postMessage(failureOf(e, cpu));
         posted++;
       }
+    } else if (cmd === Cmd.Stack) {
+      d.port.postMessage({ stack: lastStack.slice() } satisfies PortMessage);
+      posted++;
     } else if (cmd === Cmd.Step) {
       const op = cpu.op;
       let result = 0n;
       let performed = true;
+      const choice = ctl[base + CHOICE];
       try {
-        const choice = op.kind === OpKind.Alloc ? ctl[base + CHOICE] : 0;
-        result = performOp(mem, d.cpu, cpu.task, op, program.symbols, false, choice);
+        result = performOp(
+          mem,
+          model,
+          d.cpu,
+          cpu.task,
+          op,
+          program.symbols,
+          false,
+          choice,
+          ctl[base + EVENT],
+        );
       } catch (e) {
         fail(Status.FailedInOp, e);
         performed = false;
       }
       if (performed) {
-        if (op.kind === OpKind.Choose) result = BigInt(ctl[base + CHOICE]);
+        if (op.kind === OpKind.Choose) result = BigInt(choice);
         big[bb + BIG_RESULT] = result;
         try {
           // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one
           lastOp.copyFrom(op);
+          lastStack.length = 0;
+          for (const f of cpu.stack) lastStack.push(f);
           const r = gen!.next(result);
           for (let k = 0; k < oracles.length; k++) oracles[k].afterStep?.(mem, cpu, lastOp, result);
           atOp(r);

@@ -69,7 +69,8 @@ export type SoakMessage =
  * replays step for step.
  */
 export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
-  const { program, mem, cpu } = loaded;
+  // soak runs the sc memory model only: its CPUs race on real threads, with no store buffers to flush
+  const { program, mem, model, cpu } = loaded;
   const o = d.soak!;
   const ctl = new Int32Array(d.control);
   const n = program.cpus.length;
@@ -199,7 +200,7 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
         // the lock word counts readers (engine/perform.ts)
         for (;;) {
           const v = mem.load(op.addr);
-          if (v <= 0n) return performOp(mem, id, cpu.task, op, program.symbols, false);
+          if (v <= 0n) return performOp(mem, model, id, cpu.task, op, program.symbols, false);
           if (mem.cas(op.addr, v, v - 1n) === v) return 0n;
         }
       }
@@ -213,13 +214,13 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
         try {
           const choice =
             op.kind === OpKind.Alloc ? Math.floor(rng() * Math.max(1, mem.allocChoices(op.src))) : 0;
-          return performOp(mem, id, cpu.task, op, program.symbols, false, choice);
+          return performOp(mem, model, id, cpu.task, op, program.symbols, false, choice);
         } finally {
           release(H_ALLOC_LOCK);
         }
       }
       default:
-        return performOp(mem, id, cpu.task, op, program.symbols, false);
+        return performOp(mem, model, id, cpu.task, op, program.symbols, false);
     }
   };
 
@@ -321,7 +322,7 @@ export function runSoakCpu(d: CpuWorkerData, loaded: LoadedCpu): void {
           result =
             op.kind === OpKind.Choose
               ? BigInt(value)
-              : performOp(mem, id, cpu.task, op, program.symbols, false, value);
+              : performOp(mem, model, id, cpu.task, op, program.symbols, false, value);
         } else if (op.kind === OpKind.Choose) result = BigInt(Math.floor(rng() * op.n));
         // as inline: the CPU refills its Op as it runs on, so oracles get a copy of this one
         performed.copyFrom(op);

@@ -9,7 +9,7 @@ import { encodeToken } from '../scheduler/token.js';
 import type { CpuWorkerData } from './cpu-thread.js';
 import type { SoakMessage } from './soak-cpu.js';
 import { controlBytes, H_ABORT, H_GO } from './turnstile-layout.js';
-import { workerFile } from './worker-file.js';
+import { WORKER_RESOURCE_LIMITS, workerFile } from './worker-file.js';
 
 /** `SoakOptions` configures a soak run (`pagerace soak`). */
 export interface SoakOptions {
@@ -176,6 +176,8 @@ export class Soak {
         target: targetRef(t),
         cpu,
         frames: program.memory.frames,
+        memoryModel: 'sc',
+        modelState: null,
         memory: program.memory.sab,
         control,
         port: port2,
@@ -187,7 +189,11 @@ export class Soak {
           delayMax: this.opts.delayMax,
         },
       };
-      const w = new Worker(workerFile('cpu'), { workerData: data, transferList: [port2] });
+      const w = new Worker(workerFile('cpu'), {
+        workerData: data,
+        transferList: [port2],
+        resourceLimits: WORKER_RESOURCE_LIMITS,
+      });
       m.workers.push(w);
       m.ports.push(port1);
       port1.on('message', (msg: SoakMessage) => this.receive(k, msg));

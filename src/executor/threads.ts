@@ -6,8 +6,10 @@ import type { Outcome } from '../engine/outcome.js';
 import { performOp } from '../engine/perform.js';
 import type { Program } from '../engine/program.js';
 import type { Scheduler } from '../engine/scheduling.js';
-import type { TraceStep } from '../engine/trace.js';
+import type { MachineSection, TraceStep } from '../engine/trace.js';
 import { Violation } from '../engine/violation.js';
+import { createMemoryModel } from '../machine/memory-model/create.js';
+import type { MemoryModel } from '../machine/memory-model/memory-model.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Symbols } from '../machine/symbols.js';
 import { ModelError } from '../model/load.js';
@@ -22,13 +24,16 @@ import {
   CHOICE,
   CMD,
   Cmd,
-  CPU_FN,
+  CPU_STACK,
   CPU_TASK,
   controlBytes,
   ENABLED,
+  EVENT,
   OP_ADDR,
+  OP_DEP,
   OP_KIND,
   OP_LABEL,
+  OP_MODE,
   OP_N,
   OP_SRC,
   OP_TAG,
@@ -38,7 +43,7 @@ import {
   Status,
   slotBase,
 } from './turnstile-layout.js';
-import { workerFile } from './worker-file.js';
+import { WORKER_RESOURCE_LIMITS, workerFile } from './worker-file.js';
 
 /** `DEFAULT_ANSWER_MS`: a CPU worker that has not answered a command by then is stalled. */
 export const DEFAULT_ANSWER_MS = 10_000;
@@ -62,9 +67,13 @@ interface Mirror {
   op: Op;
   task: string;
   fn: string;
+  /** the kernel function stack, outermost first (`fn` is its last) */
+  stack: string[];
   /** the pending Await's condition as last evaluated, and the words it read then (valid = -1: none) */
   evalResult: number;
   evalWords: bigint[];
+  /** the CPU's pending stores then (a weak memory model's await also sees its own buffer) */
+  evalPending: number;
 }
 
 /**
@@ -89,6 +98,8 @@ export class ThreadsExecution implements CpuPorts {
   private readonly strings: string[][];
   private readonly received: number[];
   private readonly failures: (Failure | null)[];
+  /** the kernel stack each CPU posted last (Cmd.Stack) */
+  private readonly stacks: string[][];
   /** the status each CPU posted for its last step, read by `resume` */
   private readonly stepStatus: Int32Array;
   private tracing = false;
@@ -100,6 +111,7 @@ export class ThreadsExecution implements CpuPorts {
     private readonly ports: MessagePort[],
     control: SharedArrayBuffer,
     private readonly answerMs: number,
+    readonly model: MemoryModel,
   ) {
     this.memory = program.memory;
     this.symbols = program.symbols;
@@ -110,12 +122,15 @@ export class ThreadsExecution implements CpuPorts {
       op: new Op(),
       task: p.name,
       fn: '',
+      stack: [],
       evalResult: -1,
       evalWords: [],
+      evalPending: 0,
     }));
     this.strings = program.cpus.map(() => []);
     this.received = program.cpus.map(() => 0);
     this.failures = program.cpus.map(() => null);
+    this.stacks = program.cpus.map(() => []);
     this.stepStatus = new Int32Array(this.cpuCount);
     this.driver = new StepDriver(this, maxSteps);
   }
@@ -135,6 +150,8 @@ export class ThreadsExecution implements CpuPorts {
     const n = program.cpus.length;
     checkCpuCount(n);
     const control = new SharedArrayBuffer(controlBytes(n));
+    // the CPUs perform their accesses through models attached to this one's state
+    const model = createMemoryModel(program.memoryModel ?? 'sc', n, program.memory);
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
     const ready: Promise<void>[] = [];
@@ -146,15 +163,21 @@ export class ThreadsExecution implements CpuPorts {
         cpu,
         frames: program.memory.frames,
         memory: program.memory.sab,
+        memoryModel: model.name,
+        modelState: model.state,
         control,
         port: port2,
       };
-      const w = new Worker(workerFile('cpu'), { workerData: data, transferList: [port2] });
+      const w = new Worker(workerFile('cpu'), {
+        workerData: data,
+        transferList: [port2],
+        resourceLimits: WORKER_RESOURCE_LIMITS,
+      });
       workers.push(w);
       ports.push(port1);
       ready.push(readiness(w, cpu));
     }
-    const exec = new ThreadsExecution(program, maxSteps, workers, ports, control, answerMs);
+    const exec = new ThreadsExecution(program, maxSteps, workers, ports, control, answerMs, model);
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -206,9 +229,18 @@ export class ThreadsExecution implements CpuPorts {
     return this.mirrors[i].fn;
   }
 
-  perform(i: number, value: number): bigint {
+  stack(i: number): readonly string[] {
+    return this.mirrors[i].stack;
+  }
+
+  machine(i: number): MachineSection[] | undefined {
+    return this.program.describeMachine?.(this.memory, i);
+  }
+
+  perform(i: number, value: number, event: number): bigint {
     const op = this.mirrors[i].op;
-    if (op.kind === OpKind.Choose || op.kind === OpKind.Alloc) this.ctl[slotBase(i) + CHOICE] = value;
+    this.ctl[slotBase(i) + CHOICE] = value;
+    this.ctl[slotBase(i) + EVENT] = event;
     // one handoff performs the operation, runs the CPU on and runs the oracles: `resume` reads
     // what the CPU posted
     const status = this.command(i, Cmd.Step);
@@ -231,11 +263,20 @@ export class ThreadsExecution implements CpuPorts {
     for (let k = 0; k < oracles.length; k++) oracles[k].atEnd?.(this.memory);
   }
 
-  toViolation(e: unknown, _i: number): Violation {
+  toViolation(e: unknown, i: number): Violation {
     if (e instanceof WorkerStallError) throw e;
     if (e instanceof CpuFailure) return this.violationFrom(e.failure, e.cpu);
     if (e instanceof EvalFailure) return this.violationFrom(e.failure, -1);
-    if (e instanceof Violation) return e;
+    if (e instanceof Violation) {
+      // raised by the step driver about CPU i's last operation (a data race): as inline, it is
+      // that CPU's, with its kernel stack at that operation
+      if (i >= 0 && e.cpu < 0 && e.kind !== 'deadlock') {
+        this.command(i, Cmd.Stack);
+        e.cpu = i;
+        e.kernelStack = this.stacks[i];
+      }
+      return e;
+    }
     return localViolation(e);
   }
 
@@ -261,6 +302,7 @@ export class ThreadsExecution implements CpuPorts {
       this.received[c]++;
       const msg = got.message as PortMessage;
       if ('s' in msg) this.strings[c].push(msg.s);
+      else if ('stack' in msg) this.stacks[c] = msg.stack;
       else this.failures[c] = msg.failure;
     }
     return this.ctl[base + STATUS];
@@ -278,6 +320,8 @@ export class ThreadsExecution implements CpuPorts {
     op.addr = this.ctl[base + OP_ADDR];
     op.src = this.ctl[base + OP_SRC];
     op.n = this.ctl[base + OP_N];
+    op.mode = this.ctl[base + OP_MODE];
+    op.dep = this.ctl[base + OP_DEP];
     const label = this.ctl[base + OP_LABEL];
     const tag = this.ctl[base + OP_TAG];
     op.label = label < 0 ? null : s[label];
@@ -285,7 +329,9 @@ export class ThreadsExecution implements CpuPorts {
     op.value = this.big[bb + BIG_VALUE];
     op.expected = this.big[bb + BIG_EXPECTED];
     m.task = s[this.ctl[base + CPU_TASK]];
-    m.fn = s[this.ctl[base + CPU_FN]];
+    const stack = s[this.ctl[base + CPU_STACK]];
+    m.stack = stack === '' ? [] : stack.split('\n');
+    m.fn = m.stack.length ? m.stack[m.stack.length - 1] : '';
     m.evalResult = -1;
   }
 
@@ -298,7 +344,7 @@ export class ThreadsExecution implements CpuPorts {
     const m = this.mirrors[c];
     const op = m.op;
     const words = m.evalWords;
-    if (m.evalResult >= 0) {
+    if (m.evalResult >= 0 && m.evalPending === this.model.pending(c)) {
       let same = true;
       for (let i = 0; i < op.n && same; i++) same = this.memory.load(op.addr + 8 * i) === words[i];
       if (same) return m.evalResult === 1;
@@ -309,6 +355,7 @@ export class ThreadsExecution implements CpuPorts {
     words.length = op.n;
     for (let i = 0; i < op.n; i++) words[i] = this.memory.load(op.addr + 8 * i);
     m.evalResult = e;
+    m.evalPending = this.model.pending(c);
     return e === 1;
   }
 
@@ -321,7 +368,7 @@ export class ThreadsExecution implements CpuPorts {
     const m = this.mirrors[c];
     let v: Violation | null = null;
     try {
-      performOp(this.memory, c, m.task, m.op, this.program.symbols, false);
+      performOp(this.memory, this.model, c, m.task, m.op, this.program.symbols, false);
     } catch (e) {
       if (e instanceof Violation) v = e;
     }

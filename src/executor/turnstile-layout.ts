@@ -48,16 +48,17 @@ export const OP_KIND = 2;
 export const OP_ADDR = 3;
 export const OP_SRC = 4;
 export const OP_N = 5;
-/** pending operation: interned strings (label, tag; -1 for null), the task, the function */
+/** pending operation: interned strings (label, tag; -1 for null), the task, the kernel function
+ * stack (its names joined by newlines, outermost first) */
 export const OP_LABEL = 6;
 export const OP_TAG = 7;
 export const CPU_TASK = 8;
-export const CPU_FN = 9;
+export const CPU_STACK = 9;
 /** strings this CPU has posted on its port so far (the main thread reads them when it needs them) */
 export const STRINGS_POSTED = 10;
 /** EVAL reply: 1 when the pending Await's condition holds */
 export const ENABLED = 11;
-/** STEP: the value of a Choose, picked by the scheduler before the step is granted */
+/** STEP: the value of a Choose or the write a load reads, picked by the scheduler before the step is granted */
 export const CHOICE = 12;
 /** soak: while the CPU waits for a lock or an Await condition, its OpKind plus one; else 0 */
 export const S_WAITING = 13;
@@ -65,12 +66,17 @@ export const S_WAITING = 13;
 export const S_DONE_ITER = 14;
 /** soak: the address the CPU waits at (the lock word, the awaited word), valid while S_WAITING */
 export const S_WAIT_ADDR = 15;
+/** pending operation: access mode and dependency (engine/op.ts) */
+export const OP_MODE = 16;
+export const OP_DEP = 17;
+/** STEP: the race tracker's number for the access (-1: none) */
+export const EVENT = 18;
 /** Int64 words of a slot, as indices of the BigInt64 view: value, expected, result */
 export const BIG_VALUE = 0;
 export const BIG_EXPECTED = 1;
 export const BIG_RESULT = 2;
-/** first Int32 word of the slot's Int64 area (word 16 of the slot, 8-byte aligned) */
-const SLOT_BIG_FROM = 16;
+/** first Int32 word of the slot's Int64 area (word 24 of the slot, 8-byte aligned) */
+const SLOT_BIG_FROM = 24;
 
 /** `Cmd` is what the scheduler asks of a CPU. */
 export const Cmd = {
@@ -83,6 +89,8 @@ export const Cmd = {
   Eval: 3,
   /** leave the worker */
   Exit: 4,
+  /** post the kernel function stack as it was at the operation last performed (a violation the driver raised) */
+  Stack: 5,
 } as const;
 
 /** `Status` is a CPU's reply. */

@@ -1,5 +1,6 @@
 import type { TraceStep } from '../engine/trace.js';
 import type { ViolationKind } from '../engine/violation.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 
 /** `FoundViolation` is one distinct bug a search found, ready to report. */
 export interface FoundViolation {
@@ -47,7 +48,7 @@ export type StopReason = 'complete' | 'bound' | 'violation' | 'budget' | 'time' 
  */
 export type Conclusion = 'ok' | 'mismatch' | 'inconclusive' | 'not run';
 
-/** `SearchResult` is the result of checking one model variant. */
+/** `SearchResult` is the result of checking one model variant under one memory model. */
 export interface SearchResult {
   model: string;
   variant: string;
@@ -55,6 +56,7 @@ export interface SearchResult {
   kernel: boolean;
   /** the settings that sized the variant (`param.tasks`, `alloc`), when any differ from its defaults */
   settings: Readonly<Record<string, string>>;
+  memoryModel: MemoryModelName;
   expect: 'violation' | 'clean';
   /** the violation kind the variant expects, when it expects one */
   expectKind: ViolationKind | null;

@@ -89,6 +89,63 @@ export function splitWork(w: Work, k: number, strategy: StrategyDescriptor): Wor
   return [w];
 }
 
+/** `mergeable` is a settled node whose result can be folded together with its neighbour's. */
+function mergeable(n: WorkNode | undefined): n is WorkNode & { result: UnitResult } {
+  return (
+    n !== undefined &&
+    n.state === 'settled' &&
+    !n.dropped &&
+    n.result !== null &&
+    !n.result.stoppedAtViolation
+  );
+}
+
+/**
+ * `mergeSettled` folds the settled node at `i` and the settled nodes right before and after it
+ * into one node, as folding them in order would: a long search whose earliest unit is still
+ * running then keeps one node per run of settled work, not one per unit. Only for searches
+ * without a budget (a node over budget must be run again from its own work).
+ */
+function mergeSettled(nodes: WorkNode[], i: number): void {
+  let at = i;
+  while (at > 0 && mergeable(nodes[at - 1]) && mergeable(nodes[at])) {
+    const prev = nodes[at - 1];
+    prev.result = mergeResults(prev.result!, nodes[at].result!);
+    nodes.splice(at, 1);
+    at--;
+  }
+  while (mergeable(nodes[at]) && mergeable(nodes[at + 1])) {
+    const n = nodes[at];
+    n.result = mergeResults(n.result!, nodes[at + 1].result!);
+    nodes.splice(at + 1, 1);
+  }
+  const n = nodes[at];
+  if (n?.state === 'settled' && n.work.kind === 'dfs') n.work = { kind: 'dfs', prefixes: [] };
+}
+
+/** `mergeResults` is the result of running `a`'s work and then `b`'s, neither stopped at a violation. */
+export function mergeResults(a: UnitResult, b: UnitResult): UnitResult {
+  const sightings = a.sightings.slice();
+  for (const s of b.sightings) {
+    const at = sightings.findIndex((x) => x.key === s.key);
+    if (at >= 0) sightings[at] = { ...sightings[at], count: sightings[at].count + s.count };
+    else sightings.push({ ...s, first: a.executions + s.first });
+  }
+  const statistics = { ...a.statistics };
+  for (const [k, v] of Object.entries(b.statistics)) statistics[k] = (statistics[k] ?? 0) + v;
+  return {
+    executions: a.executions + b.executions,
+    steps: a.steps + b.steps,
+    violating: a.violating + b.violating,
+    sightings,
+    rest: null,
+    stoppedAtViolation: false,
+    exhausted: a.exhausted && b.exhausted,
+    statistics,
+    depth: Math.max(a.depth, b.depth),
+  };
+}
+
 /** `initialWork` is the whole search of `strategy` as one stretch of work. */
 export function initialWork(strategy: StrategyDescriptor, budget: number): Work[] {
   if (strategy.split === 'subtrees') return [{ kind: 'dfs', prefixes: [[]] }];
@@ -109,6 +166,8 @@ export class Ledger {
   readonly tally: Tally = { executions: 0, steps: 0, statistics: {}, violating: 0, seen: new Map() };
   /** executions settled but not yet folded, for the progress display */
   unfolded = 0;
+  /** steps of the longest execution any unit ran, for the progress display */
+  deepest = 0;
   stoppedBy: StopReason | null = null;
   private readonly chunk: number;
 
@@ -145,6 +204,17 @@ export class Ledger {
     n.cap = Number.isFinite(this.budget) ? this.budget - this.tally.executions : Number.MAX_SAFE_INTEGER;
   }
 
+  /** `frontier` is how many subtrees are left to explore, as far as the ledger knows (subtree work only). */
+  frontier(): number | undefined {
+    if (this.strategy.split !== 'subtrees') return undefined;
+    let n = 0;
+    for (const m of this.nodes) {
+      if (m.work.kind === 'dfs')
+        n += m.state === 'queued' ? m.work.prefixes.length : m.state === 'running' ? 1 : 0;
+    }
+    return n;
+  }
+
   /** `queuedCount` is how many nodes wait to run. */
   queuedCount(): number {
     return this.nodes.filter((m) => m.state === 'queued').length;
@@ -155,6 +225,7 @@ export class Ledger {
    * (one per idle worker, and one more).
    */
   settle(n: WorkNode, r: UnitResult, pieces: number): void {
+    if (r.depth > this.deepest) this.deepest = r.depth;
     if (n.dropped) return;
     // a chunk must run whole: one cut short is run again from its start if still needed
     if (r.rest && this.strategy.split === 'chunks') {
@@ -170,6 +241,12 @@ export class Ledger {
       const parts = splitWork(r.rest, pieces, this.strategy).map(workNode);
       this.nodes.splice(this.nodes.indexOf(n) + 1, 0, ...parts);
     }
+    // a settled node waits for every node before it to settle, which in a search that does not
+    // finish may be never: it keeps only what folding needs, not the frontier its pieces now
+    // hold, and (when no budget can make it run again) it is merged with settled neighbours
+    r.rest = null;
+    if (!Number.isFinite(this.budget) && !r.stoppedAtViolation)
+      mergeSettled(this.nodes, this.nodes.indexOf(n));
   }
 
   /** `fold` folds the settled nodes at the head, in order, and applies the sequential stops. */

@@ -18,16 +18,13 @@ export interface Schedule {
  * same interleaving. Past `budget` executions it keeps the best found so far.
  */
 export function minimize(exec: Execution, key: string, found: Schedule, budget = MINIMIZE_BUDGET): Schedule {
-  let spent = 0;
-  for (let bound = 0; bound < found.preemptions && spent < budget; bound++) {
-    const s = new BoundedScheduler(bound);
-    while (spent < budget && s.startExecution()) {
-      const o = exec.run(s);
-      s.endExecution();
-      spent++;
-      if (o.violation?.key === key)
-        return { choices: exec.choices.slice(0, o.cut), preemptions: o.preemptions };
-    }
+  if (found.preemptions === 0) return found;
+  const s = new BoundedScheduler(found.preemptions - 1);
+  for (let spent = 0; spent < budget && s.startExecution(); spent++) {
+    const o = exec.run(s);
+    s.endExecution();
+    if (!s.repeated && o.violation?.key === key)
+      return { choices: exec.choices.slice(0, o.cut), preemptions: o.preemptions };
   }
   return found;
 }

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_STEPS } from '../engine/driver.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { StrategyOptions } from '../scheduler/strategy.js';
 
 /**
  * `SearchOptions` configures one search. Each setting has a command-line flag and an environment
  * variable (read by the CLI, flag wins): PAGERACE_EXECUTOR, PAGERACE_WORKERS, PAGERACE_STRATEGY,
- * PAGERACE_SEED, PAGERACE_BUDGET, PAGERACE_TIME, PAGERACE_MAX_STEPS, and each strategy option's
+ * PAGERACE_SEED, PAGERACE_BUDGET, PAGERACE_TIME, PAGERACE_MAX_STEPS, PAGERACE_MEMORY_MODEL, and each strategy option's
  * own (PAGERACE_PCT_DEPTH, PAGERACE_PREEMPTIONS: see the strategy's descriptor).
  */
 export interface SearchOptions {
@@ -13,7 +14,7 @@ export interface SearchOptions {
   strategy?: string;
   /** the strategy options the user set, by key (`pct-depth`); the descriptor supplies the rest */
   strategyOptions: StrategyOptions;
-  /** seed of random and pct: execution i is seeded by `${seed}:${i}` */
+  /** seed of random and pct: execution i is seeded by the seed's hash and i (scheduler/seeded-rng.ts) */
   seed: string;
   /** executions to run at most; Infinity runs until the space is explored */
   budget: number;
@@ -28,6 +29,8 @@ export interface SearchOptions {
   /** where the executions run: `inline` (all CPUs in one thread) or `threads` (one worker per
    * CPU behind an Atomics turnstile; a search then runs on one explorer, the CLI's thread) */
   executor?: 'inline' | 'threads';
+  /** the memory model every variant runs under; undefined: each variant's own, and those its expectations name */
+  memoryModel?: MemoryModelName;
   /** how long a search may go without finishing an execution before it is given up (PAGERACE_STALL) */
   stallMs?: number;
 }

@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Piscina } from 'piscina';
-import { workerFile } from '../executor/worker-file.js';
+import { WORKER_RESOURCE_LIMITS, workerFile } from '../executor/worker-file.js';
 import { ModelError } from '../model/load.js';
 import { DEFAULT_STALL_MS, stallMessage } from './options.js';
 import { clearYield, createControl, heartbeat, requestYield } from './parallel-control.js';
@@ -47,6 +47,7 @@ export class ExplorerPool {
       maxThreads: workers,
       idleTimeout: Number.POSITIVE_INFINITY,
       execArgv: process.execArgv,
+      resourceLimits: WORKER_RESOURCE_LIMITS,
     });
     this.piscina.on('error', (e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));

@@ -3,7 +3,7 @@ import { buildProgram, loadTarget } from '../model/target.js';
 import type { StrategyDescriptor } from '../scheduler/strategy.js';
 import { beat, countUnitStarted } from './parallel-control.js';
 import { runUnit, type UnitResult, type UnitSpec } from './parallel-unit.js';
-import { resolveStrategy } from './strategy-ref.js';
+import { resolveStrategyUnder } from './strategy-ref.js';
 
 /** `ExplorerTask` is one message to an explorer worker. */
 export type ExplorerTask = { kind: 'ping' } | { kind: 'unit'; spec: UnitSpec; ctl: Int32Array; slot: number };
@@ -39,11 +39,16 @@ function testHooks(unit: number): void {
 const executions = new Map<string, Promise<Execution>>();
 
 async function executionFor(spec: UnitSpec, ctl: Int32Array, slot: number): Promise<Execution> {
-  const key = `${spec.model}\0${spec.variant}\0${JSON.stringify(spec.settings)}\0${spec.maxSteps}`;
+  const key = `${spec.model}\0${spec.variant}\0${JSON.stringify(spec.settings)}\0${spec.memoryModel}\0${spec.maxSteps}`;
   let e = executions.get(key);
   if (!e) {
     e = (async () => {
-      const target = await loadTarget({ model: spec.model, variant: spec.variant, settings: spec.settings });
+      const target = await loadTarget({
+        model: spec.model,
+        variant: spec.variant,
+        settings: spec.settings,
+        memoryModel: spec.memoryModel,
+      });
       // importing a model file (through tsx) can take seconds on a loaded machine: not a stall;
       // a build() that loops still is one
       beat(ctl, slot);
@@ -73,7 +78,7 @@ export async function handleExplorerTask(task: ExplorerTask, threadId: number): 
   }
   let desc: StrategyDescriptor;
   try {
-    desc = await resolveStrategy(task.spec.strategy);
+    desc = await resolveStrategyUnder(task.spec.strategy, task.spec.memoryModel);
   } catch (e) {
     return { kind: 'model-error', message: e instanceof Error ? e.message : String(e) };
   }

@@ -1,6 +1,7 @@
 import type { Execution } from '../engine/execution.js';
 import type { Scheduler } from '../engine/scheduling.js';
 import type { Violation, ViolationKind } from '../engine/violation.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import {
   addStatistics,
   type StrategyDescriptor,
@@ -31,6 +32,7 @@ export interface UnitSpec {
   variant: string;
   /** the target's settings (parameters, allocator), as a token records them */
   settings: Readonly<Record<string, string>>;
+  memoryModel: MemoryModelName;
   /** how `resolveStrategy` finds the strategy: bundled name or absolute path */
   strategy: string;
   strategyOptions: StrategyOptions;
@@ -65,6 +67,8 @@ export interface UnitResult {
   /** executions run (pruned ones not counted), in sequential order */
   executions: number;
   steps: number;
+  /** steps of the unit's longest execution */
+  depth: number;
   violating: number;
   sightings: UnitSighting[];
   /** the work left when the unit stopped early (slice over, asked to yield); null when done */
@@ -112,6 +116,7 @@ export function runUnit(
   const res: UnitResult = {
     executions: 0,
     steps: 0,
+    depth: 0,
     violating: 0,
     sightings: [],
     rest: null,
@@ -133,7 +138,12 @@ export function runUnit(
       const o = exec.run(sched);
       sched.endExecution();
       beat(control.ctl, control.slot);
+      if (sched.repeated === true) {
+        ran--; // a repeat is no progress: the unit still owes one execution before it yields
+        continue;
+      }
       res.steps += o.steps;
+      if (o.steps > res.depth) res.depth = o.steps;
       if (o.pruned) continue;
       const index = res.executions++;
       if (!o.violation) continue;

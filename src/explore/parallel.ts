@@ -135,6 +135,7 @@ class Coordinator {
       if (this.news.length === 0) await this.nextNews();
     }
     pool.onNotice = () => {};
+    this.report(ledger, performance.now());
     if (ledger.stoppedBy === 'time' || ledger.stoppedBy === 'interrupted') ledger.foldLeftovers();
   }
 
@@ -207,6 +208,7 @@ class Coordinator {
       model: target.model.ref,
       variant: target.variantName,
       settings: target.settings,
+      memoryModel: target.memoryModel,
       strategy: strategyRef(opts.strategy ?? target.variant.strategy ?? 'dfs'),
       strategyOptions: opts.strategyOptions,
       seed: opts.seed,
@@ -221,11 +223,18 @@ class Coordinator {
   private progress(ledger: Ledger, now: number): void {
     if (now - this.lastProgress < TICK_MS) return;
     this.lastProgress = now;
+    this.report(ledger, now);
+  }
+
+  private report(ledger: Ledger, now: number): void {
     this.hooks.onProgress?.({
       executions: ledger.tally.executions + ledger.unfolded,
       violations: ledger.tally.seen.size,
       elapsedMs: now - this.started,
       budget: ledger.budget,
+      timeLimitMs: this.opts.timeMs,
+      depth: ledger.deepest,
+      frontier: ledger.frontier(),
     });
   }
 
@@ -236,9 +245,16 @@ class Coordinator {
   }
 
   private nextNews(): Promise<void> {
+    // one tick timer per wait, cleared when news wakes the coordinator first: a timer left
+    // behind would wake a later wait early and leave one more timer behind, so every unit that
+    // settled made the loop spin 10 more times a second for the rest of the search (16,589
+    // iterations in 20 s of a 2-worker DFS, 283 with this), allocating as it went
     return new Promise<void>((resolve) => {
-      this.wake = resolve;
-      setTimeout(() => this.notify(), TICK_MS);
+      const tick = setTimeout(() => this.notify(), TICK_MS);
+      this.wake = () => {
+        clearTimeout(tick);
+        resolve();
+      };
     });
   }
 }

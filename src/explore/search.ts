@@ -3,6 +3,7 @@ import type { Scheduler } from '../engine/scheduling.js';
 import { collapseRepeats, type TraceStep } from '../engine/trace.js';
 import type { Violation } from '../engine/violation.js';
 import { ThreadsExecution, WorkerStallError } from '../executor/threads.js';
+import { expectationUnder } from '../model/define.js';
 import { ModelError, type Target, targetRef, tokenTarget } from '../model/load.js';
 import { buildProgram } from '../model/target.js';
 import { RANDOM_BUDGET } from '../scheduler/random.js';
@@ -13,15 +14,22 @@ import type { Conclusion, FoundViolation, SearchResult, StopReason } from './fou
 import { minimize, type Schedule } from './minimize.js';
 import { DEFAULT_STALL_MS, formatLimit, type SearchOptions, SLICE_MS, stallMessage } from './options.js';
 import { replaysFirst } from './projection.js';
-import { resolveStrategy } from './strategy-ref.js';
+import { resolveStrategyUnder } from './strategy-ref.js';
 
 /** `Progress` is what a running search reports to its display. */
 export interface Progress {
   executions: number;
+  /** distinct violations found so far */
   violations: number;
   elapsedMs: number;
   /** executions the search may run, Infinity when unbounded */
   budget: number;
+  /** the search's time limit in milliseconds (`--time`), Infinity when none */
+  timeLimitMs: number;
+  /** steps of the longest execution so far */
+  depth: number;
+  /** unexplored branches (subtrees) the search knows of, when it can tell */
+  frontier?: number;
 }
 
 /** `SearchHooks` connect a search to its surroundings: progress display and Ctrl-C. */
@@ -45,7 +53,7 @@ export interface Sighting {
 
 /** `strategyOf` is the strategy a search of `target` uses under `opts`, resolved. */
 export function strategyOf(target: Target, opts: SearchOptions): Promise<StrategyDescriptor> {
-  return resolveStrategy(opts.strategy ?? target.variant.strategy ?? 'dfs');
+  return resolveStrategyUnder(opts.strategy ?? target.variant.strategy ?? 'dfs', target.memoryModel);
 }
 
 /**
@@ -90,6 +98,17 @@ export async function search(
   }
 }
 
+/**
+ * `targetSettings` is what a token records of a target beyond its model name and variant
+ * (`tokenTarget`): a model file's path, the size and allocator, and the memory model when it is
+ * not sc (so that a token of a bundled model at its default size under sc stays v1).
+ */
+export function targetSettings(target: Target): Record<string, string> {
+  return tokenTarget(target).settings;
+}
+
+export { MEMORY_MODEL_SETTING } from '../model/settings.js';
+
 /** `Runner` is an executor a search can run executions on: inline or threads. */
 export interface Runner {
   run(scheduler: Scheduler, trace?: TraceStep[] | null): Outcome;
@@ -111,6 +130,7 @@ async function explore(
   let executions = 0;
   let violating = 0;
   let steps = 0;
+  let depth = 0;
   let stoppedBy: StopReason | null = null;
   const deadline = started + opts.timeMs;
   // an inline execution takes microseconds, a threads one far longer: look at the clock (and so
@@ -130,7 +150,9 @@ async function explore(
       }
       const o = runner.run(sched);
       sched.endExecution();
+      if (sched.repeated === true) continue;
       steps += o.steps;
+      if (o.steps > depth) depth = o.steps;
       if (o.pruned) continue;
       executions++;
       if (o.violation) {
@@ -152,7 +174,15 @@ async function explore(
     const now = performance.now();
     if (stoppedBy === null && now >= deadline) stoppedBy = 'time';
     if (stoppedBy === null && hooks.shouldStop?.()) stoppedBy = 'interrupted';
-    hooks.onProgress?.({ executions, violations: seen.size, elapsedMs: now - started, budget });
+    hooks.onProgress?.({
+      executions,
+      violations: seen.size,
+      elapsedMs: now - started,
+      budget,
+      timeLimitMs: opts.timeMs,
+      depth,
+      frontier: sched.pending?.(),
+    });
     if (stoppedBy === null) await new Promise((r) => setImmediate(r));
   }
 
@@ -230,7 +260,7 @@ export function searchResult(
   const stoppedBy = counts.stoppedBy === 'complete' && !strategy.exhaustive ? 'bound' : counts.stoppedBy;
   const complete = stoppedBy === 'complete';
   const verdict = violations.length ? 'violation' : complete ? 'clean' : 'unknown';
-  const expect = target.variant.expect;
+  const expect = expectationUnder(target.variant, target.memoryModel);
   const expectKind = expect === 'clean' ? null : expect.violation;
   const hasModelError = violations.some((v) => v.kind === 'model-error');
   let conclusion: Conclusion;
@@ -245,6 +275,7 @@ export function searchResult(
     model: target.model.def.name,
     variant: target.variantName,
     settings: target.settings,
+    memoryModel: target.memoryModel,
     expect: expectKind === null ? 'clean' : 'violation',
     expectKind,
     verdict,
@@ -275,12 +306,13 @@ export function notRunResult(
   reason: string,
   error?: string,
 ): SearchResult {
-  const expect = target.variant.expect;
+  const expect = expectationUnder(target.variant, target.memoryModel);
   const expectKind = expect === 'clean' ? null : expect.violation;
   return {
     model: target.model.def.name,
     variant: target.variantName,
     settings: target.settings,
+    memoryModel: target.memoryModel,
     expect: expectKind === null ? 'clean' : 'violation',
     expectKind,
     verdict: 'not run',
@@ -334,6 +366,7 @@ export function reportSighting(
       ...tokenTarget(target),
       maxSteps: opts.maxSteps,
       choices: schedule.choices,
+      settings: targetSettings(target),
     }),
     preemptions: replay.preemptions,
     foundPreemptions: s.schedule.preemptions,

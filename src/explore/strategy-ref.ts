@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import { importModuleFile, looksLikePath, ModelError } from '../model/load.js';
-import { BUNDLED_STRATEGIES, bundledStrategy } from '../scheduler/registry.js';
+import { BUNDLED_STRATEGIES, bundledStrategy, strategyUnder } from '../scheduler/registry.js';
 import type { StrategyDescriptor } from '../scheduler/strategy.js';
 
 const loaded = new Map<string, Promise<StrategyDescriptor>>();
@@ -50,6 +51,17 @@ export function resolveStrategy(ref: string): Promise<StrategyDescriptor> {
     p.catch(() => loaded.delete(file));
   }
   return p;
+}
+
+/**
+ * `resolveStrategyUnder` is `resolveStrategy` for a search under memory model `memoryModel`: a
+ * strategy that names a stand-in for weak memory models (`underWeakMemory`) gets it there.
+ */
+export async function resolveStrategyUnder(
+  ref: string,
+  memoryModel: MemoryModelName,
+): Promise<StrategyDescriptor> {
+  return strategyUnder(await resolveStrategy(ref), memoryModel);
 }
 
 /** `strategyRef` is how units and tokens name a strategy: its bundled name or its absolute path. */

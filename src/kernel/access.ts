@@ -45,9 +45,33 @@ export function checkTableAccess(
   ]);
 }
 
-/** `readEntry` is READ_ONCE(*p) of an entry in a table at `level`, checked for use-after-free. */
+/**
+ * `readEntry` is READ_ONCE(*p) of an entry in a table at `level`, checked for use-after-free. It
+ * depends through its address on the read of the entry that pointed to the table (`tableOf`), as
+ * the kernel's pointer chasing does (pmd_install: "these data accesses consist of a chain of
+ * data-dependent loads"); only a weak memory model looks at that.
+ */
 export function* readEntry(c: Cpu, k: KernelMachine, p: number, level: number, what: string): Steps<bigint> {
-  const v = yield c.load(p, what);
+  const dep = c.memoryModel === 'sc' ? 0 : k.ghost.dependency(c.mem, c.id, level, p >>> 12);
+  const v = yield c.load(p, what, dep);
+  checkTableAccess(c, k, p, level, what);
+  return v;
+}
+
+/**
+ * `walkEntry` is the hardware page-table walker's read of an entry, checked like `readEntry`:
+ * another observer of memory (`c.walkLoad`), whose `dep` is the walk's read of the level above
+ * (the address comes from it).
+ */
+export function* walkEntry(
+  c: Cpu,
+  k: KernelMachine,
+  p: number,
+  level: number,
+  what: string,
+  dep = 0,
+): Steps<bigint> {
+  const v = yield c.walkLoad(p, what, dep);
   checkTableAccess(c, k, p, level, what);
   return v;
 }
@@ -82,7 +106,7 @@ export function tableOf(c: Cpu, k: KernelMachine, e: bigint, level: number, from
       `${k.ghost.cpuName(c.id)} in ${c.fn} followed ${k.ghost.addrName(from, c.mem)} = ${hex(e)} to ${levelName(k.fmt, level)} table at ${hex(pa)}, outside the machine`,
     );
   }
-  k.ghost.rememberTable(c.mem, c.id, level, f, from);
+  k.ghost.rememberTable(c.mem, c.id, level, f, from, c.lastLoad);
   return pa;
 }
 

@@ -32,6 +32,8 @@ export const FREEING_FUNCTIONS = [
 
 /** levels 1..5 of remembered pointers per CPU */
 const SEEN_LEVELS = 6;
+/** levels 1..5 of load dependencies per CPU */
+const DEP_LEVELS = 5;
 /** how many stale entries (pointers into freed frames) one execution can track */
 export const STALE_SLOTS = 16;
 
@@ -49,6 +51,9 @@ export const STALE_SLOTS = 16;
  * - `lockless[cpu]`: `start`, `end` of the lockless walk in flight on `cpu` (start 0: none). The
  *   walker writes `start` with a real store, so partial-order reduction orders it against the
  *   ghost check a modifier performs (also a real operation) before every free, split or clear.
+ * - `dep[cpu][level]`: the number of the load that read the pointer `seen[cpu][level]` records
+ *   (`Cpu.lastLoad`): a later read in that table depends on it through its address, which a weak
+ *   memory model orders (arm64); a register of the walker, kept here so that it resets.
  * - `hw_walk_in_flight[cpu]`: 1 while the MMU of `cpu` walks the tables (hw_access). This one
  *   models hardware, not the checker: a TLB flush (TLBI + DSB, INVLPG, the flush IPI) completes
  *   only once the walks in flight have, so `flush_tlb_kernel_range` waits for these words to be 0.
@@ -66,6 +71,11 @@ export class Ghost {
   readonly lockless: number;
   readonly hwWalk: number;
   readonly stale: number;
+  /**
+   * `dep[cpu][level - 1]`: the load (`Cpu.lastLoad`) the pointer to `seen[cpu][level]`'s table
+   * came from; laid out last (`layOutDependencies`), after every word of the model
+   */
+  dep = -1;
   readonly frames: number;
   /** the PGD frames' owners, for messages about a freed PGD: set by the kernel machine */
   pgdOwner: (mem: PhysicalMemory, frame: number) => string | null = () => null;
@@ -90,6 +100,20 @@ export class Ghost {
     for (let i = 1; i < cpuNames.length; i++) m.word(`hw_walk_in_flight[${cpuNames[i]}]`);
     this.stale = m.word('ghost.stale[0]');
     for (let i = 1; i < STALE_SLOTS; i++) m.word(`ghost.stale[${i}]`);
+  }
+
+  /**
+   * `layOutDependencies` reserves the `dep` words, once the model's own words are laid out (so
+   * that they do not move the addresses traces print). Called by KernelBuilder.program.
+   */
+  layOutDependencies(m: MachineBuilder): void {
+    if (this.dep >= 0) return;
+    this.dep = m.word('ghost.dep[0][1]');
+    for (let i = 1; i < Math.max(1, this.cpuNames.length) * DEP_LEVELS; i++) m.word(`ghost.dep[${i}]`);
+  }
+
+  private depAddr(cpu: number, level: number): number {
+    return this.dep + 8 * (cpu * DEP_LEVELS + level - 1);
   }
 
   /** `frameName` names frame `f` in messages: its build-time name, the PGD of an mm, or `frameN`. */
@@ -126,10 +150,21 @@ export class Ghost {
    * `f` when `f` was freed), the generation `f` had before that free, so the next access reports
    * the reuse.
    */
-  rememberTable(mem: PhysicalMemory, cpu: number, level: number, f: number, from: number): void {
+  rememberTable(mem: PhysicalMemory, cpu: number, level: number, f: number, from: number, dep = 0): void {
     const gen = (mem.generation(f) - (this.isStale(mem, from, f) ? 1 : 0)) & 0xffff;
     const v = BigInt(f + 1) | (BigInt(gen) << 16n) | (BigInt(from) << 32n);
     mem.store(this.seenAddr(cpu, level), v);
+    if (this.dep >= 0) mem.store(this.depAddr(cpu, level), BigInt(dep));
+  }
+
+  /**
+   * `dependency` is the load that an access by `cpu` to table frame `f` at `level` depends on
+   * through its address (the read of the entry that pointed there), or 0.
+   */
+  dependency(mem: PhysicalMemory, cpu: number, level: number, f: number): number {
+    const v = mem.load(this.seenAddr(cpu, level));
+    if (this.dep < 0 || v === 0n || Number(v & 0xffffn) - 1 !== f) return 0;
+    return Number(mem.load(this.depAddr(cpu, level)));
   }
 
   /** `remembered` is what `cpu` recorded for frame `f` at `level`: generation and pointer source. */
@@ -139,9 +174,11 @@ export class Ghost {
     level: number,
     f: number,
   ): { gen: number; from: number } | null {
-    const v = mem.load(this.seenAddr(cpu, level));
-    if (v === 0n || Number(v & 0xffffn) - 1 !== f) return null;
-    return { gen: Number((v >> 16n) & 0xffffn), from: Number(v >> 32n) };
+    // read as 32-bit halves (frame + 1 and generation low, pointer source high): no bigints
+    const at = this.seenAddr(cpu, level);
+    const low = mem.load32(at);
+    if ((low & 0xffff) - 1 !== f) return null;
+    return { gen: low >>> 16, from: mem.load32(at + 4) };
   }
 
   /** `addrName` names a physical address as `frame[index]`. */

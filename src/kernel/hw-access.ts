@@ -19,8 +19,10 @@ export type AccessSize = 4 | 8;
  * `top`: the walk of src/arch/hw-walk.ts, each of its reads a scheduling point (label `hw walk
  * <level>`) checked by the use-after-free oracle, each table it follows remembered. While it runs,
  * `hw_walk_in_flight[cpu]` is set, so a TLB flush on another CPU (src/kernel/tlb.ts) completes
- * only after it, as TLBI + DSB and the flush IPI do. With `fault`, an entry that is not present
- * ends the walk with the violation `fault` builds, raised right after the read that found it.
+ * only after it, as TLBI + DSB and the flush IPI do. The reads are the walker's (`c.walkLoad`):
+ * another observer of memory, each address-dependent on the level above; on arm64 it sees this
+ * CPU's own table stores only after `dsb(ishst)`. With `fault`, an entry that is not present ends
+ * the walk with the violation `fault` builds, raised right after the read that found it.
  *
  * With the translation caches on (`mem.tlb`, `--tlb on`), the walk consults CPU `c`'s caches
  * (src/arch/tlb.ts) at every level, right after reading the entry from memory: where the cache
@@ -44,21 +46,24 @@ export function* hardware_walk(
   const fmt = k.fmt;
   const mem = c.mem;
   const caches = mem.tlb === 'on';
-  yield c.store(g.hwWalkWord(c.id), 1n, 'hw walk begins');
+  yield c.immediateStore(g.hwWalkWord(c.id), 1n, 'hw walk begins');
   // the top table comes from CR3 (TTBR): remembered like a pointer read from that register
   g.rememberTable(mem, c.id, fmt.levels, top >>> 12, k.cpus[c.id].cr3);
   const walk = hardwareWalk(fmt, top, va);
   /** the cached table entry the walk followed to the table it reads now, if it did */
   let via: CachedEntry | null = null;
   const steps: WalkStep[] = [];
+  let dep = 0;
   for (let r = walk.next(0n); ; ) {
     if (r.done) {
-      yield c.store(g.hwWalkWord(c.id), 0n, 'hw walk ends');
+      yield c.immediateStore(g.hwWalkWord(c.id), 0n, 'hw walk ends');
       return r.value;
     }
     const { addr, level } = r.value;
     const what = `hw walk ${levelName(fmt, level)}`;
-    const e = yield c.load(addr, what);
+    // the MMU's read: another observer of memory, its address from the read of the level above
+    const e = yield c.walkLoad(addr, what, dep);
+    dep = c.lastLoad;
     // a table reached through a cached entry that was freed or reused since it was cached
     if (via && (mem.generation(addr >>> 12) & 0xffff) !== via.gen) staleTranslation(c, k, va, via);
     checkTableAccess(c, k, addr, level, what);

@@ -13,12 +13,12 @@ function hex(v: bigint): string {
  */
 export function* locklessWalkBegin(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps {
   c.mem.store(k.ghost.locklessEnd(c.id), end);
-  yield c.store(k.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
+  yield c.immediateStore(k.ghost.locklessStart(c.id), start, 'ghost: lockless walk begins');
 }
 
 /** `locklessWalkEnd` marks the end of CPU `c`'s lockless walk. */
 export function* locklessWalkEnd(c: Cpu, k: KernelMachine): Steps {
-  yield c.store(k.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
+  yield c.immediateStore(k.ghost.locklessStart(c.id), 0n, 'ghost: lockless walk ends');
 }
 
 /**

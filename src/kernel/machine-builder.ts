@@ -271,6 +271,7 @@ export class KernelBuilder {
         `KernelBuilder: the machine's CPUs are ${names.join(', ')}; the program's are ${cpus.map((c) => c.name).join(', ')}`,
       );
     }
+    this.k.ghost.layOutDependencies(this.m);
     const program = this.m.program(cpus, oracles);
     program.kernel = true;
     return program;

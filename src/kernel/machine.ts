@@ -74,6 +74,13 @@ export interface KernelBugs {
   vmallocNoSync?: boolean;
   /** mutant: the generic p?d_alloc helpers populate without re-checking under the lock */
   allocWithoutRecheck?: boolean;
+  /** mutant: __pte_alloc_kernel publishes the new PTE table without its smp_wmb() */
+  pteAllocNoWmb?: boolean;
+  /**
+   * before "mm: ptep_get() conversion" (2023): vmalloc_to_page reads the pte with a plain C
+   * dereference and dereferences it again for pte_page()
+   */
+  plainPteRead?: boolean;
 }
 
 /** `LockRank` orders the kernel's locks (docs/invariants.md I9); 0 is unranked. */
@@ -100,6 +107,10 @@ export const LOCK_RANK_NAMES = ['', 'mem_hotplug_lock', 'an mmap_lock', 'pgd_loc
 export class KernelMachine {
   readonly fmt: PageTableFormat;
   private readonly ptls = new Map<number, number>();
+  /** the direct-map pointer to model physical address 0, as a signed 64-bit word (memory holds them so) */
+  private readonly directMap: bigint;
+  /** one past the last model physical address */
+  private readonly physEnd: bigint;
 
   constructor(
     readonly arch: KernelArch,
@@ -126,6 +137,8 @@ export class KernelMachine {
     readonly tlb: Tlb,
   ) {
     this.fmt = arch.fmt;
+    this.directMap = BigInt.asIntN(64, arch.pageOffset + arch.physBase);
+    this.physEnd = BigInt(frames * 4096);
   }
 
   /** `oracles` are the invariants every execution on this machine checks. */
@@ -148,13 +161,15 @@ export class KernelMachine {
    * `mm->pgd`, list pointers and `ptdesc->pt_mm` hold), as a signed 64-bit word.
    */
   __va(addr: number): bigint {
-    return BigInt.asIntN(64, this.arch.pageOffset + this.arch.physBase + BigInt(addr));
+    return this.directMap + BigInt(addr);
   }
 
   /** `__pa` is the model physical address a kernel pointer points to, or -1 (NULL, or outside memory). */
   __pa(ptr: bigint): number {
-    const off = BigInt.asUintN(64, ptr) - this.arch.pageOffset - this.arch.physBase;
-    return off >= 0n && off < BigInt(this.frames * 4096) ? Number(off) : -1;
+    // on signed words: the direct map does not cross 2^63, and a pointer below it (NULL, a small
+    // number) comes out far above physEnd
+    const off = BigInt.asIntN(64, ptr) - this.directMap;
+    return off >= 0n && off < this.physEnd ? Number(off) : -1;
   }
 
   /**

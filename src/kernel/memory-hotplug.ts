@@ -59,9 +59,9 @@ export function* __remove_pages(c: Cpu, k: KernelMachine, pfn: bigint, nr: bigin
  */
 export function* add_memory(c: Cpu, k: KernelMachine, start: bigint, size: bigint): Steps {
   c.enter('add_memory_resource');
-  yield* mem_hotplug_begin(c, k);
+  yield mem_hotplug_begin(c, k);
   yield* k.arch.arch_add_memory(c, k, start, size);
-  yield* mem_hotplug_done(c, k);
+  yield mem_hotplug_done(c, k);
   c.leave();
 }
 
@@ -72,8 +72,8 @@ export function* add_memory(c: Cpu, k: KernelMachine, start: bigint, size: bigin
  */
 export function* try_remove_memory(c: Cpu, k: KernelMachine, start: bigint, size: bigint): Steps {
   c.enter('try_remove_memory');
-  yield* mem_hotplug_begin(c, k);
+  yield mem_hotplug_begin(c, k);
   yield* k.arch.arch_remove_memory(c, k, start, size);
-  yield* mem_hotplug_done(c, k);
+  yield mem_hotplug_done(c, k);
   c.leave();
 }

@@ -1,6 +1,7 @@
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { FrameState } from '../machine/frame-state.js';
 import { childEntry, readEntry } from './access.js';
+import { smp_wmb } from './barrier.js';
 import { spin_lock, spin_unlock } from './locks.js';
 import type { KernelMachine, MmInfo } from './machine.js';
 import {
@@ -19,8 +20,9 @@ import { foldedBelow, levelNumber } from './pgtable.js';
  * the mm's page_table_lock (pud_lock and pmd_lock are that lock without split PMD locks), and
  * only populates the entry if nobody else did meanwhile ("Another has populated it"), else frees
  * its table. `smp_wmb()` orders the table's zeroing before the entry that publishes it ("See
- * comment in pmd_install()"); here it is a visible step with no effect (TSO, sequential
- * consistency). The mutant `bugs.allocWithoutRecheck` populates without the re-check.
+ * comment in pmd_install()"): a compiler barrier on x86 (TSO keeps stores in order), `dmb ishst`
+ * on arm64, a step without effect under sc. The mutant `bugs.allocWithoutRecheck` populates
+ * without the re-check, `bugs.pteAllocNoWmb` leaves out __pte_alloc_kernel's smp_wmb().
  *
  * Entries are addresses of words; the wrappers return the address of the next level's entry, or
  * -1 for NULL (-ENOMEM never happens in the model: allocation does not fail).
@@ -44,7 +46,7 @@ function* installOrFree(
     : k.fmt.present(yield* readEntry(c, k, entry, level, what), level);
   if (taken) yield* free_pgtable_page(c, k, table, free);
   else {
-    yield c.fence('smp_wmb');
+    yield smp_wmb(c);
     yield* install;
   }
 }
@@ -53,10 +55,10 @@ function* installOrFree(
 export function* __p4d_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, pgdp: number): Steps<number> {
   c.enter('__p4d_alloc');
   const p4d = yield* alloc_pgtable(c, FrameState.P4d, 'p4d', 'p4d_alloc_one');
-  yield* spin_lock(c, mm.pageTableLock);
+  yield spin_lock(c, mm.pageTableLock);
   const install = pgd_populate(c, k, pgdp, p4d);
   yield* installOrFree(c, k, pgdp, k.fmt.levels, 'pgd_present(*pgd)', p4d, install, 'p4d_free');
-  yield* spin_unlock(c, mm.pageTableLock);
+  yield spin_unlock(c, mm.pageTableLock);
   return c.leave(0);
 }
 
@@ -64,10 +66,10 @@ export function* __p4d_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, pgdp: number)
 export function* __pud_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, p4dp: number): Steps<number> {
   c.enter('__pud_alloc');
   const pud = yield* alloc_pgtable(c, FrameState.Pud, 'pud', 'pud_alloc_one');
-  yield* spin_lock(c, mm.pageTableLock);
+  yield spin_lock(c, mm.pageTableLock);
   const install = p4d_populate(c, k, p4dp, pud);
   yield* installOrFree(c, k, p4dp, levelNumber(k, 'p4d'), 'p4d_present(*p4d)', pud, install, 'pud_free');
-  yield* spin_unlock(c, mm.pageTableLock);
+  yield spin_unlock(c, mm.pageTableLock);
   return c.leave(0);
 }
 
@@ -75,10 +77,10 @@ export function* __pud_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, p4dp: number)
 export function* __pmd_alloc(c: Cpu, k: KernelMachine, mm: MmInfo, pudp: number): Steps<number> {
   c.enter('__pmd_alloc');
   const pmd = yield* alloc_pgtable(c, FrameState.Pmd, 'pmd', 'pmd_alloc_one');
-  yield* spin_lock(c, mm.pageTableLock);
+  yield spin_lock(c, mm.pageTableLock);
   const install = pud_populate(c, k, pudp, pmd);
   yield* installOrFree(c, k, pudp, levelNumber(k, 'pud'), 'pud_present(*pud)', pmd, install, 'pmd_free');
-  yield* spin_unlock(c, mm.pageTableLock);
+  yield spin_unlock(c, mm.pageTableLock);
   return c.leave(0);
 }
 
@@ -94,17 +96,17 @@ export function* pmd_install(
   pte: number,
 ): Steps<boolean> {
   c.enter('pmd_install');
-  yield* spin_lock(c, mm.pageTableLock);
+  yield spin_lock(c, mm.pageTableLock);
   let used = false;
   const none = k.bugs.allocWithoutRecheck
     ? true
     : k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)'));
   if (none) {
-    yield c.fence('smp_wmb');
+    yield smp_wmb(c);
     yield* pmd_populate_kernel(c, k, pmdp, pte);
     used = true;
   }
-  yield* spin_unlock(c, mm.pageTableLock);
+  yield spin_unlock(c, mm.pageTableLock);
   return c.leave(used);
 }
 
@@ -121,16 +123,16 @@ export function* __pte_alloc_kernel(c: Cpu, k: KernelMachine, pmdp: number): Ste
   c.enter('__pte_alloc_kernel');
   const pte = yield* alloc_pgtable(c, FrameState.Pte, 'pte', 'pte_alloc_one_kernel');
   const mm = k.initMm;
-  yield* spin_lock(c, mm.pageTableLock);
+  yield spin_lock(c, mm.pageTableLock);
   const install = pmd_populate_kernel(c, k, pmdp, pte);
   const none = k.bugs.allocWithoutRecheck
     ? true
     : k.fmt.none(yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)'));
   if (none) {
-    yield c.fence('smp_wmb');
+    if (!k.bugs.pteAllocNoWmb) yield smp_wmb(c);
     yield* install;
   }
-  yield* spin_unlock(c, mm.pageTableLock);
+  yield spin_unlock(c, mm.pageTableLock);
   if (!none) yield* free_pgtable_page(c, k, pte, 'pte_free_kernel');
   return c.leave(0);
 }

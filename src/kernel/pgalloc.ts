@@ -2,6 +2,7 @@ import { isFolded, type LevelName, levelOf, vaIndex } from '../arch/format.js';
 import { PGTBL_P4D_MODIFIED, PGTBL_PGD_MODIFIED } from '../arch/pgtbl-mask.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import type { FrameState } from '../machine/frame-state.js';
+import { dsb_ishst, isb } from './barrier.js';
 import type { KernelMachine } from './machine.js';
 import { checkSyncPostcondition } from './oracles/sync-postcondition.js';
 
@@ -37,6 +38,12 @@ export function* populate(
 ): Steps {
   if (isFolded(k.fmt, CHILD[name])) return;
   yield c.store(entry, k.fmt.mkTable(BigInt(table * 4096), levelOf(k.fmt, name)), LABEL[name]);
+  // arm64's set_p?d of a valid entry: dsb(ishst); isb() make it visible to the table walker
+  // (arch/arm64/include/asm/pgtable.h); only a weak memory model tells them from no step
+  if (k.arch.id === 'arm64' && c.memoryModel !== 'sc') {
+    yield dsb_ishst(c);
+    yield isb(c);
+  }
 }
 
 /** `pgd_populate` writes a PGD entry; with the P4D folded it does nothing. */

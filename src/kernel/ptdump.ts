@@ -40,15 +40,15 @@ export function* ptdump_walk_pgd(
   getOnlineMems = true,
 ): Steps {
   c.enter('ptdump_walk_pgd');
-  if (getOnlineMems) yield* get_online_mems(c, k);
-  yield* mmap_write_lock(c, k.initMm);
+  if (getOnlineMems) yield get_online_mems(c, k);
+  yield mmap_write_lock(c, k.initMm);
   const pgd = k.swapper(c.mem);
   for (const r of ranges) {
     c.enter('walk_page_range_debug');
     yield* walk_kernel_page_table_range(c, k, r.start, r.end, ptdump_ops, pgd, null);
     c.leave();
   }
-  yield* mmap_write_unlock(c, k.initMm);
-  if (getOnlineMems) yield* put_online_mems(c, k);
+  yield mmap_write_unlock(c, k.initMm);
+  if (getOnlineMems) yield put_online_mems(c, k);
   c.leave();
 }

@@ -1,6 +1,7 @@
 import { levelName } from '../arch/format.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
+import { dsb_ishst } from './barrier.js';
 import type { KernelMachine } from './machine.js';
 
 /** `tlb_single_page_flush_ceiling` (arch/x86/mm/tlb.c): above this many pages a range flush flushes all. */
@@ -18,12 +19,18 @@ type Drop = (level: number, first: bigint, last: bigint, leaf: boolean) => boole
  * a broadcast TLBI completed by DSB ISH on arm64. It is one step that waits until no other
  * CPU's hardware walk is in flight (`hw_walk_in_flight`, src/kernel/ghost.ts): a walk is part of
  * one instruction, which the IPI cannot interrupt, and the DSB after a TLBI completes only once
- * the walks that may use the invalidated entries have. Once it returns, every CPU's caches have
- * dropped the entries `drop` selects (with the caches off, only the wait remains).
+ * the walks that may use the invalidated entries have. Under a weak memory model a `dsb(ishst)`
+ * step comes first (under sc there is nothing to drain, and no step). Once it returns, every
+ * CPU's caches have dropped the entries `drop` selects (with the caches off, only the wait
+ * remains).
  */
 function* broadcastFlush(c: Cpu, k: KernelMachine, label: string, drop: Drop): Steps {
   const g = k.ghost;
   const n = k.cpus.length;
+  // under a weak memory model the flush first makes the CPU's table stores visible to the walkers
+  // (__flush_tlb_kernel_pgtable: dsb(ishst) before the TLBI; on x86 the flush IPI's locked
+  // operations drain the store buffer); under sc there is nothing to drain, and no step
+  if (c.memoryModel !== 'sc') yield dsb_ishst(c);
   yield c.awaitRange(
     g.hwWalk,
     n,

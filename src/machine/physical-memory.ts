@@ -24,6 +24,10 @@ export type AllocMode = 'lowest' | 'any';
 /** `POISON_FREE` is what a freed frame is filled with (include/linux/poison.h, 0x6b per byte). */
 export const POISON_FREE = 0x6b6b6b6b6b6b6b6bn;
 
+/** `UNDO_START` and `UNDO_MAX` bound the undo log (entries): it doubles from the one to the other. */
+const UNDO_START = 256;
+const UNDO_MAX = 1 << 14;
+
 /**
  * `PhysicalMemory` is the simulated machine's RAM: one SharedArrayBuffer of 4 KiB frames, read and
  * written as 64-bit words with Atomics, plus a frame table that records what each frame holds and
@@ -31,8 +35,12 @@ export const POISON_FREE = 0x6b6b6b6b6b6b6b6bn;
  * read the pointer to).
  *
  * Every execution starts from the same memory: `snapshot()` after the model is built, `reset()`
- * before each execution. The inline executor resets only the frames it dirtied (tracked in a
- * local, unshared bitmap); an executor whose stores happen on other threads calls `resetAll()`.
+ * before each execution. The inline executor's `reset()` undoes what this instance wrote since:
+ * a word-level undo log (local, unshared) holds the old value of every word a `store`, `cas` or
+ * `store32` overwrote, and whole frames (`alloc`, `free`, `copy`) are marked dirty and copied
+ * back from the snapshot. A log that would outgrow `UNDO_MAX` entries is dropped and the next
+ * `reset()` copies everything, so an instance that never resets (a CPU worker's) stays small. An
+ * executor whose stores happen on other threads calls `resetAll()`.
  */
 export class PhysicalMemory {
   readonly sab: SharedArrayBuffer;
@@ -53,6 +61,17 @@ export class PhysicalMemory {
   private readonly dirty: Uint8Array;
   private readonly dirtyList: Int32Array;
   private dirtyCount = 0;
+  /** whether the frame table changed since the last reset (an alloc or a free) */
+  private tableDirty = false;
+  /**
+   * the undo log: entry i says word `undoWord[i]` held halves `undoHalf[2i], undoHalf[2i+1]`
+   * before a write; undone newest first. invariant: `undoCount <= undoWord.length`; with
+   * `undoLost` the log is incomplete and the next reset copies all of memory.
+   */
+  private undoWord = new Int32Array(UNDO_START);
+  private undoHalf = new Int32Array(2 * UNDO_START);
+  private undoCount = 0;
+  private undoLost = false;
   private nextWord = 0;
   /** how `alloc` chooses; set by the model's settings before the first execution */
   allocMode: AllocMode = 'lowest';
@@ -101,14 +120,16 @@ export class PhysicalMemory {
 
   /** `store` writes the 64-bit word at `addr` (WRITE_ONCE, set_pmd, ...). */
   store(addr: number, value: bigint): void {
-    this.touch(addr >>> PAGE_SHIFT);
-    Atomics.store(this.words, addr >>> 3, value);
+    const i = addr >>> 3;
+    this.logWord(i);
+    Atomics.store(this.words, i, value);
   }
 
   /** `cas` is cmpxchg: stores `value` if the word equals `expected`; returns the old value. */
   cas(addr: number, expected: bigint, value: bigint): bigint {
-    this.touch(addr >>> PAGE_SHIFT);
-    return Atomics.compareExchange(this.words, addr >>> 3, expected, value);
+    const i = addr >>> 3;
+    this.logWord(i);
+    return Atomics.compareExchange(this.words, i, expected, value);
   }
 
   /** `load32` reads the 32-bit half at `addr` (4-aligned), as an unsigned number. */
@@ -118,7 +139,7 @@ export class PhysicalMemory {
 
   /** `store32` writes the 32-bit half at `addr` (4-aligned). */
   store32(addr: number, value: number): void {
-    this.touch(addr >>> PAGE_SHIFT);
+    this.logWord(addr >>> 3);
     Atomics.store(this.halves, addr >>> 2, value | 0);
   }
 
@@ -126,9 +147,62 @@ export class PhysicalMemory {
   copy(dst: number, src: number, count: number): void {
     this.touch(dst >>> PAGE_SHIFT);
     this.touch((dst + count * WORD_SIZE - 1) >>> PAGE_SHIFT);
-    const d = dst >>> 3;
-    const s = src >>> 3;
-    for (let i = 0; i < count; i++) Atomics.store(this.words, d + i, Atomics.load(this.words, s + i));
+    // one memmove: a copy is one step, and no other CPU runs during a step (inline, or soak's
+    // sequencing lock)
+    this.words.copyWithin(dst >>> 3, src >>> 3, (src >>> 3) + count);
+  }
+
+  /**
+   * `firstNonZero` is the index of the first of the `count` words from `addr` that is not zero,
+   * or -1 when all are: a ghost read for a whole-table emptiness check without a bigint per word.
+   */
+  firstNonZero(addr: number, count: number): number {
+    const h = this.halves;
+    const at = addr >>> 2;
+    for (let i = 0; i < count; i++) {
+      const k = at + (i << 1);
+      if (h[k] !== 0 || h[k + 1] !== 0) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * `firstDifference` compares the `count` words from `a` with the `count` words from `b` and
+   * returns the index of the first word that differs, or -1 when all are equal: a ghost read for
+   * oracles that compares whole tables without making a bigint per word.
+   */
+  firstDifference(a: number, b: number, count: number): number {
+    const h = this.halves;
+    const ha = a >>> 2;
+    const hb = b >>> 2;
+    for (let i = 0; i < count; i++) {
+      const k = i << 1;
+      if (h[ha + k] !== h[hb + k] || h[ha + k + 1] !== h[hb + k + 1]) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * `readBytes` copies the `len` bytes at physical address `addr` into `out` from `at`: what a
+   * write is about to overwrite, for a scheduler that must later ask what a read would have seen
+   * without it.
+   */
+  readBytes(addr: number, len: number, out: Uint8Array, at: number): void {
+    const start = this.header + addr;
+    if (len <= 16) {
+      // most writes are one word: a loop beats making a subarray
+      const all = this.all;
+      for (let i = 0; i < len; i++) out[at + i] = all[start + i];
+      return;
+    }
+    out.set(this.all.subarray(start, start + len), at);
+  }
+
+  /** `writeBytes` puts the `len` bytes of `src` from `from` at physical address `addr`. */
+  writeBytes(addr: number, src: Uint8Array, from: number, len: number): void {
+    if (len <= 0) return;
+    for (let f = addr >>> PAGE_SHIFT; f <= (addr + len - 1) >>> PAGE_SHIFT; f++) this.touch(f);
+    this.all.set(src.subarray(from, from + len), this.header + addr);
   }
 
   /** `state` is what frame `frame` holds now. */
@@ -191,15 +265,18 @@ export class PhysicalMemory {
    * `alloc` hands out block `allocCandidate(choice, order)` in `state`, zeroed, and returns its
    * first frame, or -1 when memory is full. In `lowest` mode (choice 0) a just-freed frame is
    * reused at once, which is what exposes most use-after-free bugs; `any` mode explores the
-   * other reuses too.
+   * other reuses too. With `zero` false the frames keep what they held (a memory model whose
+   * stores are buffered makes the zeroing a store of the allocating CPU, `fill` when it becomes
+   * visible).
    */
-  alloc(state: FrameState, choice = 0, order = 0): number {
+  alloc(state: FrameState, choice = 0, order = 0, zero = true): number {
     const first = this.allocCandidate(choice, order);
     if (first < 0) return -1;
     for (let f = first; f < first + (1 << order); f++) {
       this.touch(f);
+      this.tableDirty = true;
       Atomics.store(this.table, f * FRAME_TABLE_INTS + FRAME_STATE, state);
-      this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
+      if (zero) this.words.fill(0n, f * WORDS_PER_FRAME, (f + 1) * WORDS_PER_FRAME);
     }
     return first;
   }
@@ -227,9 +304,16 @@ export class PhysicalMemory {
     return kind;
   }
 
+  /** `fill` writes `value` to `count` words from `addr` (within one frame). */
+  fill(addr: number, count: number, value: bigint): void {
+    this.touch(addr >>> PAGE_SHIFT);
+    this.words.fill(value, addr >>> 3, (addr >>> 3) + count);
+  }
+
   /** `free` returns `frame` to the allocator, fills it with POISON_FREE and bumps its generation. */
   free(frame: number): void {
     this.touch(frame);
+    this.tableDirty = true;
     const base = frame * FRAME_TABLE_INTS;
     Atomics.store(this.table, base + FRAME_STATE, FrameState.Free);
     Atomics.add(this.table, base + FRAME_GENERATION, 1);
@@ -238,6 +322,7 @@ export class PhysicalMemory {
 
   /** `setState` marks a frame at build time (before `snapshot`), e.g. the boot page tables. */
   setState(frame: number, state: FrameState): void {
+    this.tableDirty = true;
     Atomics.store(this.table, frame * FRAME_TABLE_INTS + FRAME_STATE, state);
   }
 
@@ -260,10 +345,28 @@ export class PhysicalMemory {
     this.clearDirty();
   }
 
-  /** `reset` restores the snapshot: the frame table and every frame dirtied since. */
+  /**
+   * `reset` restores the snapshot: undoes the logged word writes (newest first), then copies back
+   * every dirtied frame and, after an alloc or free, the frame table. The stores must have been
+   * made through this instance since the last reset (else call `resetAll`).
+   */
   reset(): void {
     const snap = this.snapshotBytes();
-    this.all.set(snap.subarray(0, this.tableBytes));
+    if (this.undoLost) {
+      this.resetAll();
+      return;
+    }
+    // plain (non-atomic) writes: nothing else runs on this machine between two executions
+    const halves = this.halves;
+    const word = this.undoWord;
+    const half = this.undoHalf;
+    for (let n = this.undoCount - 1; n >= 0; n--) {
+      const h = word[n] << 1;
+      halves[h] = half[2 * n];
+      halves[h + 1] = half[2 * n + 1];
+    }
+    this.undoCount = 0;
+    if (this.tableDirty) this.all.set(snap.subarray(0, this.tableBytes));
     for (let i = 0; i < this.dirtyCount; i++) {
       const start = this.header + this.dirtyList[i] * PAGE_SIZE;
       this.all.set(snap.subarray(start, start + PAGE_SIZE), start);
@@ -291,6 +394,33 @@ export class PhysicalMemory {
     this.resetAll();
   }
 
+  /** records the old value of word `i` before a write; a log too long to keep is dropped */
+  private logWord(i: number): void {
+    const n = this.undoCount;
+    if (n === this.undoWord.length) {
+      if (this.undoLost) return;
+      if (n >= UNDO_MAX) {
+        this.undoLost = true;
+        return;
+      }
+      this.growUndo();
+    }
+    this.undoWord[n] = i;
+    const h = i << 1;
+    this.undoHalf[2 * n] = this.halves[h];
+    this.undoHalf[2 * n + 1] = this.halves[h + 1];
+    this.undoCount = n + 1;
+  }
+
+  private growUndo(): void {
+    const word = new Int32Array(this.undoWord.length * 2);
+    word.set(this.undoWord);
+    const half = new Int32Array(this.undoHalf.length * 2);
+    half.set(this.undoHalf);
+    this.undoWord = word;
+    this.undoHalf = half;
+  }
+
   private touch(frame: number): void {
     if (this.dirty[frame] === 0) {
       this.dirty[frame] = 1;
@@ -298,8 +428,12 @@ export class PhysicalMemory {
     }
   }
 
+  /** forgets what was written since the last reset (the memory now equals the snapshot) */
   private clearDirty(): void {
     for (let i = 0; i < this.dirtyCount; i++) this.dirty[this.dirtyList[i]] = 0;
     this.dirtyCount = 0;
+    this.tableDirty = false;
+    this.undoCount = 0;
+    this.undoLost = false;
   }
 }

@@ -42,12 +42,24 @@ export class Symbols {
 
   /** `addrName` names a physical address: a word name, or `frame[index]` (+ byte offset if unaligned). */
   addrName(addr: number): string {
+    return this.nameOf(addr, this.frameName(addr >>> PAGE_SHIFT));
+  }
+
+  /**
+   * `stableAddrName` is `addrName` without allocation tags (a frame allocated in the execution is
+   * `frameN`), which are only kept while tracing: what a violation's message may say.
+   */
+  stableAddrName(addr: number): string {
+    const frame = addr >>> PAGE_SHIFT;
+    return this.nameOf(addr, this.staticFrames.get(frame) ?? `frame${frame}`);
+  }
+
+  private nameOf(addr: number, frameName: string): string {
     const word = this.words.get(addr);
     if (word !== undefined) return word;
-    const frame = addr >>> PAGE_SHIFT;
     const offset = addr & (PAGE_SIZE - 1);
     const index = Math.floor(offset / WORD_SIZE);
     const rest = offset % WORD_SIZE;
-    return `${this.frameName(frame)}[${index}]${rest ? `+${rest}` : ''}`;
+    return `${frameName}[${index}]${rest ? `+${rest}` : ''}`;
   }
 }

@@ -1,5 +1,10 @@
 import type { Program } from '../engine/program.js';
 import { isViolationKind, type ViolationKind, violationKinds } from '../engine/violation-kinds.js';
+import {
+  isMemoryModelName,
+  MEMORY_MODELS,
+  type MemoryModelName,
+} from '../machine/memory-model/memory-model.js';
 import type { AllocMode } from '../machine/physical-memory.js';
 import { type ParamOverride, type ParamSpecs, type ParamValues, paramSpecProblem } from './params.js';
 
@@ -21,6 +26,10 @@ export interface Commits {
  * `Variant` is one version of a scenario: the buggy kernel or the fixed one (or a mutant). `build`
  * makes a fresh program of the size its parameters give; it is called once per run, and the
  * executions reset its memory.
+ *
+ * `expect` is what it gives under its memory model (`memoryModel`, default sc); `expectUnder`
+ * what it gives under others. `pagerace check` checks a variant under its own memory model and
+ * under every one `expectUnder` names (one row each), or only under `--memory-model`'s.
  */
 export interface Variant<P extends ParamSpecs = ParamSpecs> {
   summary: string;
@@ -30,6 +39,10 @@ export interface Variant<P extends ParamSpecs = ParamSpecs> {
   params?: { readonly [K in keyof P]?: ParamOverride };
   /** how the frame allocator chooses (default: the model's, else `lowest`; `--alloc` overrides) */
   alloc?: AllocMode;
+  /** the memory model this variant runs under when none is given (default sc) */
+  memoryModel?: MemoryModelName;
+  /** what the variant gives under other memory models (the published verdict of a litmus test) */
+  expectUnder?: Partial<Record<MemoryModelName, Expectation>>;
   commits?: Commits;
   /** the strategy `pagerace check` uses for this variant when none is given (default dfs) */
   strategy?: StrategyName;
@@ -88,14 +101,19 @@ export function modelProblem(def: unknown): string | null {
       if (!(p in (d.params ?? {})))
         return `model ${d.name}: variant ${name} overrides parameter ${p}, which the model does not declare`;
     }
-    const e = v.expect as unknown;
-    const ok =
-      e === 'clean' ||
-      (typeof e === 'object' && e !== null && typeof (e as { violation?: unknown }).violation === 'string');
-    if (!ok) return `model ${d.name}: variant ${name} must expect 'clean' or { violation: kind }`;
-    if (e !== 'clean') {
-      const kind = (e as { violation: string }).violation;
-      if (!isViolationKind(kind)) return unknownKind(`model ${d.name}: variant ${name}`, kind);
+    if (!isExpectation(v.expect))
+      return `model ${d.name}: variant ${name} must expect 'clean' or { violation: kind }`;
+    const kindProblem = expectedKindProblem(`model ${d.name}: variant ${name}`, v.expect);
+    if (kindProblem) return kindProblem;
+    if (v.memoryModel !== undefined && !isMemoryModelName(String(v.memoryModel)))
+      return `model ${d.name}: variant ${name}: memoryModel must be one of ${MEMORY_MODELS.join(', ')}`;
+    for (const [mm, e] of Object.entries(v.expectUnder ?? {})) {
+      if (!isMemoryModelName(mm))
+        return `model ${d.name}: variant ${name}: expectUnder names ${JSON.stringify(mm)}, not one of ${MEMORY_MODELS.join(', ')}`;
+      if (!isExpectation(e))
+        return `model ${d.name}: variant ${name}: expectUnder.${mm} must be 'clean' or { violation: kind }`;
+      const p = expectedKindProblem(`model ${d.name}: variant ${name}: expectUnder.${mm}`, e);
+      if (p) return p;
     }
   }
   return null;
@@ -111,6 +129,32 @@ function unknownKind(what: string, kind: string): string {
     .map((k) => k.name)
     .join(', ');
   return `${what} expects violation '${kind}', which no loaded code defines (known kinds: ${known}); a kind of your own needs defineViolationKind('${kind}', summary)`;
+}
+
+/** the problem with an expectation's violation kind: one no loaded code registered */
+function expectedKindProblem(what: string, e: unknown): string | null {
+  if (e === 'clean') return null;
+  const kind = (e as { violation: string }).violation;
+  return isViolationKind(kind) ? null : unknownKind(what, kind);
+}
+
+function isExpectation(e: unknown): boolean {
+  return (
+    e === 'clean' ||
+    (typeof e === 'object' && e !== null && typeof (e as { violation?: unknown }).violation === 'string')
+  );
+}
+
+/** `variantModels` are the memory models `pagerace check` checks a variant under by default: its own first. */
+export function variantModels(v: Variant): MemoryModelName[] {
+  const own = v.memoryModel ?? 'sc';
+  const others = MEMORY_MODELS.filter((m) => m !== own && v.expectUnder?.[m] !== undefined);
+  return [own, ...others];
+}
+
+/** `expectationUnder` is what variant `v` expects under memory model `mm`. */
+export function expectationUnder(v: Variant, mm: MemoryModelName): Expectation {
+  return v.expectUnder?.[mm] ?? v.expect;
 }
 
 /** `expectationText` prints an expectation the way the verdict table shows it. */

@@ -3,11 +3,18 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TlbMode } from '../arch/tlb.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { AllocMode } from '../machine/physical-memory.js';
-import { type ModelDefinition, modelProblem, type Variant } from './define.js';
+import { type ModelDefinition, modelProblem, type Variant, variantModels } from './define.js';
 import { PACKAGE_EXPORTS, registerModelHooks } from './module-hooks.js';
 import { nonDefaultParams, ParamError, type ParamValues, resolveParams } from './params.js';
-import { NOTHING_REQUESTED, type Requested, settingsOf, type TargetRef } from './settings.js';
+import {
+  MEMORY_MODEL_SETTING,
+  NOTHING_REQUESTED,
+  type Requested,
+  settingsOf,
+  type TargetRef,
+} from './settings.js';
 
 /** `ModelError` is a model that cannot be used: missing, malformed, or failing to load. */
 export class ModelError extends Error {
@@ -41,14 +48,17 @@ export function tokenModel(model: LoadedModel): { model: string; settings?: Reco
 
 /**
  * `tokenTarget` is how a replay token names a target: its model (`tokenModel`), its variant, and
- * its settings, those of the model file and those that size it (parameters, allocator).
+ * its settings: the model file's, those that size it (parameters, allocator) and the memory
+ * model when it is not sc.
  */
 export function tokenTarget(t: Target): { model: string; variant: string; settings: Record<string, string> } {
   const m = tokenModel(t.model);
-  return { model: m.model, variant: t.variantName, settings: { ...m.settings, ...t.settings } };
+  const settings: Record<string, string> = { ...m.settings, ...t.settings };
+  if (t.memoryModel !== 'sc') settings[MEMORY_MODEL_SETTING] = t.memoryModel;
+  return { model: m.model, variant: t.variantName, settings };
 }
 
-/** `Target` is one variant of one model at one size, ready to check. */
+/** `Target` is one variant of one model at one size under one memory model, ready to check. */
 export interface Target {
   model: LoadedModel;
   variantName: string;
@@ -59,13 +69,19 @@ export interface Target {
   alloc: AllocMode;
   /** whether hardware walks use the per-CPU translation caches (`--tlb`) */
   tlb: TlbMode;
-  /** what a token records to rebuild this target (src/model/settings.ts) */
+  /** what a token records to rebuild this target's machine: size, allocator, caches (src/model/settings.ts) */
   settings: Readonly<Record<string, string>>;
+  memoryModel: MemoryModelName;
 }
 
 /** `targetRef` names a target for a token, a unit of work or a CPU worker. */
 export function targetRef(t: Target): TargetRef {
-  return { model: t.model.ref, variant: t.variantName, settings: t.settings };
+  return { model: t.model.ref, variant: t.variantName, settings: t.settings, memoryModel: t.memoryModel };
+}
+
+/** `targetLabel` names a target in tables and progress: `model:variant`, `@tso` when not under sc. */
+export function targetLabel(t: { model: string; variant: string; memoryModel: MemoryModelName }): string {
+  return `${t.model}:${t.variant}${t.memoryModel === 'sc' ? '' : `@${t.memoryModel}`}`;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -233,12 +249,15 @@ export async function listBundledModels(): Promise<LoadedModel[]> {
  * `selectVariants` resolves `model[:variant]`: no variant means all of them; an exact name picks
  * one; otherwise every variant whose name starts with `variant-` (so `buggy` picks `buggy-l4-fresh`
  * and `buggy-l5-fresh`). Each is sized by the requested parameters this model declares (others
- * are left to the models that declare them) and given the requested allocator, else its own.
+ * are left to the models that declare them), given the requested allocator, else its own, and is
+ * a target under memory model `memoryModel`, or when none is given under each of its own
+ * (`variantModels`).
  */
 export function selectVariants(
   model: LoadedModel,
   variant: string | undefined,
   requested: Requested = NOTHING_REQUESTED,
+  memoryModel?: MemoryModelName,
 ): Target[] {
   const all = Object.entries(model.def.variants);
   let picked = all;
@@ -254,7 +273,7 @@ export function selectVariants(
   const specs = model.def.params ?? {};
   const given: Record<string, string> = {};
   for (const [k, v] of Object.entries(requested.params)) if (k in specs) given[k] = v;
-  return picked.map(([variantName, v]) => {
+  return picked.flatMap(([variantName, v]) => {
     const overrides = v.params as
       | Record<string, { default?: number; min?: number; max?: number }>
       | undefined;
@@ -268,17 +287,28 @@ export function selectVariants(
     const alloc = requested.alloc ?? v.alloc ?? model.def.alloc ?? 'lowest';
     const tlb = requested.tlb ?? 'on';
     const settings = settingsOf(nonDefaultParams(specs, overrides, params), alloc, tlb);
-    return { model, variantName, variant: v, params, alloc, tlb, settings };
+    return (memoryModel ? [memoryModel] : variantModels(v)).map((mm) => ({
+      model,
+      variantName,
+      variant: v,
+      params,
+      alloc,
+      tlb,
+      settings,
+      memoryModel: mm,
+    }));
   });
 }
 
 /**
- * `resolveTargets` turns command-line model specs into targets; none means every bundled model.
- * A requested parameter must be declared by at least one selected model.
+ * `resolveTargets` turns command-line model specs into targets, under `memoryModel` or each
+ * variant's own; no spec means every bundled model. A requested parameter must be declared by at
+ * least one selected model.
  */
 export async function resolveTargets(
   specs: readonly string[],
   requested: Requested = NOTHING_REQUESTED,
+  memoryModel?: MemoryModelName,
 ): Promise<Target[]> {
   const models: [LoadedModel, string | undefined][] = [];
   if (specs.length === 0) for (const m of await listBundledModels()) models.push([m, undefined]);
@@ -297,5 +327,5 @@ export async function resolveTargets(
       `--param ${p}: ${names.length === 1 ? `model ${names[0]} has` : 'none of the selected models has'} no parameter '${p}' (${known.length ? `parameters: ${known.join(', ')}` : 'no parameters at all'})`,
     );
   }
-  return models.flatMap(([m, variant]) => selectVariants(m, variant, requested));
+  return models.flatMap(([m, variant]) => selectVariants(m, variant, requested, memoryModel));
 }

@@ -4,7 +4,13 @@ import { register } from 'node:module';
  * `PACKAGE_EXPORTS` are the entry points of the pagerace package (package.json `exports`), as a
  * model file imports them.
  */
-export const PACKAGE_EXPORTS = ['pagerace', 'pagerace/kernel', 'pagerace/x86', 'pagerace/arm64'] as const;
+export const PACKAGE_EXPORTS = [
+  'pagerace',
+  'pagerace/kernel',
+  'pagerace/x86',
+  'pagerace/arm64',
+  'pagerace/vitest',
+] as const;
 
 /**
  * `SOURCE_CONDITION` is the export condition that points each entry at its TypeScript source:

@@ -1,4 +1,5 @@
 import type { TlbMode } from '../arch/tlb.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { AllocMode } from '../machine/physical-memory.js';
 import { ParamError } from './params.js';
 
@@ -22,16 +23,19 @@ export const PARAM_SETTING = 'param.';
 export const ALLOC_SETTING = 'alloc';
 /** `TLB_SETTING` is the token setting of `--tlb`; absent means `on`. */
 export const TLB_SETTING = 'tlb';
+/** `MEMORY_MODEL_SETTING` is the token setting that names the memory model; absent means sc. */
+export const MEMORY_MODEL_SETTING = 'memory-model';
 
 /**
  * `TargetRef` names one target so that another thread or a later run can rebuild it exactly: the
- * model (bundled name or absolute path), the variant, and the settings that shape its machine,
- * as a token records them.
+ * model (bundled name or absolute path), the variant, the settings that size its machine, as a
+ * token records them, and the memory model it runs under (sc when absent).
  */
 export interface TargetRef {
   model: string;
   variant: string;
   settings: Readonly<Record<string, string>>;
+  memoryModel?: MemoryModelName;
 }
 
 /**

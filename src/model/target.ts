@@ -1,12 +1,13 @@
 import type { Program } from '../engine/program.js';
 import { MAX_CPUS } from '../engine/scheduling.js';
+import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import { type LoadedModel, loadModel, ModelError, selectVariants, type Target } from './load.js';
 import { requestedOf, type TargetRef } from './settings.js';
 
 /**
- * `buildProgram` builds a variant's program at the target's size, with its allocator, turning a
- * failure into a ModelError of that variant alone: a build that throws, or a program with no CPUs
- * or more than `MAX_CPUS`.
+ * `buildProgram` builds a variant's program at the target's size, with its allocator, under its
+ * memory model, turning a failure into a ModelError of that variant alone: a build that throws,
+ * or a program with no CPUs or more than `MAX_CPUS`.
  */
 export function buildProgram(target: Target): Program {
   const label = `${target.model.def.name}:${target.variantName}`;
@@ -25,6 +26,7 @@ export function buildProgram(target: Target): Program {
   }
   program.memory.allocMode = target.alloc;
   program.memory.tlb = target.tlb;
+  program.memoryModel = target.memoryModel;
   return program;
 }
 
@@ -37,6 +39,7 @@ export function targetIn(
   loaded: LoadedModel,
   variant: string,
   settings: Readonly<Record<string, string>>,
+  memoryModel: MemoryModelName = 'sc',
 ): Target {
   let requested: ReturnType<typeof requestedOf>;
   try {
@@ -48,7 +51,9 @@ export function targetIn(
     if (!(p in (loaded.def.params ?? {})))
       throw new ModelError(`model ${loaded.def.name} has no parameter '${p}' any more`);
   }
-  const target = selectVariants(loaded, variant, requested).find((t) => t.variantName === variant);
+  const target = selectVariants(loaded, variant, requested, memoryModel).find(
+    (t) => t.variantName === variant,
+  );
   if (!target) throw new ModelError(`model ${loaded.def.name} has no variant '${variant}' any more`);
   return target;
 }
@@ -59,5 +64,5 @@ export function targetIn(
  * it): what explorer workers and CPU workers rebuild.
  */
 export async function loadTarget(ref: TargetRef): Promise<Target> {
-  return targetIn(await loadModel(ref.model), ref.variant, ref.settings);
+  return targetIn(await loadModel(ref.model), ref.variant, ref.settings, ref.memoryModel ?? 'sc');
 }

@@ -1,5 +1,6 @@
-import { formatTrace, traceSteps } from '../engine/trace.js';
+import { formatMachineState, formatTrace, traceSteps } from '../engine/trace.js';
 import type { FoundViolation, SearchResult } from '../explore/found.js';
+import { targetLabel } from '../model/load.js';
 import { settingsText } from '../model/settings.js';
 
 function plural(n: number, word: string): string {
@@ -27,10 +28,13 @@ export function verdictText(r: SearchResult): string {
   return r.reason === null ? r.verdict : `${r.verdict}: ${r.reason}`;
 }
 
-/** `targetText` names a result's target: `model:variant`, with its settings when it has any. */
-export function targetText(r: SearchResult): string {
+/**
+ * `targetText` names a result's target: `model:variant` (`@tso` when not under sc, `targetLabel`),
+ * with its settings when it has any: `fork-vs-sync:fixed-l4-fresh (tasks=8 forkers=2)`.
+ */
+export function targetText(r: Pick<SearchResult, 'model' | 'variant' | 'memoryModel' | 'settings'>): string {
   const s = settingsText(r.settings);
-  return `${r.model}:${r.variant}${s ? ` (${s})` : ''}`;
+  return `${targetLabel(r)}${s ? ` (${s})` : ''}`;
 }
 
 /** `CONCLUSION_TEXT` is the last column of the table. */
@@ -69,10 +73,13 @@ export function formatTable(results: readonly SearchResult[]): string[] {
  * (CPU and Comm, RIP, Call Trace), for a plain model as the CPU and the functions it was in
  * (`cpu0 A in increment, called from main`).
  */
-function formatWhere(r: SearchResult, v: FoundViolation): string[] {
+export function formatWhere(
+  v: Pick<FoundViolation, 'cpu' | 'task' | 'kernelStack'>,
+  kernel: boolean,
+): string[] {
   if (v.cpu < 0) return [];
   const stack = v.kernelStack;
-  if (!r.kernel) {
+  if (!kernel) {
     if (stack.length === 0) return [`cpu${v.cpu} ${v.task}`];
     const callers = stack.slice(0, -1).reverse();
     return [
@@ -99,7 +106,7 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
   out.push(`== ${targetText(r)}: ${v.kind} (${expected})`);
   if (v.headline.length) out.push(...v.headline);
   else out.push(`${v.kind}: ${v.message}`);
-  out.push(...formatWhere(r, v));
+  out.push(...formatWhere(v, r.kernel));
   if (r.commits.introduced) out.push(`Introduced by: ${r.commits.introduced}`);
   if (r.commits.fixed?.length) out.push(`Fixed by: ${r.commits.fixed.join(', ')}`);
   const minimized = v.foundPreemptions !== v.preemptions ? ` (minimized from ${v.foundPreemptions})` : '';
@@ -107,11 +114,27 @@ export function formatViolation(r: SearchResult, v: FoundViolation): string[] {
     `Interleaving, ${plural(v.preemptions, 'preemption')}${minimized}, ${plural(traceSteps(v.trace), 'step')}:`,
   );
   out.push(...formatTrace(v.trace));
+  out.push(...formatMachineState(v.trace));
   if (v.kind === 'model-error' && v.detail)
     out.push('Model error detail:', ...v.detail.split('\n').map((l) => `  ${l}`));
   out.push(`Seen in ${plural(v.count, 'execution')}; first at execution ${v.firstExecution}.`);
   out.push(`Replay: pagerace replay ${v.token}`);
   return out;
+}
+
+/** `MESSAGE_WIDTH` cuts a violation's message in its one-line form. */
+const MESSAGE_WIDTH = 100;
+
+/**
+ * `formatViolationLine` is a bug in one line, for a run of many variants whose full reports go
+ * to the run folder: `lost-update:buggy: assertion (expected): counter is 1 ... [4 steps, 1
+ * preemption] pagerace replay v1....`.
+ */
+export function formatViolationLine(r: SearchResult, v: FoundViolation): string {
+  const expected = r.expectKind === v.kind ? 'expected' : 'NOT expected';
+  const first = v.message.split('\n')[0];
+  const message = first.length > MESSAGE_WIDTH ? `${first.slice(0, MESSAGE_WIDTH - 1)}…` : first;
+  return `${r.model}:${r.variant}: ${v.kind} (${expected}): ${message} [${plural(v.trace.length, 'step')}, ${plural(v.preemptions, 'preemption')}] pagerace replay ${v.token}`;
 }
 
 /** `formatSummary` is one line on how a search ended. */

@@ -1,15 +1,10 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { SearchResult } from '../explore/found.js';
+import { writeAtomic } from './atomic.js';
+import { type TimelineFiles, writeTimelines } from './html/write-html.js';
 import type { Report } from './json.js';
 import { formatSummary, formatViolation } from './text.js';
-
-/** `writeAtomic` writes a file so that a reader never sees half of it: temp file, then rename. */
-export function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
-}
 
 /** `runId` names a run's folder: UTC time to the second, then what was checked. */
 export function runId(label: string, when = new Date()): string {
@@ -93,15 +88,27 @@ export function makeRunDir(out: string, label: string): string {
   }
 }
 
-/** `writeRun` writes `<out>/<run-id>/report.json` and `trace.txt` atomically and returns the folder. */
+/** `RunFiles` is what `writeRun` wrote. */
+export interface RunFiles {
+  dir: string;
+  report: string;
+  trace: string;
+  timelines: TimelineFiles;
+}
+
+/**
+ * `writeRun` writes a run's folder, `<out>/<run-id>/`: report.json, trace.txt (every violation's
+ * full text report) and the HTML timelines (index.html, one page per violation), each atomically.
+ */
 export function writeRun(
   out: string,
   label: string,
   report: Report,
   results: readonly SearchResult[],
-): string {
+): RunFiles {
   const dir = makeRunDir(out, label);
-  writeAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeAtomic(join(dir, 'trace.txt'), traceText(results));
-  return dir;
+  const files = { dir, report: join(dir, 'report.json'), trace: join(dir, 'trace.txt') };
+  writeAtomic(files.report, `${JSON.stringify(report, null, 2)}\n`);
+  writeAtomic(files.trace, traceText(results));
+  return { ...files, timelines: writeTimelines(dir, `pagerace run ${label}`, results) };
 }

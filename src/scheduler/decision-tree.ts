@@ -61,6 +61,19 @@ export abstract class DecisionTree<N extends { chosen: number }> {
   /** `advance` moves `node` (at depth `d`) to its next unexplored option; false when it has none. */
   protected abstract advance(node: N, d: number): boolean;
 
+  /** `untried` is how many options of `node` are still to be explored (for `pending`). */
+  protected abstract untried(node: N): number;
+
+  /**
+   * `pending` is how many unexplored branches the stack holds now: the search's known frontier
+   * (progress lines show it; a branch may hold many executions).
+   */
+  pending(): number {
+    let n = 0;
+    for (let d = this.fixed; d < this.size; d++) n += this.untried(this.pool[d]);
+    return n;
+  }
+
   /** `truncated` tells a strategy that the stack was cut back to depth `d` (inclusive). */
   protected truncated(_d: number): void {}
 
@@ -116,6 +129,10 @@ export abstract class CountedTree extends DecisionTree<CountedNode> {
 
   protected makeNode(): CountedNode {
     return { chosen: 0, count: 0 };
+  }
+
+  protected untried(node: CountedNode): number {
+    return Number.isFinite(node.count) ? Math.max(0, node.count - node.chosen - 1) : 0;
   }
 
   protected advance(node: CountedNode): boolean {

@@ -1,7 +1,11 @@
 import type { CpuSet } from '../engine/cpu-set.js';
 import { MAX_CPUS } from '../engine/scheduling.js';
 import { RANDOM_BUDGET, RandomScheduler } from './random.js';
+import { seedHash } from './seeded-rng.js';
 import { optionValue, type StrategyDescriptor } from './strategy.js';
+
+/** `PCT_PROBES` is how many random executions measure the execution length before PCT runs. */
+export const PCT_PROBES = 10;
 
 /**
  * `PctScheduler` is probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi and
@@ -10,14 +14,24 @@ import { optionValue, type StrategyDescriptor } from './strategy.js';
  * `depth - 1` random steps the running CPU drops below all others. A bug of depth d among n CPUs
  * and k steps is found with probability at least 1/(n k^(d-1)) per execution.
  *
- * k is learned: it is the longest execution seen so far (shuttle's pct.rs does the same).
+ * k, the execution length the change points are drawn from, is measured once: the longest of
+ * `PCT_PROBES` random executions seeded by the run seed alone, run (and flagged `repeated`, so not
+ * counted) before the first execution of every range. Execution i then depends only on the seed
+ * and i, so a range of executions runs anywhere with the same result, on any number of workers.
  */
 export class PctScheduler extends RandomScheduler {
-  /** invariant: length is depth - 1, sorted ascending */
-  private changePoints: number[] = [];
+  /** invariant: length is depth - 1, sorted ascending; reused by every execution */
+  private readonly changePoints: number[] = [];
   private readonly priority = new Float64Array(MAX_CPUS);
+  /** whether this execution's priorities are drawn (at its first pick, when the CPU count is known) */
+  private drawn = false;
   private steps = 0;
-  private maxSteps = 1;
+  private length = 1;
+  private probes = 0;
+  private probing = false;
+  repeated = false;
+  /** the seed of the probes: the run seed alone, so every range measures the same k */
+  private readonly probeHash: readonly [number, number];
 
   constructor(
     seed: string,
@@ -26,20 +40,43 @@ export class PctScheduler extends RandomScheduler {
     end = Number.POSITIVE_INFINITY,
   ) {
     super(seed, first, end);
+    this.probeHash = seedHash(`${seed}:pct-probe`);
     if (!Number.isInteger(depth) || depth < 1)
       throw new RangeError(`PCT depth must be a positive integer, got ${depth}`);
   }
 
-  protected override beginExecution(): void {
-    for (let i = 0; i < MAX_CPUS; i++) this.priority[i] = this.depth + this.rng();
-    this.changePoints = [];
-    for (let i = 1; i < this.depth; i++) this.changePoints.push(1 + Math.floor(this.rng() * this.maxSteps));
-    this.changePoints.sort((a, b) => a - b);
+  /** `estimatedLength` is k: the execution length the probes measured (1 before them). */
+  get estimatedLength(): number {
+    return this.length;
+  }
+
+  override startExecution(): boolean {
     this.steps = 0;
+    this.probing = this.probes < PCT_PROBES && this.hasNext;
+    if (!this.probing) return super.startExecution();
+    this.rng.reseed(this.probeHash, this.probes++);
+    return true;
+  }
+
+  /**
+   * draws the change points first, then, at the first pick, one priority per CPU of the machine
+   * (`enabled.capacity` of them): both orders are fixed, so the schedule follows from the seed
+   */
+  protected override beginExecution(): void {
+    const points = this.changePoints;
+    points.length = 0;
+    for (let i = 1; i < this.depth; i++) points.push(1 + Math.floor(this.rng.next() * this.length));
+    points.sort(ascending);
+    this.drawn = false;
   }
 
   override pickCpu(enabled: CpuSet, current: number): number {
     this.steps++;
+    if (this.probing) return super.pickCpu(enabled, current);
+    if (!this.drawn) {
+      for (let i = 0; i < enabled.capacity; i++) this.priority[i] = this.depth + this.rng.next();
+      this.drawn = true;
+    }
     for (let i = 0; i < this.changePoints.length; i++) {
       if (this.changePoints[i] === this.steps && current >= 0) this.priority[current] = this.depth - 1 - i;
     }
@@ -51,13 +88,14 @@ export class PctScheduler extends RandomScheduler {
   }
 
   override endExecution(): void {
-    if (this.steps > this.maxSteps) this.maxSteps = this.steps;
+    this.repeated = this.probing;
+    if (this.probing && this.steps > this.length) this.length = this.steps;
   }
 }
 
-/** `PCT_CHUNK` is the size of a pct unit: PCT learns its step bound within a unit, so a unit must
- * run whole and the chunking must not depend on the number of workers. */
-export const PCT_CHUNK = 1000;
+function ascending(a: number, b: number): number {
+  return a - b;
+}
 
 /** `pct` is probabilistic concurrency testing. */
 export const pct: StrategyDescriptor = {
@@ -74,8 +112,7 @@ export const pct: StrategyDescriptor = {
       min: 1,
     },
   ],
-  split: 'chunks',
-  chunk: PCT_CHUNK,
+  split: 'range',
   defaultBudget: RANDOM_BUDGET,
   create: (unit) =>
     new PctScheduler(unit.seed, optionValue(pct, unit.options, 'pct-depth'), unit.first, unit.end),

@@ -1,21 +1,18 @@
-import seedrandom from 'seedrandom';
 import type { CpuSet } from '../engine/cpu-set.js';
 import type { Scheduler } from '../engine/scheduling.js';
+import { ExecutionRng, seedHash } from './seeded-rng.js';
 import type { StrategyDescriptor } from './strategy.js';
-
-/** `executionSeed` is the seed of execution `index` of a run seeded `seed`. */
-export function executionSeed(seed: string, index: number): string {
-  return `${seed}:${index}`;
-}
 
 /**
  * `RandomScheduler` runs executions `first..end-1`; execution i picks uniformly among the enabled
- * CPUs with a seedrandom generator seeded by the run seed and i, so any execution can be rerun
- * alone, and a range of executions can run on any worker with the same result.
+ * CPUs (and among a data choice's values) with a generator seeded by the hash of the run seed and
+ * i (seeded-rng.ts), so any execution can be rerun alone, and a range of executions can run on
+ * any worker with the same result.
  */
 export class RandomScheduler implements Scheduler {
   readonly exhausted = false;
-  protected rng: seedrandom.PRNG = seedrandom.alea('');
+  protected readonly rng = new ExecutionRng();
+  private readonly hash: readonly [number, number];
   private next: number;
 
   constructor(
@@ -24,11 +21,17 @@ export class RandomScheduler implements Scheduler {
     readonly end = Number.POSITIVE_INFINITY,
   ) {
     this.next = first;
+    this.hash = seedHash(seed);
+  }
+
+  /** `hasNext` says whether executions of the range are left. */
+  protected get hasNext(): boolean {
+    return this.next < this.end;
   }
 
   startExecution(): boolean {
     if (this.next >= this.end) return false;
-    this.rng = seedrandom.alea(executionSeed(this.seed, this.next));
+    this.rng.reseed(this.hash, this.next);
     this.next++;
     this.beginExecution();
     return true;
@@ -38,11 +41,11 @@ export class RandomScheduler implements Scheduler {
   protected beginExecution(): void {}
 
   pickCpu(enabled: CpuSet, _current: number): number {
-    return enabled.nth(Math.floor(this.rng() * enabled.size));
+    return enabled.nth(Math.floor(this.rng.next() * enabled.size));
   }
 
   pickValue(n: number): number {
-    return Math.floor(this.rng() * n);
+    return Math.floor(this.rng.next() * n);
   }
 
   endExecution(): void {}

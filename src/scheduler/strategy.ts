@@ -64,6 +64,12 @@ export interface StrategyDescriptor {
   readonly chunk?: number;
   /** executions to run when no `--budget` is given; unbounded when absent */
   readonly defaultBudget?: number;
+  /**
+   * `underWeakMemory` names the bundled strategy that runs in this one's place under a memory
+   * model with store buffers (tso, arm64), for a strategy that does not handle their flusher
+   * agents; absent when it handles them
+   */
+  readonly underWeakMemory?: string;
   /** `create` makes the scheduler of one unit of work */
   create(unit: StrategyUnit): Scheduler;
 }

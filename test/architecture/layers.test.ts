@@ -17,6 +17,8 @@ const LAYERS = [
   'executor',
   'explore',
   'report',
+  'api',
+  'vitest',
   'cli',
   'bench',
 ] as const;

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { lengthProgram, measureLength } from '../../src/bench/dpor.js';
 import { growthSizes, measureGrowth } from '../../src/bench/growth.js';
 import { measureInline } from '../../src/bench/inline.js';
+import { measureCompleteSearch } from '../../src/bench/memory-models.js';
 import { fastCheckLostUpdate } from '../../src/bench/peer.js';
 import { loadModel, selectVariants } from '../../src/model/load.js';
+import { OptimalDporScheduler } from '../../src/scheduler/optimal-dpor.js';
+import { explore } from '../helpers/programs.js';
 
 // the benchmark's pieces run and measure the programs they claim to; speed itself is only ever
 // measured by `npm run bench`, never asserted here
@@ -28,8 +32,8 @@ describe('benchmark pieces', () => {
       { tasks: 4, forkers: 1 },
     ]);
     expect(figures.map((f) => [f.tasks, f.verdict, f.complete, f.executions, f.steps])).toEqual([
-      [2, 'clean', true, 9, 989],
-      [4, 'clean', true, 9, 1269],
+      [2, 'clean', true, 9, 512],
+      [4, 'clean', true, 9, 638],
     ]);
     expect(growthSizes(true)).toEqual([
       { tasks: 2, forkers: 1 },
@@ -39,5 +43,23 @@ describe('benchmark pieces', () => {
       { tasks: 4, forkers: 2 },
       { tasks: 8, forkers: 2 },
     ]);
+  });
+
+  it('the DPOR length workload: executions of 3 * len + 3 steps with the same races at every length', () => {
+    const short = explore(lengthProgram(7), new OptimalDporScheduler());
+    const long = explore(lengthProgram(534), new OptimalDporScheduler());
+    expect(short.executions).toBe(long.executions);
+    expect(short.executions).toBeGreaterThan(1);
+    const f = measureLength('dpor', 7, 20);
+    expect(f.stepsPerExecution).toBe(24);
+    expect(f.executions).toBeGreaterThan(0);
+  });
+
+  it('measureCompleteSearch explores the whole space of mp:po under each memory model (DPOR: 3, 3, 26 executions)', async () => {
+    const m = await loadModel('mp');
+    const counts = (['sc', 'tso', 'arm64'] as const).map(
+      (mm) => measureCompleteSearch(selectVariants(m, 'po', undefined, mm)[0], 20).executions,
+    );
+    expect(counts).toEqual([3, 3, 26]);
   });
 });

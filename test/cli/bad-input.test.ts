@@ -63,7 +63,10 @@ describe('bad input', () => {
       r,
       `pagerace: ${resolve(ROOT, 'test/fixtures/models/spins.ts')}:default finished no execution in 1s: a CPU program probably loops without yielding (every shared access must be a yield of an operation; PAGERACE_STALL sets the limit)`,
     );
-    expect(r.stdout).toContain('== lost-update:buggy: assertion (expected)');
+    // several variants: one line per violation, the full report in the run folder
+    expect(r.stdout).toContain(
+      'lost-update:buggy: assertion (expected): counter is 1 after two increments, expected 2 [4 steps, 1 preemption] pagerace replay v1.',
+    );
     const [run] = readdirSync(out);
     const report = JSON.parse(readFileSync(join(out, run, 'report.json'), 'utf8')) as Report;
     expect(report.results.map((x) => `${x.model}:${x.variant} ${x.verdict}: ${x.reason}`)).toEqual([
@@ -81,7 +84,7 @@ describe('bad input', () => {
   it.each([
     [
       ['check', '--strategy', 'bfs'],
-      "pagerace: --strategy must be one of dfs, dpor, random, pct, bounded, or a strategy file, got 'bfs'",
+      "pagerace: --strategy must be one of dfs, dpor, source-dpor, random, pct, bounded, delay, or a strategy file, got 'bfs'",
     ],
     [['check', '--budget', 'ten'], "pagerace: --budget takes a whole number, got 'ten'"],
     [['check', '--time', 'soon'], "pagerace: --time takes a duration like 30s, 10m or 2h, got 'soon'"],

@@ -9,6 +9,7 @@ function result(conclusion: Conclusion, extra: Partial<SearchResult> = {}): Sear
     variant: 'v',
     settings: {},
     kernel: false,
+    memoryModel: 'sc',
     expect: 'clean',
     expectKind: null,
     verdict: 'clean',

@@ -64,7 +64,7 @@ describe('issue 8: flags and files', () => {
     );
     expect(help).toContain('seed of random and pct searches (default 0) (env: PAGERACE_SEED)');
     expect(help).toContain(
-      'executions to run at most (default: unbounded for dfs/dpor/bounded, 10000 for random/pct) (env: PAGERACE_BUDGET)',
+      'executions to run at most (default: unbounded for dfs/dpor/source-dpor/bounded/delay, 10000 for random/pct) (env: PAGERACE_BUDGET)',
     );
     expect(help).toContain('(default results); refused before the search if it cannot be written');
     expect(help).not.toContain('(default: "results")');
@@ -74,7 +74,7 @@ describe('issue 8: flags and files', () => {
         '  0    every variant proven as it expects (its violation found, or clean after a complete search)',
         '  1    a mismatch: a violation that was not expected, or an expected one missed',
         '  2    usage or model error (one line on stderr)',
-        '  3    inconclusive: some variant unknown (time, budget or preemption bound ran out) or not run',
+        '  3    inconclusive: some variant unknown (time, budget, preemption or delay bound ran out) or not run',
         '  130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM, after writing the partial report',
         '',
       ].join('\n'),

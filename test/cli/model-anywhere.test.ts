@@ -61,7 +61,7 @@ describe('a model file anywhere on disk imports pagerace by name', () => {
     const subpath = pagerace(['check', join(dir, 'subpath.ts'), '--no-out']);
     expect(subpath.code).toBe(2);
     expect(subpath.stderr.trim()).toMatch(
-      /^pagerace: model file .*subpath\.ts imports 'pagerace\/nothing', which pagerace does not export \(it exports pagerace, pagerace\/kernel, pagerace\/x86, pagerace\/arm64\)$/,
+      /^pagerace: model file .*subpath\.ts imports 'pagerace\/nothing', which pagerace does not export \(it exports pagerace, pagerace\/kernel, pagerace\/x86, pagerace\/arm64, pagerace\/vitest\)$/,
     );
   });
 });

@@ -38,9 +38,10 @@ function guide(heading: string): Guide {
 
 const BIN = resolve(ROOT, 'dist/src/cli/bin.js');
 
-/** the CLI as built (`npm run build`) run in `cwd` */
+/** the CLI as built (`npm run build`) run in `cwd`, without progress lines on stderr */
 function built(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  const env = { ...process.env, PAGERACE_PROGRESS: 'never' };
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

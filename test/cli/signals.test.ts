@@ -35,7 +35,7 @@ describe('issue 8: signals and pipes', () => {
     const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
     // lost-update:buggy prints its report first: by then the long search is under way
     const cli = start(['check', ...THREE, '--out', out]);
-    await cli.printed('Replay: pagerace replay');
+    await cli.printed('pagerace replay v');
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(130);
     expect(cli.stderr()).toBe('pagerace: interrupted; the report holds what was found so far\n');
@@ -73,7 +73,7 @@ describe('issue 8: signals and pipes', () => {
   it('--executor threads honours SIGTERM too: exit 143 with the report', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pagerace-'));
     const cli = start(['check', ...THREE, '--executor', 'threads', '--out', out]);
-    await cli.printed('Replay: pagerace replay');
+    await cli.printed('pagerace replay v');
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(143);
     const report = readReport(out);

@@ -6,6 +6,7 @@ const step = (i: number, op: string, value = ''): TraceStep => ({
   cpu: 0,
   task: 'A',
   fn: 'f',
+  stack: ['f'],
   op,
   addr: 'x',
   value,

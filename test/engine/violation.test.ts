@@ -30,4 +30,15 @@ describe('Violation and ScheduleError across module copies', () => {
     expect(new ReplayError('x') instanceof ScheduleError).toBe(true);
     expect(new ScheduleError('x') instanceof ReplayError).toBe(false);
   });
+
+  it('a Violation is an Error without a JS stack (none is captured when it is made)', () => {
+    const v = new Violation('assertion', 'counter is 1');
+    expect(v instanceof Error).toBe(true);
+    expect(v.message).toBe('counter is 1');
+    expect(String(v)).toBe('Violation: counter is 1');
+    expect(v.stack).toBeUndefined();
+    expect(() => {
+      throw v;
+    }).toThrow('counter is 1');
+  });
 });

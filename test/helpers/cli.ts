@@ -26,12 +26,16 @@ export function untimed(s: string): string {
     .replace(/ {2,}/g, ' ');
 }
 
-/** `pagerace` runs the CLI from source (through tsx) as a user would, in a child process. */
+/**
+ * `pagerace` runs the CLI from source (through tsx) as a user would, in a child process. Its
+ * stderr is not a terminal, so progress would come as lines: they are off (PAGERACE_PROGRESS=never)
+ * unless a test sets PAGERACE_PROGRESS itself.
+ */
 export function pagerace(args: string[], env: Record<string, string> = {}, cwd = ROOT): CliRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...process.env, PAGERACE_PROGRESS: 'never', ...env },
     timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
@@ -52,7 +56,7 @@ export interface RunningCli {
 export function startPagerace(args: string[], env: Record<string, string> = {}): RunningCli {
   const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, PAGERACE_PROGRESS: 'never', ...env },
   });
   let out = '';
   let err = '';

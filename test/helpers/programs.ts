@@ -37,6 +37,7 @@ export function explore(prog: Program, scheduler: Scheduler, words: number[] = [
   while (t.executions < limit && scheduler.startExecution()) {
     const o = exec.run(scheduler);
     scheduler.endExecution();
+    if (scheduler.repeated === true) continue;
     if (o.pruned) {
       t.pruned++;
       continue;

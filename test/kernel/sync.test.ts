@@ -12,7 +12,7 @@ import { ghostPgdList } from '../../src/kernel/x86/pgd-list.js';
 import { pgd_alloc, pgd_free } from '../../src/kernel/x86/pgtable.js';
 import { sync_global_pgds } from '../../src/kernel/x86/sync.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
-import { DporScheduler } from '../../src/scheduler/dpor.js';
+import { OptimalDporScheduler } from '../../src/scheduler/optimal-dpor.js';
 
 const FRESH_L4 = 0xffffe70000000000n;
 const FRESH_L5 = 0xffd5000000000000n;
@@ -124,7 +124,7 @@ describe('sync_global_pgds (arch/x86/mm/init_64.c)', () => {
       { name: 'B', run: (c: Cpu) => pgd_alloc(c, k, child) },
     ]);
     const exec = new Execution(prog);
-    const s = new DporScheduler();
+    const s = new OptimalDporScheduler();
     let executions = 0;
     while (s.startExecution()) {
       const o = exec.run(s);

@@ -5,7 +5,7 @@ import { Execution } from '../../src/engine/execution.js';
 import { FrameState } from '../../src/machine/frame-state.js';
 import { type AllocMode, PhysicalMemory } from '../../src/machine/physical-memory.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
-import { DporScheduler } from '../../src/scheduler/dpor.js';
+import { SourceDporScheduler } from '../../src/scheduler/source-dpor.js';
 import { explore } from '../helpers/programs.js';
 
 describe("the frame allocator's modes", () => {
@@ -59,8 +59,8 @@ describe("the frame allocator's modes", () => {
     const any = freeVsAlloc('any');
     const a = explore(any.prog, new DfsScheduler(), [any.got]);
     expect([a.executions, [...a.finals].sort()]).toEqual([4, ['1', '2']]);
-    expect(explore(freeVsAlloc('any').prog, new DporScheduler(), []).executions).toBe(3);
-    expect(explore(freeVsAlloc('lowest').prog, new DporScheduler(), []).executions).toBe(2);
+    expect(explore(freeVsAlloc('any').prog, new SourceDporScheduler(), []).executions).toBe(3);
+    expect(explore(freeVsAlloc('lowest').prog, new SourceDporScheduler(), []).executions).toBe(2);
     // the frame choice is a value step (~v) after the CPU step of the allocation
     const exec = new Execution(any.prog);
     const dfs = new DfsScheduler();

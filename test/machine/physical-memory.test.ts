@@ -66,6 +66,52 @@ describe('PhysicalMemory', () => {
     expect(m.load(PAGE_SIZE * 2)).toBe(0n);
   });
 
+  it('reset undoes word writes newest first, mixed with whole-frame writes, execution after execution', () => {
+    const m = new PhysicalMemory(4);
+    const w = m.allocWord(7n);
+    m.store(PAGE_SIZE * 3, -5n);
+    m.snapshot();
+    for (let run = 0; run < 3; run++) {
+      m.store(w, 1n);
+      m.store(w, 2n);
+      m.cas(PAGE_SIZE * 3, -5n, 0x7fff_ffff_ffff_ffffn);
+      m.store32(PAGE_SIZE * 3 + 12, 9);
+      const f = m.alloc(FrameState.Pte); // frame 1: zeroed, then written word by word
+      m.store(f * PAGE_SIZE + 8, 4n);
+      m.copy(PAGE_SIZE * 2, PAGE_SIZE * 3, 2);
+      m.reset();
+      expect(m.load(w)).toBe(7n);
+      expect(m.load(PAGE_SIZE * 3)).toBe(-5n);
+      expect(m.load(PAGE_SIZE * 3 + 8)).toBe(0n);
+      expect(m.state(1)).toBe(FrameState.Free);
+      expect(m.load(PAGE_SIZE + 8)).toBe(0n);
+      expect(m.load(PAGE_SIZE * 2)).toBe(0n);
+    }
+  });
+
+  it('reset after more word writes than the undo log holds copies the whole snapshot', () => {
+    const m = new PhysicalMemory(2);
+    m.snapshot();
+    for (let i = 0; i < 40_000; i++) m.store(PAGE_SIZE + 8 * (i % 512), BigInt(i + 1));
+    m.reset();
+    for (let i = 0; i < 512; i++) expect(m.load(PAGE_SIZE + 8 * i)).toBe(0n);
+    m.store(PAGE_SIZE, 3n); // and the log works again after that reset
+    m.reset();
+    expect(m.load(PAGE_SIZE)).toBe(0n);
+  });
+
+  it('firstDifference and firstNonZero find the first differing or non-zero word, or -1', () => {
+    const m = new PhysicalMemory(3);
+    expect(m.firstDifference(PAGE_SIZE, 2 * PAGE_SIZE, 512)).toBe(-1);
+    m.store(2 * PAGE_SIZE + 8 * 300, 1n << 40n); // differs in the high half only
+    expect(m.firstDifference(PAGE_SIZE, 2 * PAGE_SIZE, 512)).toBe(300);
+    expect(m.firstDifference(PAGE_SIZE, 2 * PAGE_SIZE, 300)).toBe(-1);
+    expect(m.firstNonZero(PAGE_SIZE, 512)).toBe(-1);
+    expect(m.firstNonZero(2 * PAGE_SIZE, 512)).toBe(300);
+    m.store(2 * PAGE_SIZE + 8 * 7, -1n);
+    expect(m.firstNonZero(2 * PAGE_SIZE, 512)).toBe(7);
+  });
+
   it('resetAll restores writes made through another view of the same buffer', () => {
     const m = new PhysicalMemory(2);
     m.snapshot();

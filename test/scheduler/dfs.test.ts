@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedScheduler } from '../../src/scheduler/bounded.js';
 import { DfsScheduler } from '../../src/scheduler/dfs.js';
-import { DporScheduler } from '../../src/scheduler/dpor.js';
+import { SourceDporScheduler } from '../../src/scheduler/source-dpor.js';
 import { explore, program, steps } from '../helpers/programs.js';
 
 // Exact execution counts, as shuttle's basic/dfs.rs asserts them: n CPUs of k independent steps
@@ -33,7 +33,7 @@ describe('DfsScheduler (plain, exhaustive)', () => {
 describe('DporScheduler', () => {
   it('explores independent CPUs once', () => {
     const prog = program(['a', 'b', 'c'], [steps(3), steps(3), steps(3)]);
-    const s = new DporScheduler();
+    const s = new SourceDporScheduler();
     const t = explore(prog, s);
     expect(t.executions).toBe(1);
     expect(s.exhausted).toBe(true);

@@ -15,6 +15,14 @@ import { __flush_tlb_kernel_pgtable, flush_tlb_kernel_range } from '../tlb.js';
  * under mem_hotplug_lock held for write (arch_remove_memory) and takes no init_mm lock.
  */
 
+/** `tableEmpty` is whether all 512 entries of `table` are none (a zero word is none in every format) */
+function tableEmpty(c: Cpu, k: KernelMachine, table: number): boolean {
+  const first = c.mem.firstNonZero(table, 512);
+  if (first < 0) return true;
+  for (let i = first; i < 512; i++) if (!k.fmt.none(c.mem.load(table + 8 * i))) return false;
+  return true;
+}
+
 function span(k: KernelMachine, level: number): bigint {
   return 1n << k.fmt.shift(level);
 }
@@ -136,7 +144,7 @@ function* free_empty_pte_table(c: Cpu, k: KernelMachine, pmdp: number, addr: big
     addr += span(k, 1);
   } while (addr < end);
   yield c.awaitRange(table, 512, () => true, 'pte_none(__ptep_get(&ptep[i])) x512');
-  for (let i = 0; i < 512; i++) if (!k.fmt.none(c.mem.load(table + 8 * i))) return c.leave();
+  if (!tableEmpty(c, k, table)) return c.leave();
   const lo = start & ~(span(k, 2) - 1n);
   yield* assertNoLocklessWalk(c, k, lo, lo + span(k, 2), `free ${k.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, k, pmdp, 2, 0n, 'pmd_clear');
@@ -164,7 +172,7 @@ function* free_empty_pmd_table(c: Cpu, k: KernelMachine, pudp: number, addr: big
     addr = next;
   } while (addr < end);
   yield c.awaitRange(table, 512, () => true, 'pmd_none(READ_ONCE(pmdp[i])) x512');
-  for (let i = 0; i < 512; i++) if (!k.fmt.none(c.mem.load(table + 8 * i))) return c.leave();
+  if (!tableEmpty(c, k, table)) return c.leave();
   const lo = start & ~(span(k, 3) - 1n);
   yield* assertNoLocklessWalk(c, k, lo, lo + span(k, 3), `free ${k.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, k, pudp, 3, 0n, 'pud_clear');

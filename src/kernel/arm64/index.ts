@@ -10,3 +10,4 @@ export { type Arm64Options, arm64 } from './arch.js';
 export * from './hotremove.js';
 export * from './mmu.js';
 export * from './pageattr.js';
+export * from './set-pte.js';

@@ -42,8 +42,8 @@ export function* pmd_free_pte_page(
   yield* writeEntry(c, k, pmdp, 2, 0n, 'pmd_clear');
   yield* __flush_tlb_kernel_pgtable(c, k, addr);
   if (ptdumpLock) {
-    yield* mmap_read_lock(c, k.initMm);
-    yield* mmap_read_unlock(c, k.initMm);
+    yield mmap_read_lock(c, k.initMm);
+    yield mmap_read_unlock(c, k.initMm);
   }
   yield* assertNoLocklessWalk(c, k, lo, hi, `free ${k.ghost.frameName(table >>> 12)}`);
   yield* free_pgtable_page(c, k, table >>> 12, 'pte_free_kernel');

@@ -22,13 +22,13 @@ export function pgdJoinOracle(k: KernelMachine): Oracle {
     name: 'I4 complete clone and I2 on joining pgd_list',
     afterStep(mem, _cpu, op) {
       if (op.kind !== OpKind.Store) return;
+      // a join stores into the list head or an entry's next: cheap tests on the address first
+      const prev = op.addr === k.pgdListHead ? null : k.mmOfLru(op.addr);
+      if (op.addr !== k.pgdListHead && !prev) return;
       const joined = k.mmOfLru(k.__pa(op.value));
       if (!joined) return;
       const load = (a: number) => mem.load(a);
-      if (op.addr !== k.pgdListHead) {
-        const prev = k.mmOfLru(op.addr);
-        if (!prev || !ghostPgdList(k, load).includes(prev)) return;
-      }
+      if (prev && !ghostPgdList(k, load).includes(prev)) return;
       if (mem.load(joined.cloneDone) !== 1n) {
         throw new Violation(
           INCOMPLETE_CLONE,

@@ -18,8 +18,9 @@ function hex(e: bigint): string {
 
 /** `isSynced` says whether a sync of top-level slot `slot` has returned (ghost bitmap). */
 export function isSynced(k: KernelMachine, mem: PhysicalMemory, slot: number): boolean {
-  const word = mem.load(k.syncedSlots + (slot >>> 6) * 8);
-  return ((word >> BigInt(slot & 63)) & 1n) === 1n;
+  // the 32-bit half that holds the bit (little-endian: bits 0-31 first): no bigint per test
+  const half = mem.load32(k.syncedSlots + (slot >>> 6) * 8 + ((slot & 32) >>> 3));
+  return ((half >>> (slot & 31)) & 1) === 1;
 }
 
 /**

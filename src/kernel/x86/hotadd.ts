@@ -59,24 +59,24 @@ function* phys_pmd_init(
     const pmd = yield* readEntry(c, k, pmdp, 2, 'pmd_none(*pmd)');
     if (!k.fmt.none(pmd)) {
       if (!k.fmt.leaf(pmd, 2)) {
-        yield* spin_lock(c, k.initMm.pageTableLock);
+        yield spin_lock(c, k.initMm.pageTableLock);
         const pte = tableOf(c, k, yield* readEntry(c, k, pmdp, 2, 'pmd_page_vaddr(*pmd)'), 1, pmdp);
         yield* phys_pte_init(c, k, pte, p, stop);
-        yield* spin_unlock(c, k.initMm.pageTableLock);
+        yield spin_unlock(c, k.initMm.pageTableLock);
       }
       continue;
     }
     if (mask & MASK_2M) {
-      yield* spin_lock(c, k.initMm.pageTableLock);
+      yield spin_lock(c, k.initMm.pageTableLock);
       yield* writeEntry(c, k, pmdp, 2, k.fmt.mkLeaf(p, 2), 'set_pmd_init');
-      yield* spin_unlock(c, k.initMm.pageTableLock);
+      yield spin_unlock(c, k.initMm.pageTableLock);
       continue;
     }
     const pte = yield* alloc_pgtable(c, FrameState.Pte, 'pte', 'alloc_low_page');
     yield* phys_pte_init(c, k, pte * 4096, p, stop);
-    yield* spin_lock(c, k.initMm.pageTableLock);
+    yield spin_lock(c, k.initMm.pageTableLock);
     yield* writeEntry(c, k, pmdp, 2, k.fmt.mkTable(BigInt(pte * 4096), 2), 'pmd_populate_kernel_init');
-    yield* spin_unlock(c, k.initMm.pageTableLock);
+    yield spin_unlock(c, k.initMm.pageTableLock);
   }
   c.leave();
 }
@@ -105,9 +105,9 @@ function* phys_pud_init(
     }
     const pmd = yield* alloc_pgtable(c, FrameState.Pmd, 'pmd', 'alloc_low_page');
     yield* phys_pmd_init(c, k, pmd * 4096, p, stop, mask);
-    yield* spin_lock(c, k.initMm.pageTableLock);
+    yield spin_lock(c, k.initMm.pageTableLock);
     yield* writeEntry(c, k, pudp, 3, k.fmt.mkTable(BigInt(pmd * 4096), 3), 'pud_populate_init');
-    yield* spin_unlock(c, k.initMm.pageTableLock);
+    yield spin_unlock(c, k.initMm.pageTableLock);
   }
   c.leave();
 }
@@ -139,9 +139,9 @@ function* phys_p4d_init(
     }
     const pud = yield* alloc_pgtable(c, FrameState.Pud, 'pud', 'alloc_low_page');
     yield* phys_pud_init(c, k, pud * 4096, p, stop, mask);
-    yield* spin_lock(c, k.initMm.pageTableLock);
+    yield spin_lock(c, k.initMm.pageTableLock);
     yield* writeEntry(c, k, p4dp, 4, k.fmt.mkTable(BigInt(pud * 4096), 4), 'p4d_populate_init');
-    yield* spin_unlock(c, k.initMm.pageTableLock);
+    yield spin_unlock(c, k.initMm.pageTableLock);
   }
   c.leave();
 }
@@ -182,7 +182,7 @@ export function* kernel_physical_mapping_init(
       'alloc_low_page',
     );
     yield* phys_p4d_init(c, k, t * 4096, p, stop, mask);
-    yield* spin_lock(c, k.initMm.pageTableLock);
+    yield spin_lock(c, k.initMm.pageTableLock);
     yield* writeEntry(
       c,
       k,
@@ -191,7 +191,7 @@ export function* kernel_physical_mapping_init(
       k.fmt.mkTable(BigInt(t * 4096), top),
       l5 ? 'pgd_populate_init' : 'p4d_populate_init',
     );
-    yield* spin_unlock(c, k.initMm.pageTableLock);
+    yield spin_unlock(c, k.initMm.pageTableLock);
     changed = true;
   }
   if (changed) yield* sync_global_pgds(c, k, va(k, paddr), va(k, end) - 1n);

@@ -58,15 +58,15 @@ function* free_table(
   c.enter(fn);
   const names = ['', 'pte', 'pmd', 'pud', 'p4d'];
   yield c.awaitRange(table, 512, () => true, `${names[level]}_none(*${names[level]}) x512`);
-  for (let i = 0; i < 512; i++) if (c.mem.load(table + 8 * i) !== 0n) return c.leave();
+  if (c.mem.firstNonZero(table, 512) >= 0) return c.leave();
   const span = 1n << k.fmt.shift(level + 1);
   const lo = va & ~(span - 1n);
   yield* assertNoLocklessWalk(c, k, lo, lo + span, `free ${k.ghost.frameName(table >>> 12)}`);
   const up = yield* readEntry(c, k, parent, level + 1, `${names[level + 1]}_page(*${names[level + 1]})`);
   yield* free_pagetable(c, k, tableOf(c, k, up, level, parent) >>> 12);
-  yield* spin_lock(c, k.initMm.pageTableLock);
+  yield spin_lock(c, k.initMm.pageTableLock);
   yield* writeEntry(c, k, parent, level + 1, 0n, `${names[level + 1]}_clear`);
-  yield* spin_unlock(c, k.initMm.pageTableLock);
+  yield spin_unlock(c, k.initMm.pageTableLock);
   c.leave();
 }
 
@@ -92,9 +92,9 @@ function* remove_pte_table(
       yield* free_pagetable(c, k, Number(k.fmt.addr(page) >> 12n));
     }
     yield* assertNoLocklessWalk(c, k, addr, addr + 4096n, 'clear a pte');
-    yield* spin_lock(c, k.initMm.pageTableLock);
+    yield spin_lock(c, k.initMm.pageTableLock);
     yield* writeEntry(c, k, pte, 1, 0n, 'pte_clear');
-    yield* spin_unlock(c, k.initMm.pageTableLock);
+    yield spin_unlock(c, k.initMm.pageTableLock);
   }
   yield* flush_tlb_all(c, k);
   c.leave();
@@ -126,9 +126,9 @@ function* remove_pmd_table(
       if (!whole && !vmemmap_pmd_is_unused(c, block)) continue;
       if (!direct || !whole) yield* free_hugepage_table(c, k, block);
       yield* assertNoLocklessWalk(c, k, addr, next, 'clear a pmd leaf');
-      yield* spin_lock(c, k.initMm.pageTableLock);
+      yield spin_lock(c, k.initMm.pageTableLock);
       yield* writeEntry(c, k, pmdp, 2, 0n, 'pmd_clear');
-      yield* spin_unlock(c, k.initMm.pageTableLock);
+      yield spin_unlock(c, k.initMm.pageTableLock);
       continue;
     }
     const pmd = yield* readEntry(c, k, pmdp, 2, 'pmd_page_vaddr(*pmd)');
@@ -155,9 +155,9 @@ function* remove_pud_table(
     if (!k.fmt.present(yield* readEntry(c, k, pudp, 3, 'pud_present(*pud)'), 3)) continue;
     const leaf = k.fmt.leaf(yield* readEntry(c, k, pudp, 3, 'pud_leaf(*pud)'), 3);
     if (leaf && addr % (1n << 30n) === 0n && next % (1n << 30n) === 0n) {
-      yield* spin_lock(c, k.initMm.pageTableLock);
+      yield spin_lock(c, k.initMm.pageTableLock);
       yield* writeEntry(c, k, pudp, 3, 0n, 'pud_clear');
-      yield* spin_unlock(c, k.initMm.pageTableLock);
+      yield spin_unlock(c, k.initMm.pageTableLock);
       continue;
     }
     const pmdTable = tableOf(c, k, yield* readEntry(c, k, pudp, 3, 'pmd_offset(pud, 0)'), 2, pudp);

@@ -61,9 +61,9 @@ export function* pgd_alloc(c: Cpu, k: KernelMachine, mm: MmInfo): Steps<number> 
   const frame = Number(yield c.alloc(FrameState.Pgd, `${mm.name}.pgd`, '_pgd_alloc', pgdAllocationOrder(k)));
   const pgd = frame * 4096;
   yield c.store(mm.pgd, k.__va(pgd), 'mm->pgd');
-  yield* spin_lock(c, k.pgdLock);
+  yield spin_lock(c, k.pgdLock);
   yield* pgd_ctor(c, k, mm, pgd);
-  yield* spin_unlock(c, k.pgdLock);
+  yield spin_unlock(c, k.pgdLock);
   if (k.bugs.forkJoinsOutsideLock) yield* pgd_list_add(c, k, mm);
   return pgd;
 }
@@ -74,9 +74,9 @@ export function* pgd_alloc(c: Cpu, k: KernelMachine, mm: MmInfo): Steps<number> 
  */
 export function* pgd_dtor(c: Cpu, k: KernelMachine, mm: MmInfo): Steps {
   c.enter('pgd_dtor');
-  if (!k.bugs.exitWithoutLock) yield* spin_lock(c, k.pgdLock);
+  if (!k.bugs.exitWithoutLock) yield spin_lock(c, k.pgdLock);
   yield* pgd_list_del(c, k, mm);
-  if (!k.bugs.exitWithoutLock) yield* spin_unlock(c, k.pgdLock);
+  if (!k.bugs.exitWithoutLock) yield spin_unlock(c, k.pgdLock);
   c.leave();
 }
 

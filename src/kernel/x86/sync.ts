@@ -39,7 +39,7 @@ function* syncOneSlot(
   const set = `set_${level}`;
   const ref = yield c.load(refAddr, none);
   if (entryNone(ref)) return null;
-  if (!k.bugs.syncWithoutLock) yield* spin_lock(c, k.pgdLock);
+  if (!k.bugs.syncWithoutLock) yield spin_lock(c, k.pgdLock);
   for (let mm: MmInfo | null = yield* list_first(c, k); mm; mm = yield* list_next(c, k, mm)) {
     // page_address(page) + pgd_index(addr) is arithmetic on the struct page
     const entry = k.pgdOf(mm, load) + slot * 8;
@@ -51,7 +51,7 @@ function* syncOneSlot(
         ['BUG: kernel NULL pointer dereference, address: 0000000000000000', 'Oops: 0000 [#1] SMP NOPTI'],
       );
     }
-    yield* spin_lock(c, ptlMm.pageTableLock);
+    yield spin_lock(c, ptlMm.pageTableLock);
     const r = yield c.load(refAddr, none);
     const e = yield c.load(entry, none);
     if (!entryNone(r) && !entryNone(e) && entryPfn(e) !== entryPfn(r)) {
@@ -62,9 +62,9 @@ function* syncOneSlot(
       );
     }
     if (entryNone(e)) yield c.store(entry, r, set);
-    yield* spin_unlock(c, ptlMm.pageTableLock);
+    yield spin_unlock(c, ptlMm.pageTableLock);
   }
-  if (!k.bugs.syncWithoutLock) yield* spin_unlock(c, k.pgdLock);
+  if (!k.bugs.syncWithoutLock) yield spin_unlock(c, k.pgdLock);
   return { slot, ref, va: formatVa(addr) };
 }
 

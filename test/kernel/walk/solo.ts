@@ -2,7 +2,7 @@ import { Execution } from '../../../src/engine/execution.js';
 import type { Program } from '../../../src/engine/program.js';
 import type { Scheduler } from '../../../src/engine/scheduling.js';
 import { formatTraceStep, type TraceStep } from '../../../src/engine/trace.js';
-import { DporScheduler } from '../../../src/scheduler/dpor.js';
+import { OptimalDporScheduler } from '../../../src/scheduler/optimal-dpor.js';
 
 /** `lowestFirst` runs the lowest enabled CPU at every step: one execution, no preemption. */
 export function lowestFirst(): Scheduler {
@@ -34,7 +34,7 @@ export function runTraced(prog: Program) {
 /** `dpor` explores `prog` exhaustively and counts executions and violations by key. */
 export function dpor(prog: Program): { executions: number; violations: Map<string, number> } {
   const exec = new Execution(prog);
-  const s = new DporScheduler();
+  const s = new OptimalDporScheduler();
   const out = { executions: 0, violations: new Map<string, number>() };
   while (s.startExecution()) {
     const o = exec.run(s);
