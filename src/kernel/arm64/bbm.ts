@@ -49,7 +49,9 @@ function sizeChange(old: bigint, next: bigint, level: number): boolean {
  * (`system_supports_bbml2_noabort()`, the model's `arm64({ bbml2NoAbort: true })`), a block
  * replaced by a table or a table by a block is allowed without it, the relaxed rule the kernel's
  * split_kernel_leaf_mapping() relies on (the table's contents are not compared with the block).
- * Needs the caches (`--tlb on`): what no CPU has cached cannot conflict in this model.
+ * Needs the caches (`--tlb on`): what no CPU has cached cannot conflict in this model. A cached
+ * entry that maps no memory of the machine (garbage a walk read, which the bad-entry oracle
+ * reports) is not compared.
  */
 export function checkBreakBeforeMake(c: Cpu, k: KernelMachine, p: number, level: number, v: bigint): void {
   if (c.mem.tlb !== 'on') return;
@@ -57,6 +59,8 @@ export function checkBreakBeforeMake(c: Cpu, k: KernelMachine, p: number, level:
   for (let cpu = 0; cpu < k.cpus.length; cpu++) {
     for (const e of k.tlb.entries(c.mem, cpu)) {
       if (e.from !== p || e.entry === v || pgattr_change_is_safe(e.entry, v)) continue;
+      // a cached entry to no memory of the machine is garbage a walk read (the bad-entry oracle's)
+      if (Number(k.fmt.addr(e.entry) >> 12n) >= k.frames) continue;
       if (bbml2 && sizeChange(e.entry, v, level)) continue;
       const g = k.ghost;
       const hex = (x: bigint) => `0x${BigInt.asUintN(64, x).toString(16)}`;
