@@ -12,6 +12,7 @@ import {
 import { parallelSearch } from '../explore/parallel.js';
 import { ExplorerPool, PoolError } from '../explore/parallel-pool.js';
 import { notRunResult, type SearchHooks, search } from '../explore/search.js';
+import { shardSearch } from '../explore/shard.js';
 import {
   isMemoryModelName,
   MEMORY_MODELS,
@@ -25,7 +26,7 @@ import { junitXml } from '../report/junit.js';
 import { formatSummary, formatTable, formatViolation, formatViolationLine } from '../report/text.js';
 import { outDirProblem, writeRun } from '../report/write.js';
 import { UsageError } from './errors.js';
-import { parseCount, parseDuration, parseRequested, parseSeed, parseStrategy } from './parse.js';
+import { parseCount, parseDuration, parseRequested, parseSeed, parseShard, parseStrategy } from './parse.js';
 import { ProgressDisplay, type ProgressStyle, progressStyle } from './progress.js';
 import { parseProgressMode } from './progress-lines.js';
 import { SIGNAL_EXIT, type StopSignal, StopSignals } from './signals.js';
@@ -58,6 +59,8 @@ export interface CheckFlags {
   /** print every violation's full report on the terminal, not one line each */
   verbose?: boolean;
   memoryModel?: string;
+  /** `--shard i/n` (PAGERACE_SHARD) */
+  shard?: string;
 }
 
 /** `junitTarget` is where `--reporter junit` writes: --junit FILE, else the run folder (null: no junit). */
@@ -109,6 +112,13 @@ export function searchOptions(flags: CheckFlags): SearchOptions {
   o.keepGoing = flags.keepGoing === true;
   o.executor = parseExecutor(flags.executor);
   if (flags.memoryModel !== undefined) o.memoryModel = parseMemoryModel(flags.memoryModel);
+  if (flags.shard !== undefined) {
+    o.shard = parseShard(flags.shard);
+    if (o.executor === 'threads')
+      throw new UsageError(
+        '--shard splits the search across explorer workers: it does not go with --executor threads',
+      );
+  }
   o.minimize = flags.minimize;
   o.stallMs = stallLimit();
   return o;
@@ -214,16 +224,19 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
   const label = specs.length === 0 ? 'all' : specs.join('+');
   if (outDir !== false) {
     const files = writeRun(outDir, label, report, results);
-    if (!json) {
-      console.log(`Report: ${files.report}`);
-      if (results.some((r) => r.violations.length > 0))
-        console.log(`Traces: ${files.trace}\nTimelines: ${files.timelines.index}`);
-    }
+    if (!json) printRunFiles(files, results);
     if (junit === 'run-folder') writeJunit(join(files.dir, 'junit.xml'), label, results, startedAt);
   }
   if (junit !== null && junit !== 'run-folder') writeJunit(junit, label, results, startedAt);
   printErrors(results, signals);
   return code;
+}
+
+/** `printRunFiles` names the files of a run folder: the report, and the traces when there are any. */
+export function printRunFiles(files: ReturnType<typeof writeRun>, results: readonly SearchResult[]): void {
+  console.log(`Report: ${files.report}`);
+  if (results.some((r) => r.violations.length > 0))
+    console.log(`Traces: ${files.trace}\nTimelines: ${files.timelines.index}`);
 }
 
 /** `Display` is how a check shows itself on the terminal. */
@@ -285,7 +298,8 @@ async function searchTargets(
     );
     let r: SearchResult;
     try {
-      r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
+      if (pool && opts.shard) r = await shardSearch(t, opts, pool, opts.shard, hooks);
+      else r = pool ? await parallelSearch(t, opts, pool, hooks) : await search(t, opts, hooks);
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
       results.push(notRunResult(t, opts, 'model error', e.message));

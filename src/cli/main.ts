@@ -12,6 +12,7 @@ import {
 import { runCheck } from './check.js';
 import { describeError, ExitCode } from './errors.js';
 import { runList } from './list.js';
+import { runMerge } from './merge.js';
 import { collect } from './parse.js';
 import { runReplay } from './replay.js';
 import { runShow } from './show.js';
@@ -24,7 +25,8 @@ Exit codes:
   0    every variant proven as it expects (its violation found, or clean after a complete search)
   1    a mismatch: a violation that was not expected, or an expected one missed
   2    usage or model error (one line on stderr)
-  3    inconclusive: some variant unknown (time, budget, preemption or delay bound ran out) or not run
+  3    inconclusive: some variant unknown (time, budget, preemption or delay bound ran out, or a
+       --shard share without a violation: it proves nothing until merged) or not run
   130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM, after writing the partial report`;
 
 const REPLAY_EXIT_CODES = `
@@ -113,6 +115,12 @@ export function buildCli(): Command {
     )
     .addOption(
       new Option(
+        '--shard <i/n>',
+        'explore shard i of n (from 0) of each search and write its partial report; `pagerace merge` joins the n reports',
+      ).env('PAGERACE_SHARD'),
+    )
+    .addOption(
+      new Option(
         '--tlb <mode>',
         'on (default: per-CPU TLB and paging-structure caches, filled by hardware walks) | off (every walk reads memory)',
       ).env('PAGERACE_TLB'),
@@ -142,6 +150,21 @@ export function buildCli(): Command {
       process.exitCode = await runCheck(models, flags);
     });
   for (const o of strategyFlagOptions()) check.addOption(o);
+
+  program
+    .command('merge')
+    .description(
+      'join the reports of the shards of one check (run with --shard i/n) into the report one run gives',
+    )
+    .argument('<reports...>', 'the run folders (or report.json files) of every shard')
+    .option('--model <file...>', 'the model files the shards checked (a report never loads a file by itself)')
+    .option('--json', 'print the merged report as JSON')
+    .option('--out <dir>', `write <dir>/<run-id>/report.json and trace.txt (default ${DEFAULT_OUT})`)
+    .option('--no-out', 'write no report files')
+    .addHelpText('after', CHECK_EXIT_CODES)
+    .action(async (reports: string[], flags) => {
+      process.exitCode = await runMerge(reports, flags);
+    });
 
   program
     .command('replay')

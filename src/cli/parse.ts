@@ -1,3 +1,4 @@
+import type { Shard } from '../explore/shard-plan.js';
 import { looksLikePath } from '../model/load.js';
 import { ParamError, parseParamList } from '../model/params.js';
 import type { Requested } from '../model/settings.js';
@@ -56,6 +57,21 @@ export function parseRequested(
 /** `collect` gathers a repeatable option's values (`--param a=1 --param b=2`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** `MAX_SHARDS` bounds `--shard i/n`: more shards than this are more reports than work. */
+export const MAX_SHARDS = 10_000;
+
+/** `parseShard` checks `--shard i/n` (PAGERACE_SHARD): shard i of n, counted from 0. */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!(count >= 1 && count <= MAX_SHARDS && index < count))
+    throw new UsageError(
+      `--shard must be i/n with 0 <= i < n <= ${MAX_SHARDS} (shard i of n, from 0: 0/4 ... 3/4), got '${text}'`,
+    );
+  return { index, count };
 }
 
 /** `parseSeed` checks `--seed` (PAGERACE_SEED): any text but the empty one. */

@@ -1,6 +1,7 @@
 import type { TraceStep } from '../engine/trace.js';
 import type { ViolationKind } from '../engine/violation.js';
 import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
+import type { ShardPart } from './shard.js';
 
 /** `FoundViolation` is one distinct bug a search found, ready to report. */
 export interface FoundViolation {
@@ -36,9 +37,18 @@ export type Verdict = 'violation' | 'clean' | 'unknown' | 'not run';
 /**
  * `StopReason` says why a search ended: `complete`, the whole space explored; `bound`, every
  * execution within the preemption bound explored (not a proof of `clean`); `not-run`, it never
- * started; the others, cut short.
+ * started; `shard`, a shard (`--shard i/n`) explored its share, which proves nothing alone; the
+ * others, cut short.
  */
-export type StopReason = 'complete' | 'bound' | 'violation' | 'budget' | 'time' | 'interrupted' | 'not-run';
+export type StopReason =
+  | 'complete'
+  | 'bound'
+  | 'violation'
+  | 'budget'
+  | 'time'
+  | 'interrupted'
+  | 'not-run'
+  | 'shard';
 
 /**
  * `Conclusion` is what a result says of the variant's expectation, and so of the exit code:
@@ -84,4 +94,6 @@ export interface SearchResult {
   /** the error that kept the variant from being searched (`not run`), one line */
   error?: string;
   commits: { introduced?: string; fixed?: string[] };
+  /** a shard's share of the search (`--shard i/n`), which `pagerace merge` folds with the others */
+  shard?: ShardPart;
 }

@@ -46,6 +46,11 @@ export interface Tally {
   seen: Map<string, FoldedSighting>;
 }
 
+/** `emptyTally` is the tally of no executions. */
+export function emptyTally(): Tally {
+  return { executions: 0, steps: 0, statistics: {}, violating: 0, seen: new Map() };
+}
+
 /** `foldResult` adds unit result `r`, the next stretch of the sequential order, into `t`. */
 export function foldResult(t: Tally, r: UnitResult): void {
   for (const s of r.sightings) {
@@ -163,7 +168,7 @@ export function initialWork(strategy: StrategyDescriptor, budget: number): Work[
  */
 export class Ledger {
   readonly nodes: WorkNode[];
-  readonly tally: Tally = { executions: 0, steps: 0, statistics: {}, violating: 0, seen: new Map() };
+  readonly tally: Tally = emptyTally();
   /** executions settled but not yet folded, for the progress display */
   unfolded = 0;
   /** steps of the longest execution any unit ran, for the progress display */

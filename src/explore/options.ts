@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { DEFAULT_MAX_STEPS } from '../engine/driver.js';
 import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { StrategyOptions } from '../scheduler/strategy.js';
+import type { Shard } from './shard-plan.js';
 
 /**
  * `SearchOptions` configures one search. Each setting has a command-line flag and an environment
@@ -33,6 +34,8 @@ export interface SearchOptions {
   memoryModel?: MemoryModelName;
   /** how long a search may go without finishing an execution before it is given up (PAGERACE_STALL) */
   stallMs?: number;
+  /** `--shard i/n`: explore only this shard's share of each search (`pagerace merge` joins them) */
+  shard?: Shard;
 }
 
 // The defaults of the settings that are not a strategy's (those are in the strategy's

@@ -6,7 +6,7 @@ import type { FoundViolation, SearchResult, StopReason } from './found.js';
 import { initialWork, Ledger, type Tally, type WorkNode } from './ledger.js';
 import { type SearchOptions, SLICE_MS } from './options.js';
 import type { ExplorerPool } from './parallel-pool.js';
-import type { UnitResult, UnitSpec } from './parallel-unit.js';
+import type { UnitResult, UnitSpec, Work } from './parallel-unit.js';
 import { budgetOf, reportSighting, type SearchHooks, searchResult, strategyOf } from './search.js';
 import { strategyRef } from './strategy-ref.js';
 
@@ -84,6 +84,28 @@ export async function parallelSearch(
   );
 }
 
+/**
+ * `unitSpecOf` is the unit of work `work` of a search of `target` under `opts`, running at most
+ * `cap` executions (an infinite cap: unbounded); a `whole` unit runs without slices, since it
+ * cannot hand work back.
+ */
+export function unitSpecOf(target: Target, opts: SearchOptions, work: Work, cap: number): UnitSpec {
+  return {
+    model: target.model.ref,
+    variant: target.variantName,
+    settings: target.settings,
+    memoryModel: target.memoryModel,
+    strategy: strategyRef(opts.strategy ?? target.variant.strategy ?? 'dfs'),
+    strategyOptions: opts.strategyOptions,
+    seed: opts.seed,
+    maxSteps: opts.maxSteps,
+    keepGoing: opts.keepGoing,
+    work,
+    maxExecutions: Number.isFinite(cap) ? cap : Number.MAX_SAFE_INTEGER,
+    sliceMs: work.kind === 'whole' ? 0 : SLICE_MS,
+  };
+}
+
 /** `News` is a unit that finished: its result, or what it threw. */
 interface News {
   n: WorkNode;
@@ -96,7 +118,7 @@ interface News {
  * settles what they return, asks running units to share work when a worker idles, and applies
  * the time limit, Ctrl-C and pool failures, until the ledger has stopped and nothing runs.
  */
-class Coordinator {
+export class Coordinator {
   private running = 0;
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
@@ -112,13 +134,13 @@ class Coordinator {
     private readonly started: number,
   ) {
     this.deadline = started + opts.timeMs;
+    pool.onFatal(() => this.notify());
   }
 
   /** `drive` runs the ledger to its end. */
   async drive(ledger: Ledger): Promise<void> {
     const pool = this.pool;
     pool.onNotice = (m) => this.hooks.onNotice?.(m);
-    pool.onFatal(() => this.notify());
     for (;;) {
       this.takeNews(ledger);
       if (pool.failure && !this.failure) {
@@ -202,22 +224,7 @@ class Coordinator {
   }
 
   private specFor(n: WorkNode): UnitSpec {
-    const target = this.target;
-    const opts = this.opts;
-    return {
-      model: target.model.ref,
-      variant: target.variantName,
-      settings: target.settings,
-      memoryModel: target.memoryModel,
-      strategy: strategyRef(opts.strategy ?? target.variant.strategy ?? 'dfs'),
-      strategyOptions: opts.strategyOptions,
-      seed: opts.seed,
-      maxSteps: opts.maxSteps,
-      keepGoing: opts.keepGoing,
-      work: n.work,
-      maxExecutions: n.cap,
-      sliceMs: n.work.kind === 'whole' ? 0 : SLICE_MS,
-    };
+    return unitSpecOf(this.target, this.opts, n.work, n.cap);
   }
 
   private progress(ledger: Ledger, now: number): void {

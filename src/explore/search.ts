@@ -216,6 +216,8 @@ export type SearchCounts = Pick<
   budget: number;
   /** set when the search stopped because its workers failed */
   failure?: string;
+  /** a shard's place, `i/n` (`--shard`) */
+  shard?: string;
 };
 
 /** `unfinishedReason` says why a search that stopped by `stoppedBy` proved nothing. */
@@ -239,6 +241,8 @@ function unfinishedReason(
     }
     case 'interrupted':
       return counts.failure === undefined ? 'interrupted' : 'worker failure';
+    case 'shard':
+      return `shard ${counts.shard}`;
     default:
       return stoppedBy;
   }
@@ -268,7 +272,9 @@ export function searchResult(
   else if (expectKind === null) {
     conclusion = verdict === 'violation' ? 'mismatch' : complete ? 'ok' : 'inconclusive';
   } else if (violations.some((v) => v.kind === expectKind)) conclusion = 'ok';
-  else if (verdict === 'unknown' && stoppedBy === 'interrupted') conclusion = 'inconclusive';
+  // an interrupted search, or one shard's share of it, may have stopped short of the violation
+  else if (verdict === 'unknown' && (stoppedBy === 'interrupted' || stoppedBy === 'shard'))
+    conclusion = 'inconclusive';
   else conclusion = 'mismatch';
   const reason = verdict === 'unknown' ? unfinishedReason(stoppedBy, counts, strategy, opts) : null;
   return {
