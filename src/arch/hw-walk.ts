@@ -27,26 +27,47 @@ export interface Translation {
 }
 
 /**
+ * `WalkAnswer` is what answers a walk's read when it is not memory's entry at that level: an entry
+ * a translation cache holds for the address at `level` (the read's level or one below it: the walk
+ * then goes on from there), read from `addr` when it was cached.
+ */
+export interface WalkAnswer {
+  entry: bigint;
+  level: number;
+  addr: number;
+}
+
+/**
  * `hardwareWalk` is the MMU's translation of `va` from the top table at physical address `top`:
  * one read per level, stopping at a leaf or at an entry that is not present (the hardware never
  * caches a non-present entry, docs/kernel-facts.md). It describes the walk without performing
  * it: it yields each entry it must read and is resumed with that entry's value, so the kernel's
- * `hw_access` turns each read into a scheduling point with its checks, and a TLB or
- * paging-structure cache can later answer some of these reads (or start the walk lower down)
- * without touching memory.
+ * `hardware_walk` turns each read into a scheduling point with its checks; a TLB or
+ * paging-structure cache answers a read with a `WalkAnswer` instead (a cached entry at that level,
+ * or one lower down, from which the walk continues).
  */
 export function* hardwareWalk(
   fmt: PageTableFormat,
   top: number,
   va: bigint,
-): Generator<WalkRead, Translation, bigint> {
+): Generator<WalkRead, Translation, bigint | WalkAnswer> {
   const steps: WalkStep[] = [];
   let table = top;
   for (let level = fmt.levels; level >= 1; level--) {
-    const index = vaIndex(fmt, va, level);
-    const read: WalkRead = { level, index, addr: table + 8 * index };
-    const entry = yield read;
-    steps.push({ ...read, entry });
+    const read: WalkRead = {
+      level,
+      index: vaIndex(fmt, va, level),
+      addr: table + 8 * vaIndex(fmt, va, level),
+    };
+    const answer = yield read;
+    let entry: bigint;
+    if (typeof answer === 'bigint') {
+      entry = answer;
+      steps.push({ ...read, entry });
+    } else {
+      ({ entry, level } = answer);
+      steps.push({ level, index: vaIndex(fmt, va, level), addr: answer.addr, entry });
+    }
     if (!fmt.present(entry, level)) return { pa: null, level, steps };
     if (level === 1 || fmt.leaf(entry, level)) {
       const span = (1n << fmt.shift(level)) - 1n;

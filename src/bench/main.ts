@@ -12,7 +12,9 @@
  * Flags: `--json` (the headline figures as one JSON object on stdout), `--quick` (a smaller run,
  * under a minute), `--label NAME` (appended to the result file's name), `--rss-seconds N` (length
  * of the memory run; default 300, 15 with --quick), `--growth` (only how fork-vs-sync grows with
- * its tasks and forkers, ./growth.ts: results/bench/<date>-growth[-quick][-<label>].json).
+ * its tasks and forkers, ./growth.ts: results/bench/<date>-growth[-quick][-<label>].json), `--tlb`
+ * (only the cost of the translation caches: complete DPOR searches with `--tlb on` against `--tlb
+ * off`, ./tlb.ts: results/bench/<date>-tlb[-quick][-<label>].json).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -39,6 +41,7 @@ import { fastCheckLostUpdate } from './peer.js';
 import { measureRss, type RssFigure } from './rss.js';
 import { measureSoak } from './soak.js';
 import { measureStartup } from './startup.js';
+import { measureTlbCost, TLB_TARGETS } from './tlb.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, here.includes(`${join('dist', 'src')}`) ? '../../..' : '../..');
@@ -67,20 +70,29 @@ interface BenchFlags {
   label: string;
   rssSeconds: number;
   growth: boolean;
+  tlb: boolean;
 }
 
 function parseFlags(argv: string[]): BenchFlags {
-  const flags: BenchFlags = { json: false, quick: false, label: '', rssSeconds: 0, growth: false };
+  const flags: BenchFlags = {
+    json: false,
+    quick: false,
+    label: '',
+    rssSeconds: 0,
+    growth: false,
+    tlb: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') flags.json = true;
     else if (a === '--quick') flags.quick = true;
     else if (a === '--growth') flags.growth = true;
+    else if (a === '--tlb') flags.tlb = true;
     else if (a === '--label' && i + 1 < argv.length) flags.label = argv[++i];
     else if (a === '--rss-seconds' && i + 1 < argv.length) flags.rssSeconds = Number(argv[++i]);
     else {
       process.stderr.write(
-        `bench: unknown flag ${a} (--json, --quick, --growth, --label NAME, --rss-seconds N)\n`,
+        `bench: unknown flag ${a} (--json, --quick, --growth, --tlb, --label NAME, --rss-seconds N)\n`,
       );
       process.exit(2);
     }
@@ -381,9 +393,59 @@ async function growthMain(flags: BenchFlags): Promise<void> {
   }
 }
 
+/**
+ * `tlbMain` is `npm run bench -- --tlb`: what the translation caches cost, each target searched
+ * to the end with the caches on and off in the same run (./tlb.ts).
+ */
+async function tlbMain(flags: BenchFlags): Promise<void> {
+  const started = new Date();
+  const loadAtStart = loadavg()[0];
+  const rounds = flags.quick ? 1 : 3;
+  // the first search pays for the JIT: one round of the first target first, not counted
+  await measureTlbCost(TLB_TARGETS.slice(0, 1), 1);
+  log(`exhaustive DPOR, one thread, --tlb on against --tlb off (best of ${rounds}):`);
+  const figures = await measureTlbCost(TLB_TARGETS, rounds, (f) =>
+    log(
+      `  ${f.target}: on ${f.on.executions} executions ${f.on.cpuSeconds.toFixed(3)} CPU s, off ${f.off.executions} executions ${f.off.cpuSeconds.toFixed(3)} CPU s: ${f.cpuRatio.toFixed(2)}x`,
+    ),
+  );
+  const file = resultFile(started, flags, 'tlb');
+  const result = {
+    date: started.toISOString(),
+    commit: gitCommit(),
+    quick: flags.quick,
+    label: flags.label,
+    node: process.version,
+    cpuModel: cpus()[0]?.model ?? '',
+    loadAverage: { start: loadAtStart, end: loadavg()[0] },
+    strategy: 'dpor, no minimization, one thread',
+    rounds,
+    figures,
+  };
+  writeAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  if (flags.json) console.log(JSON.stringify(figures));
+  else {
+    console.log(
+      table([
+        ['variant', 'executions on/off', 'steps on/off', 'CPU s on', 'CPU s off', 'CPU on/off'],
+        ...figures.map((f) => [
+          f.target,
+          `${fmt(f.on.executions)}/${fmt(f.off.executions)}`,
+          `${fmt(f.on.steps)}/${fmt(f.off.steps)}`,
+          f.on.cpuSeconds.toFixed(3),
+          f.off.cpuSeconds.toFixed(3),
+          f.cpuRatio.toFixed(2),
+        ]),
+      ]),
+    );
+    console.log(`\nWritten: ${file}`);
+  }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   if (flags.growth) return growthMain(flags);
+  if (flags.tlb) return tlbMain(flags);
   const quick = flags.quick;
   const started = new Date();
   const loadAtStart = loadavg()[0];

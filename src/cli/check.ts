@@ -49,6 +49,7 @@ export interface CheckFlags {
   /** `--param` values, one per flag */
   param?: string[];
   alloc?: string;
+  tlb?: string;
   /** `--progress never|auto|lines` (PAGERACE_PROGRESS) */
   progress?: string;
   /** `--reporter text|junit` */
@@ -183,7 +184,11 @@ async function checkUnder(signals: StopSignals, specs: string[], flags: CheckFla
   opening?.catch(() => {});
   let targets: Awaited<ReturnType<typeof resolveTargets>>;
   try {
-    targets = await resolveTargets(specs, parseRequested(flags.param, flags.alloc), opts.memoryModel);
+    targets = await resolveTargets(
+      specs,
+      parseRequested(flags.param, flags.alloc, flags.tlb),
+      opts.memoryModel,
+    );
   } catch (e) {
     await (await opening?.catch(() => null))?.close();
     throw e;

@@ -119,6 +119,12 @@ export function buildCli(): Command {
         'explore shard i of n (from 0) of each search and write its partial report; `pagerace merge` joins the n reports',
       ).env('PAGERACE_SHARD'),
     )
+    .addOption(
+      new Option(
+        '--tlb <mode>',
+        'on (default: per-CPU TLB and paging-structure caches, filled by hardware walks) | off (every walk reads memory)',
+      ).env('PAGERACE_TLB'),
+    )
     .option('--keep-going', 'explore the whole budget or space and report each distinct violation once')
     .option('--no-minimize', 'report interleavings as found, without minimizing preemptions')
     .option('--json', 'print the report as JSON on stdout, no progress')
@@ -215,6 +221,12 @@ export function buildCli(): Command {
     )
     .addOption(
       new Option('--alloc <mode>', 'lowest | any: how the frame allocator chooses').env('PAGERACE_ALLOC'),
+    )
+    .addOption(
+      new Option(
+        '--tlb <mode>',
+        'on (default: per-CPU TLB and paging-structure caches, filled by hardware walks) | off (every walk reads memory)',
+      ).env('PAGERACE_TLB'),
     )
     .addOption(
       new Option('--seed <seed>', `seed of the random delays and choices (default ${DEFAULT_SEED})`).env(

@@ -30,12 +30,14 @@ export function parseStrategy(text: string): string {
 }
 
 /**
- * `parseRequested` reads `--param name=value[,...]` (repeatable, PAGERACE_PARAM) and `--alloc
- * lowest|any` (PAGERACE_ALLOC): what every selected target is sized and allocated with.
+ * `parseRequested` reads `--param name=value[,...]` (repeatable, PAGERACE_PARAM), `--alloc
+ * lowest|any` (PAGERACE_ALLOC) and `--tlb on|off` (PAGERACE_TLB): what every selected target is
+ * sized and allocated with, and whether its hardware walks use translation caches.
  */
 export function parseRequested(
   params: readonly string[] | string | undefined,
   alloc: string | undefined,
+  tlb?: string,
 ): Requested {
   const texts = params === undefined ? [] : typeof params === 'string' ? [params] : params;
   let parsed: Record<string, string>;
@@ -47,7 +49,9 @@ export function parseRequested(
   }
   if (alloc !== undefined && alloc !== 'lowest' && alloc !== 'any')
     throw new UsageError(`--alloc must be lowest or any, got '${alloc}'`);
-  return { params: parsed, alloc };
+  if (tlb !== undefined && tlb !== 'on' && tlb !== 'off')
+    throw new UsageError(`--tlb must be on or off, got '${tlb}'`);
+  return { params: parsed, alloc, ...(tlb ? { tlb } : {}) };
 }
 
 /** `collect` gathers a repeatable option's values (`--param a=1 --param b=2`). */

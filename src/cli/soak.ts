@@ -31,6 +31,7 @@ export interface SoakFlags {
   maxSteps?: string;
   param?: string[];
   alloc?: string;
+  tlb?: string;
   /** `--out DIR`, `--no-out` (false), or neither (DEFAULT_OUT) */
   out?: string | false;
   /** `--progress never|auto|lines` (PAGERACE_PROGRESS) */
@@ -177,7 +178,7 @@ export async function runSoak(spec: string, flags: SoakFlags): Promise<number> {
   checkOut(outDir);
   // soak runs sc only: its CPUs are free-running threads, and there is no step driver to flush
   // store buffers (every other executor runs every memory model)
-  const targets = await resolveTargets([spec], parseRequested(flags.param, flags.alloc), 'sc');
+  const targets = await resolveTargets([spec], parseRequested(flags.param, flags.alloc, flags.tlb), 'sc');
   const mode = parseProgressMode(flags.progress);
   const progress = new ProgressDisplay(progressStyle(mode, process.stderr.isTTY === true, false));
   const signals = new StopSignals().install();

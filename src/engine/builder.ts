@@ -14,8 +14,9 @@ export class MachineBuilder {
   readonly symbols = new Symbols();
   private nextFrame = 1;
 
-  constructor(frames = 8) {
-    this.memory = new PhysicalMemory(frames);
+  /** `hardwareFrames`: frames of hardware state after memory (PhysicalMemory.hardwareFrames) */
+  constructor(frames = 8, hardwareFrames = 0) {
+    this.memory = new PhysicalMemory(frames, undefined, hardwareFrames);
   }
 
   /** `word` reserves a named 64-bit word and returns its physical address. */

@@ -100,8 +100,9 @@ export async function loadCpu(d: CpuWorkerData): Promise<LoadedCpu> {
       `${d.target.model}:${d.target.variant} builds a different machine in a worker: is it deterministic?`,
     );
   }
-  const mem = new PhysicalMemory(d.frames, d.memory);
+  const mem = new PhysicalMemory(d.frames, d.memory, program.memory.hardwareFrames);
   mem.allocMode = program.memory.allocMode;
+  mem.tlb = program.memory.tlb;
   // soak CPUs reset the memory themselves: every worker built the same machine, so its own
   // snapshot is the machine's initial memory (adopted before the worker says it is ready, so
   // before any iteration runs)

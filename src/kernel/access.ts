@@ -1,6 +1,7 @@
 import { isFolded, type LevelName, levelName, levelOf } from '../arch/format.js';
 import type { Cpu, Steps } from '../engine/cpu.js';
 import { FrameState } from '../machine/frame-state.js';
+import { checkBreakBeforeMake } from './arm64/bbm.js';
 import { BAD_ENTRY, STALE_TRANSLATION, USE_AFTER_FREE } from './kinds.js';
 import type { KernelMachine } from './machine.js';
 
@@ -86,6 +87,7 @@ export function* writeEntry(
 ): Steps<void> {
   yield c.store(p, v, what);
   checkTableAccess(c, k, p, level, what, true);
+  if (k.arch.id === 'arm64') checkBreakBeforeMake(c, k, p, level, v);
 }
 
 /**

@@ -27,6 +27,7 @@ export const FREEING_FUNCTIONS = [
   '__pte_alloc_kernel',
   'pud_free',
   'pmd_free',
+  '__free_pages',
 ] as const;
 
 /** levels 1..5 of remembered pointers per CPU */

@@ -11,6 +11,11 @@ import type { KernelMachine, MmInfo } from './machine.js';
 export interface KernelArch extends Arch {
   /** pages of a PGD: 2 with x86's page-table isolation (the user copy follows the kernel one), else 1 */
   pgdPages?: number;
+  /**
+   * arm64: system_supports_bbml2_noabort(): a block may be replaced by a table (or back) without
+   * break-before-make (the break-before-make oracle, src/kernel/arm64/bbm.ts)
+   */
+  bbml2NoAbort?: boolean;
   /** arch_sync_kernel_mappings(start, end): make new kernel mappings visible in every page table */
   arch_sync_kernel_mappings(c: Cpu, k: KernelMachine, start: bigint, end: bigint): Steps;
   /** pgd_alloc(mm): a new PGD for `mm`; returns its physical address */

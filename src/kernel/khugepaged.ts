@@ -50,7 +50,9 @@ export function* retract_page_tables(
   c.enter('pmdp_collapse_flush');
   // the pmd only changes under pml, which this CPU holds, so the value read above is current
   yield c.cas(pmdp, c.mem.load(pmdp), 0n, 'pmdp_huge_get_and_clear');
-  yield* flush_tlb_kernel_range(c, k, 'flush_tlb_range');
+  // flush_tlb_range(vma, haddr, haddr + HPAGE_PMD_SIZE): the model has no vma address here, so
+  // every CPU flushes everything, a superset of the range
+  yield* flush_tlb_kernel_range(c, k, 0n, -1n, 'flush_tlb_range');
   c.leave();
   yield c.unlock(ptl, 'spin_unlock(ptl)');
   yield c.unlock(pml, 'spin_unlock(pml)');

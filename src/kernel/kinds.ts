@@ -21,10 +21,23 @@ export const LOCKLESS_PRECONDITION = defineViolationKind(
   'lockless-precondition',
   'page tables freed, split or cleared inside the range of a lockless walk in flight',
 );
-/** a read-modify-write of a leaf writes back an entry another CPU has since changed. */
+/**
+ * a translation the page tables had dropped is used: a CPU's cached entry (TLB or
+ * paging-structure cache) no longer in memory points to a frame freed or reused since, or a
+ * read-modify-write of a leaf writes back an entry another CPU has since changed.
+ */
 export const STALE_TRANSLATION = defineViolationKind(
   'stale-translation',
-  'a read-modify-write of a leaf writes back a translation the page tables had dropped',
+  'a translation the page tables had dropped is used: a cached entry to a frame freed or reused since, or a leaf written back over a change',
+);
+/**
+ * arm64: a valid entry is changed to another valid one whose output address, size (block or
+ * table) or attributes differ, without an invalid entry and a TLBI in between
+ * (pgattr_change_is_safe(), arch/arm64/mm/mmu.c).
+ */
+export const BREAK_BEFORE_MAKE = defineViolationKind(
+  'break-before-make',
+  'arm64: a valid entry changed to a different valid one without break-before-make',
 );
 /** I2: a sync returned while a PGD on pgd_list lacks the entry it synced. */
 export const SYNC_POSTCONDITION = defineViolationKind(

@@ -1,8 +1,9 @@
 import { type LevelName, levelName, levelOf, tableFrameState, vaIndex } from '../arch/format.js';
+import { TLB_WORDS_PER_CPU, Tlb } from '../arch/tlb.js';
 import { MachineBuilder } from '../engine/builder.js';
 import type { CpuProgram, Oracle, Program } from '../engine/program.js';
 import type { FrameState } from '../machine/frame-state.js';
-import { PAGE_SIZE } from '../machine/layout.js';
+import { PAGE_SIZE, WORDS_PER_FRAME } from '../machine/layout.js';
 import { Ghost } from './ghost.js';
 import type { KernelArch } from './kernel-arch.js';
 import { type CpuInfo, type KernelBugs, KernelMachine, type MmInfo } from './machine.js';
@@ -50,7 +51,10 @@ export class KernelBuilder {
     opts: KernelBuilderOptions,
   ) {
     if (opts.cpus.length === 0) throw new Error('KernelBuilder: a machine needs at least one CPU');
-    this.m = new MachineBuilder(opts.frames ?? 16);
+    this.m = new MachineBuilder(
+      opts.frames ?? 16,
+      Math.ceil((opts.cpus.length * TLB_WORDS_PER_CPU) / WORDS_PER_FRAME),
+    );
     const m = this.m;
     const pgdListHead = m.word('pgd_list.next');
     m.word('pgd_list.prev');
@@ -76,6 +80,7 @@ export class KernelBuilder {
       opts.vmemmapBase ?? arch.vmemmapStart,
       opts.bugs ?? {},
       machineOracles,
+      new Tlb(arch.fmt, m.memory.bytes, opts.cpus.length),
     );
     ghost.pgdOwner = (mem, f) => {
       const owner = this.k.mmOfPgd(f * PAGE_SIZE, (a) => mem.load(a));

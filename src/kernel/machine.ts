@@ -1,4 +1,5 @@
 import type { PageTableFormat } from '../arch/format.js';
+import type { Tlb } from '../arch/tlb.js';
 import type { Oracle } from '../engine/program.js';
 import type { PhysicalMemory } from '../machine/physical-memory.js';
 import type { Ghost } from './ghost.js';
@@ -132,6 +133,8 @@ export class KernelMachine {
     readonly bugs: KernelBugs,
     /** the kernel oracles this machine checks (docs/invariants.md), made once the machine is laid out */
     private readonly makeOracles: (k: KernelMachine) => Oracle[],
+    /** every CPU's TLB and paging-structure (walk) caches, used while `mem.tlb` is on */
+    readonly tlb: Tlb,
   ) {
     this.fmt = arch.fmt;
     this.directMap = BigInt.asIntN(64, arch.pageOffset + arch.physBase);

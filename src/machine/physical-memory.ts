@@ -75,27 +75,41 @@ export class PhysicalMemory {
   private nextWord = 0;
   /** how `alloc` chooses; set by the model's settings before the first execution */
   allocMode: AllocMode = 'lowest';
+  /**
+   * whether hardware walks use the translation caches kept in the hardware frames (`--tlb`); set
+   * by the model's settings before the first execution
+   */
+  tlb: 'on' | 'off' = 'on';
+  /**
+   * `hardwareFrames` follow the last frame: state of the simulated hardware that is not memory
+   * (per-CPU TLBs and paging-structure caches, src/arch/tlb.ts). Their addresses start at
+   * `bytes`, past every physical address a page table can name, so no walk or allocation reaches
+   * them; they are reset with every execution like any frame.
+   */
+  readonly hardwareFrames: number;
 
-  constructor(frames: number, sab?: SharedArrayBuffer) {
+  constructor(frames: number, sab?: SharedArrayBuffer, hardwareFrames = 0) {
     if (!Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES) {
       throw new RangeError(`PhysicalMemory: frames must be an integer in 1..${MAX_FRAMES}, got ${frames}`);
     }
     this.frames = frames;
-    this.header = headerBytes(frames);
-    this.tableBytes = frames * FRAME_TABLE_INTS * 4;
-    this.sab = sab ?? new SharedArrayBuffer(totalBytes(frames));
-    if (this.sab.byteLength !== totalBytes(frames)) {
+    this.hardwareFrames = hardwareFrames;
+    const all = frames + hardwareFrames;
+    this.header = headerBytes(all);
+    this.tableBytes = all * FRAME_TABLE_INTS * 4;
+    this.sab = sab ?? new SharedArrayBuffer(totalBytes(all));
+    if (this.sab.byteLength !== totalBytes(all)) {
       throw new RangeError(
         `PhysicalMemory: buffer of ${this.sab.byteLength} bytes does not hold ${frames} frames`,
       );
     }
     this.bytes = frames * PAGE_SIZE;
-    this.words = new BigInt64Array(this.sab, this.header, frames * WORDS_PER_FRAME);
-    this.halves = new Int32Array(this.sab, this.header, frames * WORDS_PER_FRAME * 2);
-    this.table = new Int32Array(this.sab, 0, frames * FRAME_TABLE_INTS);
+    this.words = new BigInt64Array(this.sab, this.header, all * WORDS_PER_FRAME);
+    this.halves = new Int32Array(this.sab, this.header, all * WORDS_PER_FRAME * 2);
+    this.table = new Int32Array(this.sab, 0, all * FRAME_TABLE_INTS);
     this.all = new Uint8Array(this.sab);
-    this.dirty = new Uint8Array(frames);
-    this.dirtyList = new Int32Array(frames);
+    this.dirty = new Uint8Array(all);
+    this.dirtyList = new Int32Array(all);
     if (!sab) this.table[DATA_FRAME * FRAME_TABLE_INTS + FRAME_STATE] = FrameState.Data;
   }
 

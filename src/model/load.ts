@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TlbMode } from '../arch/tlb.js';
 import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { AllocMode } from '../machine/physical-memory.js';
 import { type ModelDefinition, modelProblem, type Variant, variantModels } from './define.js';
@@ -66,7 +67,9 @@ export interface Target {
   params: ParamValues;
   /** how the frame allocator chooses */
   alloc: AllocMode;
-  /** what a token records to rebuild this target's size (src/model/settings.ts) */
+  /** whether hardware walks use the per-CPU translation caches (`--tlb`) */
+  tlb: TlbMode;
+  /** what a token records to rebuild this target's machine: size, allocator, caches (src/model/settings.ts) */
   settings: Readonly<Record<string, string>>;
   memoryModel: MemoryModelName;
 }
@@ -286,13 +289,15 @@ export function selectVariants(
       throw e;
     }
     const alloc = requested.alloc ?? v.alloc ?? model.def.alloc ?? 'lowest';
-    const settings = settingsOf(nonDefaultParams(specs, overrides, params), alloc);
+    const tlb = requested.tlb ?? 'on';
+    const settings = settingsOf(nonDefaultParams(specs, overrides, params), alloc, tlb);
     return (memoryModel ? [memoryModel] : variantModels(v)).map((mm) => ({
       model,
       variantName,
       variant: v,
       params,
       alloc,
+      tlb,
       settings,
       memoryModel: mm,
     }));

@@ -1,3 +1,4 @@
+import type { TlbMode } from '../arch/tlb.js';
 import type { MemoryModelName } from '../machine/memory-model/memory-model.js';
 import type { AllocMode } from '../machine/physical-memory.js';
 import { ParamError } from './params.js';
@@ -9,6 +10,8 @@ import { ParamError } from './params.js';
 export interface Requested {
   params: Readonly<Record<string, string>>;
   alloc?: AllocMode;
+  /** `--tlb on|off`: whether hardware walks use per-CPU translation caches (default on) */
+  tlb?: TlbMode;
 }
 
 /** `NOTHING_REQUESTED` is `pagerace check` without `--param` or `--alloc`. */
@@ -18,6 +21,8 @@ export const NOTHING_REQUESTED: Requested = { params: {} };
 export const PARAM_SETTING = 'param.';
 /** `ALLOC_SETTING` is the token setting of the allocator mode; absent means `lowest`. */
 export const ALLOC_SETTING = 'alloc';
+/** `TLB_SETTING` is the token setting of `--tlb`; absent means `on`. */
+export const TLB_SETTING = 'tlb';
 /** `MEMORY_MODEL_SETTING` is the token setting that names the memory model; absent means sc. */
 export const MEMORY_MODEL_SETTING = 'memory-model';
 
@@ -41,10 +46,12 @@ export interface TargetRef {
 export function settingsOf(
   nonDefault: Readonly<Record<string, string>>,
   alloc: AllocMode,
+  tlb: TlbMode = 'on',
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(nonDefault)) out[`${PARAM_SETTING}${k}`] = v;
   if (alloc !== 'lowest') out[ALLOC_SETTING] = alloc;
+  if (tlb !== 'on') out[TLB_SETTING] = tlb;
   return out;
 }
 
@@ -61,7 +68,9 @@ export function requestedOf(settings: Readonly<Record<string, string>>): Request
   const alloc = settings[ALLOC_SETTING] ?? 'lowest';
   if (alloc !== 'lowest' && alloc !== 'any')
     throw new ParamError(`the token's allocator '${alloc}' is neither lowest nor any`);
-  return { params, alloc };
+  const tlb = settings[TLB_SETTING] ?? 'on';
+  if (tlb !== 'on' && tlb !== 'off') throw new ParamError(`the token's tlb '${tlb}' is neither on nor off`);
+  return { params, alloc, tlb };
 }
 
 /** `settingsText` prints settings for a report: `tasks=8 forkers=2 alloc=any`, empty when none. */

@@ -25,6 +25,7 @@ export function buildProgram(target: Target): Program {
     );
   }
   program.memory.allocMode = target.alloc;
+  program.memory.tlb = target.tlb;
   program.memoryModel = target.memoryModel;
   return program;
 }

@@ -188,6 +188,7 @@ function generatedTarget(cpus: Instr[][]): Target {
     variant: def.variants.p,
     params: {},
     alloc: 'lowest',
+    tlb: 'on',
     settings: {},
     memoryModel: 'sc',
   };

@@ -15,6 +15,8 @@ import {
 export interface Arm64Options {
   /** arm64_ptdump_lock_key is enabled (a ptdump is running): pmd_free_pte_page waits for it (fa93b45fd397) */
   ptdumpLock?: boolean;
+  /** the CPUs support BBML2 without aborts (system_supports_bbml2_noabort()): see KernelArch.bbml2NoAbort */
+  bbml2NoAbort?: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface Arm64Options {
 export function arm64(opts: Arm64Options = {}): KernelArch {
   return {
     ...ARM64,
+    bbml2NoAbort: opts.bbml2NoAbort === true,
     *arch_sync_kernel_mappings() {},
     pgd_alloc,
     pgd_free,

@@ -6,7 +6,7 @@ import { assertNoLocklessWalk } from '../lockless.js';
 import type { KernelMachine } from '../machine.js';
 import { __remove_pages } from '../memory-hotplug.js';
 import { free_pgtable_page } from '../pgalloc.js';
-import { flush_tlb_kernel_range } from '../tlb.js';
+import { __flush_tlb_kernel_pgtable, flush_tlb_kernel_range } from '../tlb.js';
 
 /**
  * arm64 memory hot-remove of the linear map (arch/arm64/mm/mmu.c): `__remove_pgd_mapping` runs
@@ -53,7 +53,7 @@ function* unmap_hotplug_pte_range(
     if (!k.fmt.none(pte)) {
       yield* assertNoLocklessWalk(c, k, addr, addr + span(k, 1), 'clear a pte');
       yield* writeEntry(c, k, ptep, 1, 0n, '__pte_clear');
-      yield* flush_tlb_kernel_range(c, k);
+      yield* flush_tlb_kernel_range(c, k, addr, addr + span(k, 1));
       if (freeMapped) yield* free_hotplug_page_range(c, k, pte);
     }
     addr += span(k, 1);
@@ -80,7 +80,7 @@ function* unmap_hotplug_pmd_range(
       if (k.fmt.leaf(pmd, 2)) {
         yield* assertNoLocklessWalk(c, k, addr, next, 'clear a pmd block');
         yield* writeEntry(c, k, pmdp, 2, 0n, 'pmd_clear');
-        yield* flush_tlb_kernel_range(c, k);
+        yield* flush_tlb_kernel_range(c, k, addr, next);
         if (freeMapped) yield* free_hotplug_page_range(c, k, pmd);
       } else {
         yield* unmap_hotplug_pte_range(c, k, pmdp, addr, next, freeMapped);
@@ -148,7 +148,7 @@ function* free_empty_pte_table(c: Cpu, k: KernelMachine, pmdp: number, addr: big
   const lo = start & ~(span(k, 2) - 1n);
   yield* assertNoLocklessWalk(c, k, lo, lo + span(k, 2), `free ${k.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, k, pmdp, 2, 0n, 'pmd_clear');
-  yield* flush_tlb_kernel_range(c, k, '__flush_tlb_kernel_pgtable');
+  yield* __flush_tlb_kernel_pgtable(c, k, start);
   yield* free_pgtable_page(c, k, table >>> 12, 'free_hotplug_pgtable_page');
   c.leave();
 }
@@ -176,7 +176,7 @@ function* free_empty_pmd_table(c: Cpu, k: KernelMachine, pudp: number, addr: big
   const lo = start & ~(span(k, 3) - 1n);
   yield* assertNoLocklessWalk(c, k, lo, lo + span(k, 3), `free ${k.ghost.frameName(table >>> 12)}`);
   yield* writeEntry(c, k, pudp, 3, 0n, 'pud_clear');
-  yield* flush_tlb_kernel_range(c, k, '__flush_tlb_kernel_pgtable');
+  yield* __flush_tlb_kernel_pgtable(c, k, start);
   yield* free_pgtable_page(c, k, table >>> 12, 'free_hotplug_pgtable_page');
   c.leave();
 }

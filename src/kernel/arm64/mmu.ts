@@ -10,7 +10,7 @@ import { alloc_pgtable, free_pgtable_page } from '../pgalloc.js';
 import { pgd_offset_k, pXdAddrEnd } from '../pgtable.js';
 import { vmemmap_populate_basepages, vmemmap_populate_hugepages } from '../sparse-vmemmap.js';
 import { PAGES_PER_SECTION, STRUCT_PAGE_SIZE } from '../struct-page.js';
-import { flush_tlb_kernel_range } from '../tlb.js';
+import { __flush_tlb_kernel_pgtable } from '../tlb.js';
 
 /**
  * arch/arm64/mm/mmu.c and pgd.c: the arm64 half of the kernel's page-table code. The kernel half
@@ -40,7 +40,7 @@ export function* pmd_free_pte_page(
   const hi = lo + (1n << k.fmt.shift(2));
   yield* assertNoLocklessWalk(c, k, lo, hi, 'pmd_clear');
   yield* writeEntry(c, k, pmdp, 2, 0n, 'pmd_clear');
-  yield* flush_tlb_kernel_range(c, k, '__flush_tlb_kernel_pgtable');
+  yield* __flush_tlb_kernel_pgtable(c, k, addr);
   if (ptdumpLock) {
     yield mmap_read_lock(c, k.initMm);
     yield mmap_read_unlock(c, k.initMm);

@@ -77,7 +77,7 @@ export function* __change_memory_common(
     data,
   );
   c.leave();
-  yield* flush_tlb_kernel_range(c, k);
+  yield* flush_tlb_kernel_range(c, k, start, start + size);
   return c.leave(ret);
 }
 

@@ -97,12 +97,12 @@ export function* pgd_free(c: Cpu, k: KernelMachine, mm: MmInfo): Steps {
  * the pmd points to, pmd_clear(), "INVLPG to clear all paging-structure caches"
  * (flush_tlb_kernel_range), then free the table. Returns 1.
  */
-export function* pmd_free_pte_page(c: Cpu, k: KernelMachine, pmdp: number, _addr: bigint): Steps<number> {
+export function* pmd_free_pte_page(c: Cpu, k: KernelMachine, pmdp: number, addr: bigint): Steps<number> {
   c.enter('pmd_free_pte_page');
   const pmd = yield* readEntry(c, k, pmdp, 2, 'pmd_page_vaddr(*pmd)');
   const pte = tableOf(c, k, pmd, 1, pmdp) >>> 12;
   yield* writeEntry(c, k, pmdp, 2, 0n, 'pmd_clear');
-  yield* flush_tlb_kernel_range(c, k);
+  yield* flush_tlb_kernel_range(c, k, addr, addr + 4096n);
   yield* free_pgtable_page(c, k, pte, 'free_page');
   return c.leave(1);
 }

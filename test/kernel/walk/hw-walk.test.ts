@@ -5,7 +5,7 @@ import { arm64 } from '../../../src/kernel/arm64/arch.js';
 import { hardware_walk } from '../../../src/kernel/hw-access.js';
 import { KernelBuilder } from '../../../src/kernel/machine-builder.js';
 import { free_pgtable_page } from '../../../src/kernel/pgalloc.js';
-import { flush_tlb_kernel_range } from '../../../src/kernel/tlb.js';
+import { __flush_tlb_kernel_pgtable } from '../../../src/kernel/tlb.js';
 import { dpor, runTraced } from './solo.js';
 
 const VA = 0xffff800080001234n;
@@ -28,7 +28,7 @@ function program(flush: boolean) {
       *run(c: Cpu) {
         c.enter('pmd_free_pte_page');
         yield* writeEntry(c, k.k, pmdp, 2, 0n, 'pmd_clear');
-        if (flush) yield* flush_tlb_kernel_range(c, k.k, '__flush_tlb_kernel_pgtable');
+        if (flush) yield* __flush_tlb_kernel_pgtable(c, k.k, VA);
         yield* free_pgtable_page(c, k.k, pte, 'pte_free_kernel');
         c.leave();
       },
