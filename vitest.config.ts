@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // two test files at once: many of them wait on child processes and worker threads, so one
+    // file per core keeps both cores busy (vitest's default leaves one core for the runner)
+    maxWorkers: 2,
   },
 });
