@@ -117,15 +117,6 @@ export async function search(
   }
 }
 
-/**
- * `targetSettings` is what a token records of a target beyond its model name and variant
- * (`tokenTarget`): a model file's path, the size and allocator, and the memory model when it is
- * not sc (so that a token of a bundled model at its default size under sc stays v1).
- */
-export function targetSettings(target: Target): Record<string, string> {
-  return tokenTarget(target).settings;
-}
-
 export { MEMORY_MODEL_SETTING } from '../model/settings.js';
 
 /** `Runner` is an executor a search can run executions on: inline or threads. */
@@ -391,7 +382,6 @@ export function reportSighting(
       ...tokenTarget(target),
       maxSteps: opts.maxSteps,
       choices: schedule.choices,
-      settings: targetSettings(target),
     }),
     preemptions: replay.preemptions,
     foundPreemptions: s.schedule.preemptions,
